@@ -1,0 +1,1 @@
+"""Loaders turn Terraform and CloudFormation files into the resource graph."""

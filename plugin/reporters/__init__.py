@@ -1,0 +1,1 @@
+"""Reporters: pure functions from findings to text, one module per format."""
