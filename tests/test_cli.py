@@ -1,10 +1,170 @@
-import subprocess
-import sys
+"""The command line contract of SPEC §3: exit codes, the JSON report, bad input without tracebacks."""
 
+from __future__ import annotations
+
+import os
+
+from conftest import FIXTURES, cli_subprocess, run_cli, scan_json
 from crosswire import __version__
+
+VALID = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 10
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Timeout: 20
+      Role: arn:aws:iam::123456789012:role/worker
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Queue.Arn
+      FunctionName: !Ref Worker
+"""
 
 
 def test_version_is_printed():
-    out = subprocess.run([sys.executable, "-m", "crosswire", "--version"], capture_output=True, text=True)
+    out = cli_subprocess("--version")
     assert out.returncode == 0
     assert out.stdout.strip() == f"crosswire {__version__}"
+
+
+def test_json_report_matches_the_contract_field_for_field(write):
+    write("infra/stack.yaml", VALID)
+    run = scan_json("infra")
+    assert run.code == 1
+    report = run.report
+    assert list(report) == ["tool", "version", "schema", "findings", "errors", "unresolved", "summary"]
+    assert (report["tool"], report["version"], report["schema"]) == ("crosswire", __version__, 1)
+    (finding,) = report["findings"]
+    assert list(finding) == [
+        "check_id",
+        "severity",
+        "title",
+        "message",
+        "resource",
+        "resource_type",
+        "file",
+        "line",
+        "end_line",
+        "related",
+        "fix",
+        "docs",
+        "fingerprint",
+    ]
+    assert finding["check_id"] == "CW301" and finding["severity"] == "error"
+    assert (finding["resource"], finding["resource_type"]) == ("Queue", "AWS::SQS::Queue")
+    assert (finding["file"], finding["line"], finding["end_line"]) == ("infra/stack.yaml", 3, 6)
+    assert finding["related"] == [{"resource": "Worker", "file": "infra/stack.yaml", "line": 7}]
+    assert finding["message"] == (
+        "queue Queue: visibility timeout 10 s is below the timeout 20 s of its consumer function Worker; "
+        "Lambda rejects the event source mapping"
+    )
+    assert finding["docs"] == "docs/checks/CW301-visibility-timeout-below-function-timeout.md"
+    assert len(finding["fingerprint"]) == 32
+    assert report["summary"] == {"files": 1, "resources": 3, "findings": {"error": 1, "warning": 0, "info": 0}}
+
+
+def test_fail_on_sets_the_exit_code(write):
+    write("t.yaml", VALID.replace("VisibilityTimeout: 10", "VisibilityTimeout: 60"))  # CW302 warning only
+    assert scan_json(".").code == 1
+    assert scan_json(".", "--fail-on", "error").code == 0
+    assert scan_json(".", "--fail-on", "info").code == 1
+    assert scan_json(".", "--fail-on", "never").code == 0
+
+
+def test_select_and_ignore_by_id_and_prefix(write):
+    write("t.yaml", VALID)
+    assert scan_json(".", "--ignore", "CW301").findings() == set()
+    assert scan_json(".", "--select", "CW3").findings() == {("CW301", "Queue", 3)}
+    assert scan_json(".", "--select", "CW1,CW2").findings() == set()
+    bad = run_cli("scan", ".", "--select", "XX9")
+    assert bad.code == 2 and "unknown check ID or prefix 'XX9'" in bad.err
+
+
+def test_clean_input_exits_zero_and_prints_only_the_summary(write):
+    write("t.yaml", VALID.replace("VisibilityTimeout: 10", "VisibilityTimeout: 120"))
+    run = run_cli("scan", ".")
+    assert run.code == 0
+    assert run.out == "crosswire: 1 files, 3 resources, findings: 0 error, 0 warning, 0 info\n"
+
+
+def test_malformed_and_non_template_yaml_next_to_a_valid_template(write):
+    write("good.yaml", VALID)
+    write("broken.yaml", "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties: [unclosed\n")
+    write(".github/workflows/ci.yml", "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")
+    write("package.json", '{"name": "x", "version": "1.0.0"}')
+    write("config.yaml", "Resources:\n  - just a list\n")
+    proc = cli_subprocess("scan", "--format", "json", ".", cwd=None)
+    assert "Traceback" not in proc.stderr
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "Queue", 3)}
+    assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("broken.yaml", 5)]
+    assert "malformed template" in run.report["errors"][0]["message"]
+    assert run.report["summary"]["files"] == 1
+
+
+def test_binary_deeply_nested_and_alias_bomb_inputs_are_errors_not_crashes(write):
+    write("good.yaml", VALID)
+    write("binary.template", b"Resources\x00\x01\x02\xff")
+    write(
+        "latin1.yaml", "Resources:\n  Q: {Type: AWS::SQS::Queue, Properties: {QueueName: caf\xe9}}\n".encode("latin-1")
+    )
+    deep = "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Tags: " + "[" * 5000 + "]" * 5000
+    write("deep.yaml", deep + "\n")
+    bomb = ["Resources:", "  Queue:", "    Type: AWS::SQS::Queue", "    Properties:", '      a0: &a0 ["x"]']
+    bomb += [f"      a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 30)]
+    write("bomb.yaml", "\n".join(bomb) + "\n")
+    proc = cli_subprocess("scan", "--format", "json", ".", cwd=None)
+    assert "Traceback" not in proc.stderr
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "Queue", 3)}
+    errors = {e["file"]: (e["line"], e["message"]) for e in run.report["errors"]}
+    assert set(errors) == {"binary.template", "latin1.yaml", "deep.yaml", "bomb.yaml"}
+    assert errors["binary.template"] == (1, "binary file, not a template")
+    assert errors["latin1.yaml"] == (2, "not UTF-8 text")
+
+
+def test_symlink_loop_is_not_followed(write, tmp_path):
+    write("stacks/good.yaml", VALID)
+    os.symlink(tmp_path / "stacks", tmp_path / "stacks" / "loop")
+    run = scan_json(".")
+    assert run.code == 1
+    assert run.findings() == {("CW301", "Queue", 3)}
+
+
+def test_missing_path_is_an_error(write):
+    run = scan_json("nowhere")
+    assert run.code == 2
+    assert run.report["errors"] == [{"file": "nowhere", "line": 0, "message": "no such file or directory"}]
+
+
+def test_bundled_example_scan_reports_every_check(monkeypatch):
+    monkeypatch.chdir(FIXTURES.parent)
+    run = scan_json("fixtures")
+    assert run.code == 1
+    assert {f["check_id"] for f in run.report["findings"]} == {"CW101", "CW102", "CW301", "CW302"}
+    assert run.report["errors"] == []
+
+
+def test_checks_and_explain(write):
+    listing = run_cli("checks")
+    assert listing.code == 0
+    assert "CW302  warning  Queue visibility timeout below 6 × function timeout + batching window" in listing.out
+    explained = run_cli("explain", "cw302")
+    assert explained.code == 0
+    assert explained.out.startswith("# CW302: Queue visibility timeout below 6 × function timeout + batching window")
+    assert "OrdersQueue:  # expect: CW302 OrdersQueue" in explained.out
+    assert run_cli("explain", "CW999").code == 2
+
+
+def test_usage_errors_exit_two():
+    assert run_cli("scan", "--fail-on", "sometimes").code == 2
+    assert run_cli("scan", "--param", "novalue").code == 2
+    assert run_cli().code == 2

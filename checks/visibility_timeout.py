@@ -1,0 +1,65 @@
+"""CW302: a Lambda-consumed queue whose visibility timeout is below 6 × function timeout + batching window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
+from crosswire.checks.visibility_timeout_below_function_timeout import seconds, unresolved_timeouts
+from crosswire.graph import Graph
+from crosswire.model import Kind, Queue
+
+DEFAULT_MULTIPLIER = 6
+
+META = CheckMeta(
+    id="CW302",
+    slug="visibility-timeout",
+    title="Queue visibility timeout below 6 × function timeout + batching window",
+    severity=Severity.WARNING,
+    kinds=(Kind.QUEUE,),
+    rationale=(
+        "AWS recommends a visibility timeout of at least six times the function timeout plus "
+        "MaximumBatchingWindowInSeconds, so that throttled or retried invocations do not make a message visible "
+        "again while a batch is still being processed (duplicate processing). A queue below the function timeout "
+        "itself is CW301 instead. The multiplier is the check option `multiplier`."
+    ),
+    fix_terraform="Set the queue's `visibility_timeout_seconds` to at least 6 × the function's `timeout` plus the "
+    "mapping's `maximum_batching_window_in_seconds`.",
+    fix_cloudformation="Set the queue's `VisibilityTimeout` to at least 6 × the function's `Timeout` (mind "
+    "`Globals.Function`) plus the mapping's `MaximumBatchingWindowInSeconds`.",
+    references=(
+        Reference(
+            "Lambda Developer Guide: configuring an Amazon SQS event source",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html",
+        ),
+        Reference(
+            "AWS Compute Blog: Well-Architected SQS, part 2",
+            "https://aws.amazon.com/blogs/compute/implementing-aws-well-architected-best-practices-for-amazon-sqs-part-2/",
+        ),
+    ),
+)
+
+
+def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
+    multiplier = int(options.get("multiplier", DEFAULT_MULTIPLIER))
+    for queue in graph.of_kind(Queue):
+        for mapping, function in graph.consumers_of(queue):
+            reason = unresolved_timeouts(queue, function)
+            window = mapping.batching_window
+            if not reason and not window.resolved:
+                reason = f"batching window of {noun(mapping)} is unresolved: {window.note}"
+            if reason:
+                yield Skip(META, queue, reason)
+                continue
+            visibility, timeout = queue.visibility_timeout, function.timeout
+            needed = multiplier * timeout.value + window.value
+            if timeout.value <= visibility.value < needed:
+                yield Finding(
+                    META,
+                    queue,
+                    f"{noun(queue)}: visibility timeout {seconds(visibility)} is below {multiplier} × "
+                    f"{timeout.value} s ({noun(function)}{', ' + timeout.describe() if timeout.describe() else ''})"
+                    f" + {seconds(window)} batching window = {needed} s",
+                    related=(function,),
+                )

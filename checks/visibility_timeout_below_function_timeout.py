@@ -1,0 +1,70 @@
+"""CW301: a Lambda-consumed queue whose visibility timeout is below the function timeout (Lambda rejects it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
+from crosswire.graph import Graph
+from crosswire.model import Kind, Queue, Value
+
+META = CheckMeta(
+    id="CW301",
+    slug="visibility-timeout-below-function-timeout",
+    title="Queue visibility timeout below its Lambda consumer's timeout",
+    severity=Severity.ERROR,
+    kinds=(Kind.QUEUE,),
+    rationale=(
+        "Lambda refuses to create an SQS event source mapping when the queue's visibility timeout is less than the "
+        "function's timeout, so the stack fails at deploy time (seen in aws/serverless-application-model#3445)."
+    ),
+    fix_terraform="Raise the queue's `visibility_timeout_seconds` to at least 6 × the function's `timeout` "
+    "plus the mapping's `maximum_batching_window_in_seconds`, or lower the function's `timeout`.",
+    fix_cloudformation="Raise the queue's `VisibilityTimeout` to at least 6 × the function's `Timeout` plus the "
+    "mapping's `MaximumBatchingWindowInSeconds`, or lower the function's `Timeout` (check `Globals.Function`).",
+    references=(
+        Reference(
+            "Lambda Developer Guide: configuring an Amazon SQS event source",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html",
+        ),
+        Reference(
+            "aws/serverless-application-model#3445",
+            "https://github.com/aws/serverless-application-model/issues/3445",
+        ),
+    ),
+)
+
+
+def seconds(value: Value) -> str:
+    """ "120 s", with where the number came from when it was not written on the resource itself."""
+    how = value.describe()
+    return f"{value.value} s" + (f" ({how})" if how else "")
+
+
+def unresolved_timeouts(queue: Queue, function_node: Any) -> str | None:
+    for owner, value, what in (
+        (queue, queue.visibility_timeout, "visibility timeout"),
+        (function_node, function_node.timeout, "timeout"),
+    ):
+        if not value.resolved:
+            return f"{what} of {noun(owner)} is unresolved: {value.note}"
+    return None
+
+
+def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
+    for queue in graph.of_kind(Queue):
+        for _mapping, function in graph.consumers_of(queue):
+            reason = unresolved_timeouts(queue, function)
+            if reason:
+                yield Skip(META, queue, reason)
+                continue
+            visibility, timeout = queue.visibility_timeout, function.timeout
+            if visibility.value < timeout.value:
+                yield Finding(
+                    META,
+                    queue,
+                    f"{noun(queue)}: visibility timeout {seconds(visibility)} is below the timeout "
+                    f"{seconds(timeout)} of its consumer {noun(function)}; Lambda rejects the event source mapping",
+                    related=(function,),
+                )

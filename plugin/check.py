@@ -1,0 +1,116 @@
+"""What a check is: frozen metadata, and the findings and skips its function yields."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from crosswire.graph import Graph
+from crosswire.model import Kind, Node
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    id: str
+    slug: str
+    title: str
+    severity: Severity
+    kinds: tuple[Kind, ...]
+    rationale: str
+    fix_terraform: str
+    fix_cloudformation: str
+    references: tuple[Reference, ...]
+    formats: tuple[str, ...] = ("cloudformation", "terraform")
+
+    @property
+    def docs(self) -> str:
+        return f"docs/checks/{self.id}-{self.slug}.md"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A broken wire: `node` is the resource reported, `related` the other ends of the wire."""
+
+    meta: CheckMeta
+    node: Node
+    message: str
+    related: tuple[Node, ...] = ()
+    severity: Severity | None = None  # overrides the check's severity for this finding (e.g. CW303's info band)
+
+    @property
+    def level(self) -> Severity:
+        return self.severity or self.meta.severity
+
+    @property
+    def fix(self) -> str:
+        """The fix in the language the resource was written in (Terraform types are lower case)."""
+        terraform = self.node.resource_type.startswith("aws_")
+        return self.meta.fix_terraform if terraform else self.meta.fix_cloudformation
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across line moves and unrelated edits: the check, the resource and the other ends."""
+        parts = [self.meta.id, self.node.span.file, self.node.address, *sorted(r.address for r in self.related)]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A check that could not judge `node` because a value it needs is unresolved."""
+
+    meta: CheckMeta
+    node: Node
+    reason: str
+
+
+@dataclass(frozen=True)
+class Check:
+    meta: CheckMeta
+    run: Callable[[Graph, dict[str, Any]], Iterable[Finding | Skip]]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+_NOUNS = {
+    "AWS::SNS::Topic": "SNS topic",
+    "aws_sns_topic": "SNS topic",
+    "AWS::S3::Bucket": "S3 bucket",
+    "aws_s3_bucket_notification": "S3 bucket notification",
+    "AWS::Events::Rule": "EventBridge rule",
+    "aws_cloudwatch_event_target": "EventBridge target",
+}
+
+
+def noun(node: Node) -> str:
+    """How messages name a resource: "queue OrdersQueue", "SNS topic Events", "function Worker"."""
+    word = _NOUNS.get(node.resource_type, node.kind.value)
+    if node.resource_type == "AWS::Serverless::Function" and node.kind is not Kind.FUNCTION:
+        return f"{node.kind.value} of SAM function {node.address}"
+    return f"{word} {node.address}"
+
+
+def origin_of(graph: Graph, feeder: Node) -> Node:
+    """The resource a delivery starts from: a subscription's topic; a notification or target itself."""
+    from crosswire.model import Subscription
+
+    if isinstance(feeder, Subscription):
+        return graph.topic_of(feeder) or feeder
+    return feeder

@@ -1,0 +1,245 @@
+"""The resource graph: nodes, typed edges, and the linking of references and literal ARNs/URLs/names.
+
+Both loaders register nodes and ask for wires here, so a queue is found the same way from HCL or a template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from crosswire.model import (
+    BucketNotification,
+    Function,
+    Key,
+    Kind,
+    Mapping,
+    Node,
+    Policy,
+    Queue,
+    Ref,
+    Role,
+    RuleTarget,
+    Subscription,
+    Topic,
+    Value,
+)
+from crosswire.model import EdgeKind as E
+
+N = TypeVar("N", bound=Node)
+
+AWS_MANAGED_KEY_ALIASES = ("alias/aws/sqs", "alias/aws/sns")
+_TOKEN = re.compile(r"\$\{[^}]*\}")
+# the part of an ARN's resource that names the resource, per service
+_ARN_KINDS = {"sqs": Kind.QUEUE, "sns": Kind.TOPIC, "lambda": Kind.FUNCTION, "kms": Kind.KEY, "iam": Kind.ROLE}
+
+
+@dataclass(frozen=True)
+class Edge:
+    kind: E
+    source: Node
+    target: Node
+
+
+@dataclass
+class _Wire:
+    kind: E
+    source: Node
+    value: Value
+    kinds: tuple[Kind, ...]
+    reverse: bool
+
+
+def _split_arn(text: str) -> list[str]:
+    """Split an ARN on the colons that are not inside `${...}` tokens, into at most six parts."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char == ":" and depth == 0 and len(parts) < 5:
+            parts.append("".join(current))
+            current = []
+            continue
+        depth += char == "{" and current[-1:] == ["$"]
+        depth -= char == "}" and depth > 0
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def literal_identity(text: str) -> tuple[Kind | None, str]:
+    """What a literal ARN, queue URL, alias or plain name names: (kind if the text says, name).
+
+    `${...}` tokens (pseudo parameters, unknown interpolations) may stand in any part.
+    """
+    if text.startswith("arn:"):
+        parts = _split_arn(text)
+        if len(parts) == 6:
+            service, resource = parts[2], parts[5]
+            if service == "lambda" and resource.startswith("function:"):
+                resource = resource.split(":")[1]
+            elif service == "kms" and resource.startswith("alias/"):
+                return Kind.ALIAS, resource
+            elif service in ("kms", "iam"):
+                resource = resource.rsplit("/", 1)[-1]
+            return _ARN_KINDS.get(service), resource
+    if _TOKEN.sub("X", text).startswith(("https://sqs.", "https://queue.amazonaws.com")):
+        return Kind.QUEUE, text.rstrip("/").rsplit("/", 1)[-1]
+    if text.startswith("alias/"):
+        return Kind.ALIAS, text
+    return None, text
+
+
+class Graph:
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self._out: dict[str, list[Edge]] = {}
+        self._in: dict[str, list[Edge]] = {}
+        self._ids: dict[tuple[str, str], list[Node]] = {}
+        self._names: dict[tuple[str, str], list[Node]] = {}
+        self._wires: list[_Wire] = []
+        self._unlinked: dict[tuple[str, E], str] = {}
+
+    # -- building ---------------------------------------------------------------------------------------
+    def add(self, node: N, ids: tuple[str, ...] = (), names: tuple[Value, ...] = ()) -> N:
+        """Add `node`, findable by `Ref` to any of `ids` and by literal to any resolved string in `names`."""
+        self.nodes[node.uid] = node
+        for local_id in ids:
+            self._ids.setdefault((node.unit, local_id), []).append(node)
+        for name in names:
+            if name.resolved and isinstance(name.value, str):
+                self._names.setdefault((node.unit, name.value), []).append(node)
+        return node
+
+    def merge(self, other: Graph) -> None:
+        """Take over everything `other` holds; loaders build one file into a graph of its own, so a file that
+        fails halfway leaves nothing behind."""
+        self.nodes.update(other.nodes)
+        for table, theirs in ((self._ids, other._ids), (self._names, other._names)):
+            for key, nodes in theirs.items():
+                table.setdefault(key, []).extend(nodes)
+        for edges in other._out.values():
+            for edge in edges:
+                self.link(edge.kind, edge.source, edge.target)
+        self._wires.extend(other._wires)
+
+    def link(self, kind: E, source: Node, target: Node) -> None:
+        if any(e.target is target and e.kind is kind for e in self._out.get(source.uid, ())):
+            return
+        edge = Edge(kind, source, target)
+        self._out.setdefault(source.uid, []).append(edge)
+        self._in.setdefault(target.uid, []).append(edge)
+
+    def wire(self, kind: E, source: Node, value: Value, kinds: tuple[Kind, ...], reverse: bool = False) -> None:
+        """Ask for an edge from `source` to whatever `value` refers to (or from it, with `reverse`).
+
+        Wires are resolved by `resolve_wires` once every node of the unit is known."""
+        if value.value is None and value.resolved:
+            return
+        self._wires.append(_Wire(kind, source, value, kinds, reverse))
+
+    def resolve_wires(self) -> None:
+        # aliases first, so that a queue naming its key by alias finds the key
+        for wire in sorted(self._wires, key=lambda w: w.kind is not E.ALIASES):
+            if not wire.value.resolved:
+                self._unlinked[(wire.source.uid, wire.kind)] = wire.value.note
+                continue
+            raws = wire.value.value if isinstance(wire.value.value, (list, tuple)) else [wire.value.value]
+            for raw in raws:
+                for target in self.find(wire.source.unit, raw, wire.kinds, wire.value):
+                    if wire.reverse:
+                        self.link(wire.kind, target, wire.source)
+                    else:
+                        self.link(wire.kind, wire.source, target)
+        self._wires.clear()
+
+    # -- finding ----------------------------------------------------------------------------------------
+    def find(self, unit: str, raw: Any, kinds: tuple[Kind, ...], origin: Value | None = None) -> list[Node]:
+        """The nodes of `kinds` in `unit` that `raw` (a Ref, ARN, URL, alias or name) refers to.
+
+        Aliases are followed to their key; an AWS managed key alias yields that key's node."""
+        found: list[Node] = []
+        if isinstance(raw, Ref):
+            found = list(self._ids.get((unit, raw.target), ()))
+        elif isinstance(raw, str):
+            kind, name = literal_identity(raw)
+            if name in AWS_MANAGED_KEY_ALIASES:
+                return [self._aws_managed_key(name, origin)] if Kind.KEY in kinds else []
+            found = [n for n in self._names.get((unit, name), ()) if kind is None or n.kind in (kind, Kind.ALIAS)]
+        if Kind.KEY in kinds:
+            found = [k for n in found for k in ([n] if n.kind is not Kind.ALIAS else self.targets(n, E.ALIASES))]
+            for alias in [n for n in found if n.kind is Kind.ALIAS]:
+                found.remove(alias)
+        return [n for n in found if n.kind in kinds]
+
+    def _aws_managed_key(self, alias: str, origin: Value | None) -> Key:
+        uid = f"aws-managed:{alias}"
+        if uid not in self.nodes:
+            span = origin.span if origin and origin.span else None
+            assert span is not None, "an AWS managed key is only ever found through a written value"
+            self.nodes[uid] = Key(uid, alias, "AWS managed key", span, "", aws_managed=True)
+        key = self.nodes[uid]
+        assert isinstance(key, Key)
+        return key
+
+    def refers_to(self, raw: Any, node: Node) -> bool:
+        """Whether `raw` names `node` (for policy statements and the like)."""
+        return node in self.find(node.unit, raw, (node.kind,))
+
+    # -- reading ----------------------------------------------------------------------------------------
+    def of_kind(self, cls: type[N]) -> Iterator[N]:
+        for node in self.nodes.values():
+            if isinstance(node, cls):
+                yield node
+
+    def targets(self, node: Node, kind: E) -> list[Node]:
+        return [e.target for e in self._out.get(node.uid, ()) if e.kind is kind]
+
+    def sources(self, node: Node, kind: E) -> list[Node]:
+        return [e.source for e in self._in.get(node.uid, ()) if e.kind is kind]
+
+    def why_unlinked(self, node: Node, kind: E) -> str | None:
+        """Why a link of `node` could not be followed (an unresolved reference), or None."""
+        return self._unlinked.get((node.uid, kind))
+
+    # -- domain helpers ---------------------------------------------------------------------------------
+    def consumers_of(self, queue: Queue) -> list[tuple[Mapping, Function]]:
+        """The Lambda functions that consume `queue`, each with the event source mapping that wires it."""
+        return [
+            (mapping, function)
+            for mapping in self.mappings_of(queue)
+            for function in self.targets(mapping, E.INVOKES)
+            if isinstance(function, Function)
+        ]
+
+    def mappings_of(self, queue: Queue) -> list[Mapping]:
+        return [m for m in self.sources(queue, E.CONSUMES) if isinstance(m, Mapping)]
+
+    def feeders_of(self, node: Node) -> list[Subscription | BucketNotification | RuleTarget]:
+        """The AWS services that deliver into a queue or topic: SNS subscriptions, S3 notifications, EventBridge
+        rule targets."""
+        return [
+            n
+            for n in self.sources(node, E.DELIVERS_TO)
+            if isinstance(n, (Subscription, BucketNotification, RuleTarget))
+        ]
+
+    def key_of(self, node: Queue | Topic) -> Key | None:
+        return next((k for k in self.targets(node, E.ENCRYPTED_BY) if isinstance(k, Key)), None)
+
+    def dlq_of(self, node: Node) -> Queue | None:
+        return next((q for q in self.targets(node, E.DEAD_LETTERS_TO) if isinstance(q, Queue)), None)
+
+    def policies_of(self, node: Node) -> list[Policy]:
+        return [p for p in self.targets(node, E.GOVERNED_BY) if isinstance(p, Policy)]
+
+    def role_of(self, function: Function) -> Role | None:
+        return next((r for r in self.targets(function, E.ASSUMES) if isinstance(r, Role)), None)
+
+    def topic_of(self, subscription: Subscription) -> Topic | None:
+        return next((t for t in self.targets(subscription, E.SUBSCRIBES_TO) if isinstance(t, Topic)), None)
+
+    def endpoint_of(self, feeder: Node) -> Node | None:
+        return next(iter(self.targets(feeder, E.DELIVERS_TO)), None)

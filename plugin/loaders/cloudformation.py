@@ -1,0 +1,896 @@
+"""CloudFormation / SAM loader: templates (YAML, JSON, CDK output) into graph nodes, with intrinsics resolved.
+
+Parsing is cfn-lint's decoder (line numbers, short and long intrinsic forms, JSON); SAM's implicit resources are
+modelled here because cfn-lint 1.x no longer runs the SAM translator.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from crosswire.defaults import default
+from crosswire.graph import Graph
+from crosswire.loaders import LoadError
+from crosswire.model import Alias as AliasNode
+from crosswire.model import (
+    BucketNotification,
+    Function,
+    Key,
+    Kind,
+    Mapping,
+    Origin,
+    Permission,
+    Policy,
+    Queue,
+    Ref,
+    Role,
+    RuleTarget,
+    Span,
+    Subscription,
+    Topic,
+    Unresolved,
+    Value,
+)
+from crosswire.model import EdgeKind as E
+from crosswire.policy import statements
+
+MAX_DEPTH = 64
+MAX_VISITS = 200_000  # resolving more nodes than this in one template means an alias bomb, not a template
+NO_VALUE = object()
+PSEUDO = {
+    "AWS::Region": "${AWS::Region}",
+    "AWS::AccountId": "${AWS::AccountId}",
+    "AWS::Partition": "${AWS::Partition}",
+    "AWS::StackName": "${AWS::StackName}",
+    "AWS::StackId": "${AWS::StackId}",
+    "AWS::URLSuffix": "amazonaws.com",
+}
+_SUB_TOKEN = re.compile(r"\$\{([^}]*)\}")
+_MARKERS = ("AWSTemplateFormatVersion", "Resources")
+
+SQS_POLLER_ACTIONS = (
+    "sqs:ChangeMessageVisibility",
+    "sqs:ChangeMessageVisibilityBatch",
+    "sqs:DeleteMessage",
+    "sqs:DeleteMessageBatch",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+)
+# SAM policy templates that matter for messaging: name -> (actions, ARN pattern of the resource).
+SAM_POLICY_TEMPLATES = {
+    "SQSPollerPolicy": (SQS_POLLER_ACTIONS, "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:{QueueName}"),
+    "SQSSendMessagePolicy": (
+        ("sqs:SendMessage*",),
+        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:{QueueName}",
+    ),
+    "SNSPublishMessagePolicy": (
+        ("sns:Publish",),
+        "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:{TopicName}",
+    ),
+    "KMSDecryptPolicy": (("kms:Decrypt",), "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/{KeyId}"),
+}
+SAM_BASIC_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+SAM_SQS_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+
+
+def looks_like_template(text: str) -> bool:
+    """Cheap test before parsing: a file without these words cannot be a template."""
+    return any(marker in text for marker in _MARKERS)
+
+
+def is_template(data: Any) -> bool:
+    if not isinstance(data, dict):
+        return False
+    if "AWSTemplateFormatVersion" in data:
+        return True
+    resources = data.get("Resources")
+    return (
+        isinstance(resources, dict)
+        and bool(resources)
+        and all(isinstance(r, dict) and isinstance(r.get("Type"), str) for r in resources.values())
+    )
+
+
+def parse(text: str, file: str) -> Any:
+    """Decode a template with cfn-lint's decoder; a parse error becomes a LoadError with its line."""
+    from cfnlint.decode import decode_str  # lazy: importing cfn-lint costs about 0.4 s
+
+    try:
+        template, matches = decode_str(text)
+    except RecursionError:
+        raise LoadError(file, 1, "nesting too deep to parse") from None
+    except Exception as exc:  # cfn-lint's decoder raises many kinds of errors on odd input
+        raise LoadError(file, 1, f"cannot parse: {exc}") from None
+    if template is None:
+        match = matches[0] if matches else None
+        line = getattr(match, "linenumber", 1) if match else 1
+        message = getattr(match, "message", "cannot parse") if match else "cannot parse"
+        raise LoadError(file, line, f"malformed template: {message}")
+    return template
+
+
+def load(template: Any, file: str, graph: Graph, params: dict[str, str]) -> int:
+    """Add the resources of a parsed template to `graph`; returns how many template resources it holds."""
+    return _Template(template, file, graph, params).load()
+
+
+def _line(node: Any) -> int | None:
+    mark = getattr(node, "start_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+class _Template:
+    def __init__(self, template: dict, file: str, graph: Graph, params: dict[str, str]) -> None:
+        self.t = template
+        self.file = file
+        self.graph = graph
+        self.resources: dict = template.get("Resources") or {}
+        if not isinstance(self.resources, dict):
+            raise LoadError(file, _line(self.resources) or 1, "Resources is not a mapping")
+        self.mappings = template.get("Mappings") or {}
+        self.conditions_raw = template.get("Conditions") or {}
+        self.condition_values: dict[str, Any] = {}
+        self.params = self._parameters(template.get("Parameters") or {}, params)
+        globals_ = template.get("Globals") or {}
+        self.function_globals = globals_.get("Function") or {} if isinstance(globals_, dict) else {}
+        self.visits = 0
+        self.last_line_cache: dict[int, int] = {}
+
+    # -- parameters, conditions -------------------------------------------------------------------------
+    def _parameters(self, declared: dict, overrides: dict[str, str]) -> dict[str, tuple[Any, str]]:
+        result: dict[str, tuple[Any, str]] = {}
+        for name, spec in declared.items():
+            spec = spec if isinstance(spec, dict) else {}
+            kind = str(spec.get("Type", "String"))
+            raw: Any
+            if name in overrides:
+                raw, note = overrides[name], f"parameter {name}, from --param"
+            elif "Default" in spec:
+                raw, note = spec["Default"], f"parameter {name} default"
+            else:
+                result[name] = (Unresolved(f"parameter {name} has no default and no --param value"), "")
+                continue
+            if kind.startswith("List<") or kind == "CommaDelimitedList":
+                raw = [part.strip() for part in raw.split(",")] if isinstance(raw, str) else raw
+            elif kind.startswith("AWS::SSM::Parameter::Value"):
+                raw = Unresolved(f"parameter {name} is read from SSM at deploy time")
+            result[name] = (raw, note)
+        return result
+
+    def condition(self, name: str) -> Any:
+        if name not in self.condition_values:
+            self.condition_values[name] = Unresolved(f"condition {name} refers to itself")
+            raw = self.conditions_raw.get(name)
+            self.condition_values[name] = (
+                Unresolved(f"condition {name} is not defined") if raw is None else self.resolve(raw)
+            )
+        return self.condition_values[name]
+
+    # -- intrinsic functions ----------------------------------------------------------------------------
+    def resolve(self, node: Any, depth: int = 0) -> Any:
+        """The value of a template fragment: plain data, Ref objects for resources, Unresolved where unknown."""
+        self.visits += 1
+        if depth > MAX_DEPTH or self.visits > MAX_VISITS:
+            what = "nesting deeper than 64 levels" if depth > MAX_DEPTH else "too many nodes (YAML alias bomb?)"
+            raise LoadError(self.file, _line(node) or 1, f"template too large to resolve: {what}")
+        if isinstance(node, dict):
+            if len(node) == 1:
+                ((key, arg),) = node.items()
+                handler = _INTRINSICS.get(str(key))
+                if handler is not None:
+                    return handler(self, arg, depth + 1)
+            result = {}
+            for key, value in node.items():
+                resolved = self.resolve(value, depth + 1)
+                if resolved is not NO_VALUE:
+                    result[str(key)] = resolved
+            return result
+        if isinstance(node, list):
+            items = [self.resolve(item, depth + 1) for item in node]
+            return [item for item in items if item is not NO_VALUE]
+        if isinstance(node, str):
+            return str(node)
+        return node
+
+    def _ref(self, arg: Any, depth: int) -> Any:
+        name = str(arg)
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.params:
+            return self.params[name][0]
+        if name in self.resources:
+            return Ref(name)
+        if name.startswith("AWS::"):
+            return Unresolved(f"pseudo parameter {name} is only known at deploy time")
+        return Unresolved(f"Ref to {name}, which is not in this template")
+
+    def _getatt(self, arg: Any, depth: int) -> Any:
+        arg = self.resolve(arg, depth)
+        if isinstance(arg, str):
+            arg = arg.split(".", 1)
+        if not isinstance(arg, list) or len(arg) != 2 or not all(isinstance(a, str) for a in arg):
+            return Unresolved("Fn::GetAtt with an argument that cannot be read")
+        if arg[0] not in self.resources:
+            return Unresolved(f"Fn::GetAtt of {arg[0]}, which is not in this template")
+        return Ref(arg[0], arg[1])
+
+    def _sub(self, arg: Any, depth: int) -> Any:
+        variables: dict[str, Any] = {}
+        if isinstance(arg, list) and len(arg) == 2:
+            arg, raw_vars = arg
+            variables = {k: self.resolve(v, depth) for k, v in (raw_vars or {}).items()}
+        if not isinstance(arg, str):
+            return Unresolved("Fn::Sub with a template string that cannot be read")
+        tokens = list(_SUB_TOKEN.finditer(arg))
+        parts: list[Any] = []
+        position = 0
+        for token in tokens:
+            parts.append(arg[position : token.start()])
+            position = token.end()
+            name = token.group(1)
+            if name.startswith("!"):
+                parts.append("${" + name[1:] + "}")
+            elif name in variables:
+                parts.append(variables[name])
+            elif "." in name and name.split(".", 1)[0] in self.resources:
+                parts.append(Ref(*name.split(".", 1)))
+            else:
+                parts.append(self._ref(name, depth))
+        parts.append(arg[position:])
+        return _concat([p for p in parts if p != ""])
+
+    def _join(self, arg: Any, depth: int) -> Any:
+        arg = self.resolve(arg, depth)
+        if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
+            return _first_unresolved(arg) or Unresolved("Fn::Join with arguments that cannot be read")
+        delimiter, items = arg
+        if not isinstance(items, list):
+            return _first_unresolved(items) or Unresolved("Fn::Join of something that is not a list")
+        parts: list[Any] = []
+        for index, item in enumerate(items):
+            if index:
+                parts.append(delimiter)
+            parts.append(item)
+        return _concat([p for p in parts if p != ""])
+
+    def _select(self, arg: Any, depth: int) -> Any:
+        arg = self.resolve(arg, depth)
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return _first_unresolved(arg) or Unresolved("Fn::Select with arguments that cannot be read")
+        index, items = arg
+        if isinstance(index, Unresolved) or isinstance(items, Unresolved):
+            return index if isinstance(index, Unresolved) else items
+        try:
+            return items[int(index)]
+        except (ValueError, TypeError, IndexError):
+            return Unresolved("Fn::Select index out of range")
+
+    def _split(self, arg: Any, depth: int) -> Any:
+        arg = self.resolve(arg, depth)
+        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], str):
+            return arg[1].split(arg[0])
+        return _first_unresolved(arg) or Unresolved("Fn::Split of a value that is not a plain string")
+
+    def _if(self, arg: Any, depth: int) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 3):
+            return Unresolved("Fn::If needs [condition, then, else]")
+        chosen = self.condition(str(arg[0]))
+        if isinstance(chosen, Unresolved):
+            return chosen
+        return self.resolve(arg[1] if chosen else arg[2], depth)
+
+    def _find_in_map(self, arg: Any, depth: int) -> Any:
+        arg = self.resolve(arg, depth)
+        if not (isinstance(arg, list) and len(arg) >= 3):
+            return Unresolved("Fn::FindInMap with arguments that cannot be read")
+        found = _first_unresolved(arg[:3])
+        if found:
+            return found
+        try:
+            return self.resolve(self.mappings[arg[0]][arg[1]][arg[2]], depth)
+        except (KeyError, TypeError):
+            if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
+                return arg[3]["DefaultValue"]
+            return Unresolved(f"Fn::FindInMap: no entry {arg[0]}/{arg[1]}/{arg[2]}")
+
+    def _equals(self, arg: Any, depth: int) -> Any:
+        arg = self.resolve(arg, depth)
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return Unresolved("Fn::Equals needs two values")
+        found = _first_unresolved(arg)
+        if found:
+            return found
+        left, right = (str(a) if not isinstance(a, (Ref, list, dict)) else a for a in arg)
+        if left == right:
+            return True
+        if any(isinstance(a, Ref) or (isinstance(a, str) and "${" in a) for a in (left, right)):
+            return Unresolved("Fn::Equals compares a value only known at deploy time")
+        return False
+
+    def _condition_fn(self, arg: Any, depth: int) -> Any:
+        return self.condition(str(arg))
+
+    # -- values with provenance ---------------------------------------------------------------------------
+    def last_line(self, node: Any, depth: int = 0) -> int:
+        """The last line a YAML/JSON node spans (1-based)."""
+        key = id(node)
+        if key in self.last_line_cache:
+            return self.last_line_cache[key]
+        last = _line(node) or 0
+        if depth < MAX_DEPTH:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    last = max(last, _line(k) or 0, self.last_line(v, depth + 1))
+            elif isinstance(node, list):
+                for item in node:
+                    last = max(last, self.last_line(item, depth + 1))
+        self.last_line_cache[key] = last
+        return last
+
+    def span(self, key: Any, node: Any) -> Span:
+        start = _line(key) or _line(node) or 1
+        return Span(self.file, start, max(start, self.last_line(node)))
+
+    def value(self, props: dict, name: str, kind: Kind, attribute: str, note: str = "") -> Value:
+        """The property `name` as a Value: explicit, an AWS default when absent, or unresolved."""
+        key = next((k for k in props if k == name), None)
+        if key is None:
+            return default(kind, attribute)
+        raw_node = props[key]
+        resolved = self.resolve(raw_node)
+        span = self.span(key, raw_node)
+        if isinstance(raw_node, dict) and list(raw_node) == ["Ref"] and str(raw_node["Ref"]) in self.params:
+            note = note or self.params[str(raw_node["Ref"])][1]
+        if resolved is NO_VALUE:
+            return default(kind, attribute)
+        unresolved = _first_unresolved(resolved)
+        if unresolved:
+            return Value(None, Origin.UNRESOLVED, span, unresolved.reason)
+        return Value(resolved, Origin.EXPLICIT, span, note)
+
+    # -- resources ----------------------------------------------------------------------------------------
+    def load(self) -> int:
+        count = 0
+        for logical_id, resource in self.resources.items():
+            if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+                raise LoadError(self.file, _line(logical_id) or 1, f"resource {logical_id} has no Type")
+            count += 1
+            condition = resource.get("Condition")
+            if condition is not None and self.condition(str(condition)) is False:
+                continue
+            builder = _BUILDERS.get(str(resource["Type"]))
+            if builder is not None:
+                props = resource.get("Properties") or {}
+                if not isinstance(props, dict):
+                    raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
+                builder(self, str(logical_id), resource, props, self.span(logical_id, resource))
+        return count
+
+    def node_kwargs(self, logical_id: str, resource_type: str, span: Span, suffix: str = "") -> dict:
+        return {
+            "uid": f"{self.file}#{logical_id}{suffix}",
+            "address": logical_id,
+            "resource_type": resource_type,
+            "span": span,
+            "unit": self.file,
+            "generated_by": f"{resource_type} {logical_id}" if suffix else "",
+        }
+
+    def as_int(self, value: Value) -> Value:
+        return _convert(value, int, "a whole number")
+
+    def as_bool(self, value: Value) -> Value:
+        return _convert(value, _to_bool, "true or false")
+
+    def queue(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        q = Kind.QUEUE
+        redrive = self.sub_props(props, "RedrivePolicy")
+        name = self.value(props, "QueueName", q, "name")
+        node = Queue(
+            **self.node_kwargs(logical_id, "AWS::SQS::Queue", span),
+            name=name,
+            fifo=self.as_bool(self.value(props, "FifoQueue", q, "fifo")),
+            visibility_timeout=self.as_int(self.value(props, "VisibilityTimeout", q, "visibility_timeout")),
+            message_retention=self.as_int(self.value(props, "MessageRetentionPeriod", q, "message_retention")),
+            sqs_managed_sse=self.as_bool(self.value(props, "SqsManagedSseEnabled", q, "sqs_managed_sse")),
+            kms_key=self.value(props, "KmsMasterKeyId", q, "kms_key"),
+            max_receive_count=self.as_int(self.value(redrive, "maxReceiveCount", q, "max_receive_count")),
+            dead_letter_target=self.value(redrive, "deadLetterTargetArn", q, "dead_letter_target"),
+            redrive_allow_policy=self.value(props, "RedriveAllowPolicy", q, "redrive_allow_policy"),
+        )
+        self.graph.add(node, ids=(logical_id,), names=(name,))
+        self.graph.wire(E.ENCRYPTED_BY, node, node.kms_key, (Kind.KEY,))
+        self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
+
+    def sub_props(self, props: dict, name: str) -> dict:
+        """A nested property mapping (RedrivePolicy may also be written as a JSON string)."""
+        raw = props.get(name)
+        if isinstance(raw, str):
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                return {}
+            return parsed if isinstance(parsed, dict) else {}
+        return raw if isinstance(raw, dict) and not _is_intrinsic(raw) else {}
+
+    def topic(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        t = Kind.TOPIC
+        name = self.value(props, "TopicName", t, "name")
+        node = Topic(
+            **self.node_kwargs(logical_id, "AWS::SNS::Topic", span),
+            name=name,
+            fifo=self.as_bool(self.value(props, "FifoTopic", t, "fifo")),
+            kms_key=self.value(props, "KmsMasterKeyId", t, "kms_key"),
+        )
+        self.graph.add(node, ids=(logical_id,), names=(name,))
+        self.graph.wire(E.ENCRYPTED_BY, node, node.kms_key, (Kind.KEY,))
+        inline = props.get("Subscription")
+        if isinstance(inline, list):
+            for index, item in enumerate(inline):
+                if isinstance(item, dict):
+                    sub_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
+                    kwargs = self.node_kwargs(logical_id, "AWS::SNS::Topic", sub_span, f".Subscription[{index}]")
+                    kwargs["generated_by"] = ""
+                    self.subscription_node(kwargs, item, Value(Ref(logical_id), Origin.EXPLICIT, span))
+
+    def subscription(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        kwargs = self.node_kwargs(logical_id, "AWS::SNS::Subscription", span)
+        self.subscription_node(kwargs, props, self.value(props, "TopicArn", Kind.SUBSCRIPTION, "topic"))
+
+    def subscription_node(self, kwargs: dict, props: dict, topic: Value) -> Subscription:
+        s = Kind.SUBSCRIPTION
+        protocol = self.value(props, "Protocol", s, "protocol")
+        redrive = self.sub_props(props, "RedrivePolicy")
+        node = Subscription(
+            **kwargs,
+            topic=topic,
+            protocol=protocol,
+            endpoint=self.value(props, "Endpoint", s, "endpoint"),
+            dead_letter_target=self.value(redrive, "deadLetterTargetArn", s, "dead_letter_target"),
+            raw_message_delivery=self.as_bool(self.value(props, "RawMessageDelivery", s, "raw_message_delivery")),
+        )
+        self.graph.add(node, ids=(kwargs["uid"].split("#", 1)[1],))
+        self.graph.wire(E.SUBSCRIBES_TO, node, topic, (Kind.TOPIC,))
+        self.graph.wire(E.DELIVERS_TO, node, node.endpoint, _endpoint_kinds(protocol))
+        self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
+        return node
+
+    def policy_node(self, kwargs: dict, props: dict, document_key: str, targets_key: str, kinds: tuple) -> Policy:
+        document = self.value(props, document_key, Kind.POLICY, "statements")
+        statements_value = statements(document.value, document.span) if document.resolved else document
+        targets = self.value(props, targets_key, Kind.POLICY, "targets") if targets_key else Value(None, Origin.DEFAULT)
+        node = self.graph.add(Policy(**kwargs, statements=statements_value, targets=targets))
+        if targets_key:
+            self.graph.wire(E.GOVERNED_BY, node, targets, kinds, reverse=True)
+        return node
+
+    def queue_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        kwargs = self.node_kwargs(logical_id, "AWS::SQS::QueuePolicy", span)
+        self.policy_node(kwargs, props, "PolicyDocument", "Queues", (Kind.QUEUE,))
+
+    def topic_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        kwargs = self.node_kwargs(logical_id, "AWS::SNS::TopicPolicy", span)
+        self.policy_node(kwargs, props, "PolicyDocument", "Topics", (Kind.TOPIC,))
+
+    def iam_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        kwargs = self.node_kwargs(logical_id, str(resource["Type"]), span)
+        self.policy_node(kwargs, props, "PolicyDocument", "Roles", (Kind.ROLE,))
+
+    def key(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        node = Key(
+            **self.node_kwargs(logical_id, "AWS::KMS::Key", span),
+            rotation=self.as_bool(self.value(props, "EnableKeyRotation", Kind.KEY, "rotation")),
+        )
+        self.graph.add(node, ids=(logical_id,))
+        policy = self.policy_node(
+            self.node_kwargs(logical_id, "AWS::KMS::Key", span, ".KeyPolicy") | {"generated_by": ""},
+            props,
+            "KeyPolicy",
+            "",
+            (),
+        )
+        self.graph.link(E.GOVERNED_BY, node, policy)
+
+    def alias(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        name = self.value(props, "AliasName", Kind.ALIAS, "name")
+        node = AliasNode(
+            **self.node_kwargs(logical_id, "AWS::KMS::Alias", span),
+            name=name,
+            target_key=self.value(props, "TargetKeyId", Kind.ALIAS, "target_key"),
+        )
+        self.graph.add(node, ids=(logical_id,), names=(name,))
+        self.graph.wire(E.ALIASES, node, node.target_key, (Kind.KEY,))
+
+    def role(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        name = self.value(props, "RoleName", Kind.ROLE, "name")
+        node = Role(
+            **self.node_kwargs(logical_id, "AWS::IAM::Role", span),
+            managed_policy_arns=self.value(props, "ManagedPolicyArns", Kind.ROLE, "managed_policy_arns"),
+        )
+        self.graph.add(node, ids=(logical_id,), names=(name,))
+        inline = props.get("Policies")
+        if isinstance(inline, list):
+            for index, item in enumerate(inline):
+                if isinstance(item, dict):
+                    item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
+                    kwargs = self.node_kwargs(logical_id, "AWS::IAM::Role", item_span, f".Policies[{index}]")
+                    kwargs["generated_by"] = ""
+                    self.graph.link(E.GOVERNED_BY, node, self.policy_node(kwargs, item, "PolicyDocument", "", ()))
+
+    def lambda_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        f = Kind.FUNCTION
+        name = self.value(props, "FunctionName", f, "name")
+        dlq = self.sub_props(props, "DeadLetterConfig")
+        node = Function(
+            **self.node_kwargs(logical_id, "AWS::Lambda::Function", span),
+            name=name,
+            timeout=self.as_int(self.value(props, "Timeout", f, "timeout")),
+            reserved_concurrency=self.as_int(
+                self.value(props, "ReservedConcurrentExecutions", f, "reserved_concurrency")
+            ),
+            role=self.value(props, "Role", f, "role"),
+            dead_letter_target=self.value(dlq, "TargetArn", f, "dead_letter_target"),
+        )
+        self.graph.add(node, ids=(logical_id,), names=(name,))
+        self.graph.wire(E.ASSUMES, node, node.role, (Kind.ROLE,))
+        self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
+
+    def mapping_node(self, kwargs: dict, props: dict, source: Value, function: Value) -> Mapping:
+        m = Kind.MAPPING
+        scaling = self.sub_props(props, "ScalingConfig")
+        response_types = self.value(props, "FunctionResponseTypes", m, "report_batch_item_failures")
+        if response_types.explicit:
+            reports = isinstance(response_types.value, list) and "ReportBatchItemFailures" in response_types.value
+            response_types = Value(reports, Origin.EXPLICIT, response_types.span)
+        node = Mapping(
+            **kwargs,
+            source=source,
+            function=function,
+            batch_size=self.as_int(self.value(props, "BatchSize", m, "batch_size")),
+            batching_window=self.as_int(self.value(props, "MaximumBatchingWindowInSeconds", m, "batching_window")),
+            report_batch_item_failures=response_types,
+            maximum_concurrency=self.as_int(self.value(scaling, "MaximumConcurrency", m, "maximum_concurrency")),
+            enabled=self.as_bool(self.value(props, "Enabled", m, "enabled")),
+        )
+        self.graph.add(node, ids=(kwargs["uid"].split("#", 1)[1],))
+        self.graph.wire(E.CONSUMES, node, source, (Kind.QUEUE,))
+        self.graph.wire(E.INVOKES, node, function, (Kind.FUNCTION,))
+        return node
+
+    def event_source_mapping(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        m = Kind.MAPPING
+        self.mapping_node(
+            self.node_kwargs(logical_id, "AWS::Lambda::EventSourceMapping", span),
+            props,
+            self.value(props, "EventSourceArn", m, "source"),
+            self.value(props, "FunctionName", m, "function"),
+        )
+
+    def permission_node(self, kwargs: dict, props: dict) -> Permission:
+        p = Kind.PERMISSION
+        node = Permission(
+            **kwargs,
+            function=self.value(props, "FunctionName", p, "function"),
+            principal=self.value(props, "Principal", p, "principal"),
+            action=self.value(props, "Action", p, "action"),
+            source_arn=self.value(props, "SourceArn", p, "source_arn"),
+            source_account=self.value(props, "SourceAccount", p, "source_account"),
+        )
+        self.graph.add(node, ids=(kwargs["uid"].split("#", 1)[1],))
+        self.graph.wire(E.PERMITS, node, node.function, (Kind.FUNCTION,))
+        return node
+
+    def permission(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        self.permission_node(self.node_kwargs(logical_id, "AWS::Lambda::Permission", span), props)
+
+    def bucket(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        config = self.sub_props(props, "NotificationConfiguration")
+        for section, target_key, kinds in (
+            ("QueueConfigurations", "Queue", (Kind.QUEUE,)),
+            ("TopicConfigurations", "Topic", (Kind.TOPIC,)),
+            ("LambdaConfigurations", "Function", (Kind.FUNCTION,)),
+        ):
+            items = config.get(section)
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if not isinstance(item, dict):
+                    continue
+                item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
+                kwargs = self.node_kwargs(logical_id, "AWS::S3::Bucket", item_span, f".{section}[{index}]")
+                kwargs["generated_by"] = ""
+                node = BucketNotification(
+                    **kwargs,
+                    bucket=Value(Ref(logical_id), Origin.EXPLICIT, span),
+                    destination=self.value(item, target_key, Kind.BUCKET_NOTIFICATION, "destination"),
+                    events=self.value(item, "Event", Kind.BUCKET_NOTIFICATION, "events"),
+                )
+                self.graph.add(node)
+                self.graph.wire(E.DELIVERS_TO, node, node.destination, kinds)
+
+    def rule(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        targets = props.get("Targets")
+        for index, item in enumerate(targets if isinstance(targets, list) else []):
+            if not isinstance(item, dict):
+                continue
+            item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
+            kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]")
+            kwargs["generated_by"] = ""
+            node = RuleTarget(
+                **kwargs,
+                rule=Value(Ref(logical_id), Origin.EXPLICIT, span),
+                destination=self.value(item, "Arn", Kind.RULE_TARGET, "destination"),
+            )
+            self.graph.add(node)
+            self.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
+
+    # -- SAM ----------------------------------------------------------------------------------------------
+    def with_globals(self, props: dict) -> tuple[dict, set[str]]:
+        """A SAM function's properties with `Globals.Function` filled in, and which keys came from Globals."""
+        merged = dict(props)
+        from_globals = set()
+        if isinstance(self.function_globals, dict):
+            for key, value in self.function_globals.items():
+                if key not in merged:
+                    merged[key] = value
+                    from_globals.add(str(key))
+        return merged, from_globals
+
+    def sam_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+        f = Kind.FUNCTION
+        props, from_globals = self.with_globals(props)
+
+        def prop(name: str, attribute: str) -> Value:
+            return self.value(props, name, f, attribute, "from Globals" if name in from_globals else "")
+
+        kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span)
+        name = prop("FunctionName", "name")
+        dlq = self.sub_props(props, "DeadLetterQueue")
+        events = _as_dict(props.get("Events"))
+        role = prop("Role", "role")
+        function = Function(
+            **kwargs,
+            name=name,
+            timeout=self.as_int(prop("Timeout", "timeout")),
+            reserved_concurrency=self.as_int(prop("ReservedConcurrentExecutions", "reserved_concurrency")),
+            role=role,
+            dead_letter_target=self.value(dlq, "TargetArn", f, "dead_letter_target"),
+        )
+        self.graph.add(function, ids=(logical_id,), names=(name,))
+        self.graph.wire(E.DEAD_LETTERS_TO, function, function.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
+        if "Role" in props:
+            self.graph.wire(E.ASSUMES, function, role, (Kind.ROLE,))
+        else:
+            self.sam_role(logical_id, props, span, function, events)
+        for event_key, event in events.items():
+            if isinstance(event, dict):
+                self.sam_event(logical_id, str(event_key), event, self.span(event_key, event))
+
+    def sam_role(self, logical_id: str, props: dict, span: Span, function: Function, events: dict) -> None:
+        """The execution role SAM generates (`<Function>Role`) from `Policies` and the function's events."""
+        managed: list[Any] = [SAM_BASIC_ROLE]
+        if any(isinstance(e, dict) and e.get("Type") == "SQS" for e in events.values()):
+            managed.append(SAM_SQS_ROLE)
+        policies = props.get("Policies")
+        items = policies if isinstance(policies, list) else [policies] if policies is not None else []
+        kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, "Role")
+        role = self.graph.add(Role(**kwargs), ids=(f"{logical_id}Role",))
+        for index, item in enumerate(items):
+            resolved = self.resolve(item)
+            item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
+            if isinstance(resolved, str):
+                managed.append(resolved)
+                continue
+            document = _sam_policy_document(resolved)
+            if document is None:
+                continue
+            suffix = f"Role.Policies[{index}]"
+            policy_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", item_span, suffix)
+            policy = self.graph.add(Policy(**policy_kwargs, statements=statements(document, item_span)))
+            self.graph.link(E.GOVERNED_BY, role, policy)
+        role.managed_policy_arns = Value(managed, Origin.EXPLICIT, span)
+        self.graph.link(E.ASSUMES, function, role)
+
+    def sam_event(self, logical_id: str, event_id: str, event: dict, span: Span) -> None:
+        props = _as_dict(event.get("Properties"))
+        function_ref = Value(Ref(logical_id), Origin.EXPLICIT, span)
+        kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
+        if event.get("Type") == "SQS":
+            self.mapping_node(kwargs, props, self.value(props, "Queue", Kind.MAPPING, "source"), function_ref)
+        elif event.get("Type") == "SNS":
+            topic = self.value(props, "Topic", Kind.SUBSCRIPTION, "topic")
+            sqs_subscription = self.resolve(props.get("SqsSubscription", False))
+            if sqs_subscription is True or isinstance(sqs_subscription, dict) or sqs_subscription == "true":
+                self.sam_sqs_subscription(logical_id, event_id, props, span, topic, function_ref)
+                return
+            subscription = {k: v for k, v in props.items() if k in ("RedrivePolicy", "FilterPolicy", "Region")} | {
+                "Protocol": "lambda"
+            }
+            sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
+            node = self.subscription_node(sub_kwargs, subscription, topic)
+            node.endpoint = function_ref
+            self.graph.wire(E.DELIVERS_TO, node, function_ref, (Kind.FUNCTION,))
+            permission = {"FunctionName": {"Ref": logical_id}, "Principal": "sns.amazonaws.com"}
+            permission_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, f"{event_id}Permission")
+            node_permission = self.permission_node(permission_kwargs, permission)
+            node_permission.source_arn = topic
+            node_permission.action = Value("lambda:InvokeFunction", Origin.EXPLICIT, span)
+
+    def sam_sqs_subscription(
+        self, logical_id: str, event_id: str, props: dict, span: Span, topic: Value, function_ref: Value
+    ) -> None:
+        """SNS event with `SqsSubscription`: SAM creates a queue (default attributes), its policy for SNS, the
+        subscription and an event source mapping from that queue to the function."""
+        options = _as_dict(props.get("SqsSubscription"))
+        suffix = f"{event_id}Queue"
+        if "QueueArn" in options:
+            queue_ref = self.value(options, "QueueArn", Kind.MAPPING, "source")
+        else:
+            queue = Queue(**self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix))
+            for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse"):
+                setattr(queue, attribute, default(Kind.QUEUE, attribute, span))
+            self.graph.add(queue, ids=(f"{logical_id}{suffix}",))
+            queue_ref = Value(Ref(f"{logical_id}{suffix}"), Origin.EXPLICIT, span)
+            policy_document = {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": Ref(f"{logical_id}{suffix}", "Arn"),
+                        "Condition": {"ArnEquals": {"aws:SourceArn": topic.value}},
+                    }
+                ]
+            }
+            policy_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, f"{suffix}Policy")
+            policy = self.graph.add(Policy(**policy_kwargs, statements=statements(policy_document, span)))
+            self.graph.link(E.GOVERNED_BY, queue, policy)
+        sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
+        subscription = {"Protocol": "sqs"}
+        node = self.subscription_node(sub_kwargs, subscription, topic)
+        node.endpoint = queue_ref
+        self.graph.wire(E.DELIVERS_TO, node, queue_ref, (Kind.QUEUE,))
+        suffix = f"{event_id}EventSourceMapping"
+        mapping_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix)
+        self.mapping_node(mapping_kwargs, options, queue_ref, function_ref)
+
+
+def _sam_policy_document(resolved: Any) -> Any:
+    """A SAM `Policies` entry as a policy document: an inline document, or a known policy template expanded."""
+    if not isinstance(resolved, dict):
+        return None
+    if "Statement" in resolved:
+        return resolved
+    for name, arguments in resolved.items():
+        template = SAM_POLICY_TEMPLATES.get(name)
+        if template is None or not isinstance(arguments, dict):
+            continue
+        actions, pattern = template
+        values = list(arguments.values())
+        if any(isinstance(v, Unresolved) for v in values):
+            return {"Statement": Unresolved(f"{name} argument is unresolved")}
+        resource = pattern
+        for argument, argument_value in arguments.items():
+            if isinstance(argument_value, Ref):
+                argument_value = "${" + argument_value.target + "}"
+            resource = resource.replace("{" + argument + "}", str(argument_value))
+        return {"Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}]}
+    return None
+
+
+def _endpoint_kinds(protocol: Value) -> tuple[Kind, ...]:
+    return {"sqs": (Kind.QUEUE,), "lambda": (Kind.FUNCTION,)}.get(str(protocol.value).lower(), ())
+
+
+def _as_dict(raw: Any) -> dict:
+    return raw if isinstance(raw, dict) else {}
+
+
+def _is_intrinsic(raw: dict) -> bool:
+    return len(raw) == 1 and (str(next(iter(raw))).startswith("Fn::") or next(iter(raw)) == "Ref")
+
+
+def _first_unresolved(value: Any) -> Unresolved | None:
+    if isinstance(value, Unresolved):
+        return value
+    if isinstance(value, list):
+        return next((v for v in value if isinstance(v, Unresolved)), None)
+    return None
+
+
+def _concat(parts: list[Any]) -> Any:
+    """Join resolved pieces into one string; a lone reference stays a Ref; a `${X.Y}` token stands for a
+    reference inside a longer string."""
+    found = _first_unresolved(parts)
+    if found:
+        return found
+    if len(parts) == 1 and not isinstance(parts[0], (list, dict)):
+        return parts[0]
+    text = []
+    for part in parts:
+        if isinstance(part, Ref):
+            text.append("${" + part.target + (f".{part.attribute}" if part.attribute else "") + "}")
+        elif isinstance(part, (list, dict)):
+            return Unresolved("a list or mapping used inside a string")
+        else:
+            text.append(str(part))
+    return "".join(text)
+
+
+def _logic(op: str) -> Callable[[_Template, Any, int], Any]:
+    def evaluate(template: _Template, arg: Any, depth: int) -> Any:
+        values = [template.resolve(a, depth) for a in (arg if isinstance(arg, list) else [arg])]
+        found = _first_unresolved(values)
+        if found:
+            return found
+        if op == "not":
+            return not values[0]
+        return all(values) if op == "and" else any(values)
+
+    return evaluate
+
+
+def _unresolvable(name: str) -> Callable[[_Template, Any, int], Any]:
+    return lambda template, arg, depth: Unresolved(f"{name} is only known at deploy time")
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if str(raw).lower() in ("true", "false"):
+        return str(raw).lower() == "true"
+    raise ValueError(raw)
+
+
+def _convert(value: Value, convert: Callable[[Any], Any], expected: str) -> Value:
+    if not value.explicit or value.value is None:
+        return value
+    try:
+        converted = convert(value.value)
+    except (ValueError, TypeError):
+        return Value(None, Origin.UNRESOLVED, value.span, f"{value.value!r} is not {expected}")
+    return Value(converted, value.origin, value.span, value.note)
+
+
+_INTRINSICS: dict[str, Callable[[_Template, Any, int], Any]] = {
+    "Ref": _Template._ref,
+    "Fn::GetAtt": _Template._getatt,
+    "Fn::Sub": _Template._sub,
+    "Fn::Join": _Template._join,
+    "Fn::Select": _Template._select,
+    "Fn::Split": _Template._split,
+    "Fn::If": _Template._if,
+    "Fn::FindInMap": _Template._find_in_map,
+    "Fn::Equals": _Template._equals,
+    "Fn::And": _logic("and"),
+    "Fn::Or": _logic("or"),
+    "Fn::Not": _logic("not"),
+    "Condition": _Template._condition_fn,
+    "Fn::ImportValue": _unresolvable("Fn::ImportValue"),
+    "Fn::GetAZs": _unresolvable("Fn::GetAZs"),
+    "Fn::Base64": _unresolvable("Fn::Base64"),
+    "Fn::Cidr": _unresolvable("Fn::Cidr"),
+    "Fn::Transform": _unresolvable("Fn::Transform"),
+}
+
+_BUILDERS: dict[str, Callable[[_Template, str, dict, dict, Span], None]] = {
+    "AWS::SQS::Queue": _Template.queue,
+    "AWS::SNS::Topic": _Template.topic,
+    "AWS::SNS::Subscription": _Template.subscription,
+    "AWS::SQS::QueuePolicy": _Template.queue_policy,
+    "AWS::SNS::TopicPolicy": _Template.topic_policy,
+    "AWS::KMS::Key": _Template.key,
+    "AWS::KMS::Alias": _Template.alias,
+    "AWS::IAM::Role": _Template.role,
+    "AWS::IAM::Policy": _Template.iam_policy,
+    "AWS::IAM::ManagedPolicy": _Template.iam_policy,
+    "AWS::Lambda::Function": _Template.lambda_function,
+    "AWS::Serverless::Function": _Template.sam_function,
+    "AWS::Lambda::EventSourceMapping": _Template.event_source_mapping,
+    "AWS::Lambda::Permission": _Template.permission,
+    "AWS::S3::Bucket": _Template.bucket,
+    "AWS::Events::Rule": _Template.rule,
+}

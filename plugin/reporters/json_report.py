@@ -1,0 +1,57 @@
+"""The JSON report of SPEC §3 (schema 1): stable, versioned, for machines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from crosswire import __version__
+from crosswire.check import Finding, Severity
+from crosswire.runner import ScanResult
+
+SCHEMA_VERSION = 1
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    meta, node = finding.meta, finding.node
+    return {
+        "check_id": meta.id,
+        "severity": finding.level.value,
+        "title": meta.title,
+        "message": finding.message,
+        "resource": node.address,
+        "resource_type": node.resource_type,
+        "file": node.span.file,
+        "line": node.span.line,
+        "end_line": node.span.end_line,
+        "related": [{"resource": r.address, "file": r.span.file, "line": r.span.line} for r in finding.related],
+        "fix": finding.fix,
+        "docs": meta.docs,
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def render(result: ScanResult) -> str:
+    report = {
+        "tool": "crosswire",
+        "version": __version__,
+        "schema": SCHEMA_VERSION,
+        "findings": [finding_dict(f) for f in result.findings],
+        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in result.errors],
+        "unresolved": [
+            {
+                "check_id": s.meta.id,
+                "resource": s.node.address,
+                "file": s.node.span.file,
+                "line": s.node.span.line,
+                "reason": s.reason,
+            }
+            for s in result.skips
+        ],
+        "summary": {
+            "files": result.files,
+            "resources": result.resources,
+            "findings": {s.value: result.count(s) for s in Severity},
+        },
+    }
+    return json.dumps(report, indent=2) + "\n"

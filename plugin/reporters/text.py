@@ -1,0 +1,32 @@
+"""The report for people: one block per finding with file:line, the broken wire, and the fix."""
+
+from __future__ import annotations
+
+from crosswire.check import Severity
+from crosswire.runner import ScanResult
+
+
+def render(result: ScanResult) -> str:
+    blocks = []
+    for finding in result.findings:
+        meta = finding.meta
+        lines = [
+            f"{finding.node.span.file}:{finding.node.span.line}: {meta.id} {finding.level.value}: {meta.title}",
+            f"  {finding.message}",
+        ]
+        lines += [f"  related: {r.address} ({r.span.file}:{r.span.line})" for r in finding.related]
+        lines.append(f"  fix: {finding.fix}")
+        blocks.append("\n".join(lines))
+    for error in result.errors:
+        blocks.append(f"{error.file}:{error.line}: error: {error.message}")
+    for skip in result.skips:
+        blocks.append(
+            f"{skip.node.span.file}:{skip.node.span.line}: {skip.meta.id} skipped on {skip.node.address}: {skip.reason}"
+        )
+    counts = ", ".join(f"{result.count(s)} {s.value}" for s in Severity)
+    summary = (
+        f"crosswire: {result.files} files, {result.resources} resources, findings: {counts}"
+        + (f", {len(result.errors)} input errors" if result.errors else "")
+        + (f", {len(result.skips)} checks skipped on unresolved values" if result.skips else "")
+    )
+    return "\n\n".join(blocks + [summary]) + "\n"

@@ -1,0 +1,59 @@
+"""Shared helpers: run the real CLI in-process and read its JSON report."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from crosswire.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+class Run:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def report(self) -> dict:
+        return json.loads(self.out)
+
+    def findings(self) -> set[tuple[str, str, int]]:
+        """(check ID, resource, line) of every finding."""
+        return {(f["check_id"], f["resource"], f["line"]) for f in self.report["findings"]}
+
+
+def run_cli(*args: str) -> Run:
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def scan_json(*args: str) -> Run:
+    return run_cli("scan", "--format", "json", *args)
+
+
+@pytest.fixture
+def write(tmp_path, monkeypatch):
+    """Write files into a temporary directory (the current directory during the test)."""
+    monkeypatch.chdir(tmp_path)
+
+    def _write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
+        return path
+
+    return _write
+
+
+def cli_subprocess(*args: str, cwd: Path | None = None):
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "crosswire", *args], capture_output=True, text=True, cwd=cwd)

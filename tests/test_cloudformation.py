@@ -1,0 +1,327 @@
+"""The CloudFormation/SAM loader, through the real CLI: each case asserts exact findings (ID, resource, line)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import scan_json
+from crosswire.graph import Graph
+from crosswire.loaders import cloudformation
+from crosswire.model import Origin, Queue
+
+CONSUMER = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 60
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: {visibility}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+{timeout}      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Queue.Arn
+"""
+
+
+def load(text: str, params: dict[str, str] | None = None) -> Graph:
+    graph = Graph()
+    cloudformation.load(cloudformation.parse(text, "t.yaml"), "t.yaml", graph, params or {})
+    graph.resolve_wires()
+    return graph
+
+
+def test_globals_timeout_applies_when_the_function_has_none(write):
+    write("t.yaml", CONSUMER.format(visibility=120, timeout=""))
+    run = scan_json(".")
+    assert run.findings() == {("CW302", "Queue", 7)}
+    assert "6 × 60 s (function Worker, from Globals)" in run.report["findings"][0]["message"]
+
+
+def test_function_timeout_wins_over_globals(write):
+    write("t.yaml", CONSUMER.format(visibility=120, timeout="      Timeout: 30\n"))
+    run = scan_json(".")
+    assert run.findings() == {("CW302", "Queue", 7)}
+    assert "6 × 30 s (function Worker)" in run.report["findings"][0]["message"]
+    write("t.yaml", CONSUMER.format(visibility=180, timeout="      Timeout: 30\n"))
+    assert scan_json(".").findings() == set()
+    write("t.yaml", CONSUMER.format(visibility=20, timeout="      Timeout: 30\n"))
+    assert scan_json(".").findings() == {("CW301", "Queue", 7)}
+
+
+def test_sqs_subscription_true_creates_a_default_queue_reported_on_the_function(write):
+    write(
+        "t.yaml",
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Events:
+    Type: AWS::SNS::Topic
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Timeout: 45
+      Events:
+        Orders:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            SqsSubscription: true
+""",
+    )
+    run = scan_json(".")
+    assert run.findings() == {("CW301", "Consumer", 13)}
+    finding = run.report["findings"][0]
+    assert finding["resource_type"] == "AWS::Serverless::Function"
+    assert "visibility timeout 30 s (AWS default)" in finding["message"]
+    graph = load(Path("t.yaml").read_text())
+    queue = graph.nodes["t.yaml#ConsumerOrdersQueue"]
+    assert isinstance(queue, Queue)
+    assert [s.address for s in graph.feeders_of(queue)] == ["Consumer"]
+    assert graph.topic_of(graph.feeders_of(queue)[0]).address == "Events"  # type: ignore[arg-type, union-attr]
+    assert queue.visibility_timeout.origin is Origin.DEFAULT
+
+
+PARAMETERISED = """\
+Parameters:
+  Visibility:
+    Type: Number
+    Default: 30
+  Timeout:
+    Type: Number
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: !Ref Visibility
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Timeout: !Ref Timeout
+      Role: arn:aws:iam::123456789012:role/worker
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Queue.Arn
+      FunctionName: !Ref Worker
+"""
+
+
+def test_parameter_without_default_makes_checks_skip_and_lists_them_as_unresolved(write):
+    write("t.yaml", PARAMETERISED)
+    run = scan_json(".")
+    assert run.code == 0
+    assert run.findings() == set()
+    unresolved = {(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]}
+    assert unresolved == {("CW301", "Queue", 8), ("CW302", "Queue", 8)}
+    assert "parameter Timeout has no default and no --param value" in run.report["unresolved"][0]["reason"]
+
+
+def test_param_overrides_a_default(write):
+    write("t.yaml", PARAMETERISED)
+    assert scan_json(".", "--param", "Timeout=10").findings() == {("CW302", "Queue", 8)}
+    assert scan_json(".", "--param", "Timeout=10", "--param", "Visibility=60").findings() == set()
+    run = scan_json(".", "--param", "Timeout=60", "--param", "Visibility=45")
+    assert run.findings() == {("CW301", "Queue", 8)}
+    assert "45 s (parameter Visibility, from --param)" in run.report["findings"][0]["message"]
+
+
+def test_fn_if_follows_the_condition(write):
+    write(
+        "t.yaml",
+        """\
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: !If [IsProd, 300, 20]
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Timeout: 100
+      Role: arn:aws:iam::123456789012:role/worker
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Queue.Arn
+      FunctionName: !GetAtt Worker.Arn
+""",
+    )
+    assert scan_json(".").findings() == {("CW301", "Queue", 8)}
+    assert scan_json(".", "--param", "Stage=prod").findings() == {("CW302", "Queue", 8)}
+
+
+def test_queue_policy_shared_by_two_queues_governs_both():
+    graph = load(
+        """\
+Resources:
+  First:
+    Type: AWS::SQS::Queue
+  Second:
+    Type: AWS::SQS::Queue
+  Shared:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref First, !Ref Second]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: sns.amazonaws.com }
+            Action: sqs:SendMessage
+            Resource: "*"
+"""
+    )
+    for name in ("First", "Second"):
+        policies = graph.policies_of(graph.nodes[f"t.yaml#{name}"])
+        assert [p.address for p in policies] == ["Shared"]
+        (statement,) = policies[0].statements.value
+        assert statement.principals == {"Service": ("sns.amazonaws.com",)}
+        assert statement.actions == ("sqs:SendMessage",)
+
+
+def test_inline_topic_subscription_feeds_the_queue(write):
+    write(
+        "t.yaml",
+        """\
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription:
+        - Protocol: sqs
+          Endpoint: !GetAtt Queue.Arn
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      SqsManagedSseEnabled: true
+""",
+    )
+    run = scan_json(".")
+    assert run.findings() == {("CW101", "Queue", 8)}
+    assert run.report["findings"][0]["related"] == [{"resource": "Topic", "file": "t.yaml", "line": 2}]
+
+
+def test_json_template_is_read_with_lines(write):
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": "40"}},
+            "Worker": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 30, "Role": "arn:aws:iam::1:role/r"}},
+            "Mapping": {
+                "Type": "AWS::Lambda::EventSourceMapping",
+                "Properties": {
+                    "EventSourceArn": {"Fn::GetAtt": ["Queue", "Arn"]},
+                    "FunctionName": {"Ref": "Worker"},
+                    "MaximumBatchingWindowInSeconds": 2,
+                },
+            },
+        },
+    }
+    write("cdk.out/Stack.template.json", json.dumps(template, indent=1))
+    run = scan_json(".")
+    assert run.findings() == {("CW302", "Queue", 4)}
+    assert run.report["findings"][0]["file"] == "cdk.out/Stack.template.json"
+
+
+def test_links_by_literal_name_url_and_arn(write):
+    write(
+        "t.yaml",
+        """\
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: jobs
+      VisibilityTimeout: 10
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: jobs-worker
+      Timeout: 20
+      Role: arn:aws:iam::123456789012:role/worker
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: arn:aws:sqs:eu-west-1:123456789012:jobs
+      FunctionName: jobs-worker
+""",
+    )
+    assert scan_json(".").findings() == {("CW301", "Queue", 2)}
+
+
+def test_import_value_is_unresolved_not_guessed(write):
+    write(
+        "t.yaml",
+        """\
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      Subscription:
+        - Protocol: sqs
+          Endpoint: !GetAtt Queue.Arn
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !ImportValue shared-key
+""",
+    )
+    run = scan_json(".")
+    assert run.findings() == set()
+    assert [(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]] == [("CW102", "Queue", 8)]
+    assert "Fn::ImportValue" in run.report["unresolved"][0]["reason"]
+
+
+def test_sam_policy_template_and_generated_role():
+    graph = load(
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: jobs
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Policies:
+        - SQSPollerPolicy:
+            QueueName: !GetAtt Queue.QueueName
+      Events:
+        Jobs:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Queue.Arn
+"""
+    )
+    worker = graph.nodes["t.yaml#Worker"]
+    role = graph.role_of(worker)  # type: ignore[arg-type]
+    assert role is not None and role.address == "Worker"
+    assert any("AWSLambdaSQSQueueExecutionRole" in arn for arn in role.managed_policy_arns.value)
+    (policy,) = graph.policies_of(role)
+    (statement,) = policy.statements.value
+    assert "sqs:ReceiveMessage" in statement.actions
+    assert statement.resources == ("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Queue}",)
