@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun, origin_of
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, delivering_origins, listing, noun
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Kind, Queue
 
@@ -39,8 +39,8 @@ META = CheckMeta(
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     for queue in graph.of_kind(Queue):
-        feeders = graph.feeders_of(queue)
-        if not feeders:
+        origins = delivering_origins(graph, queue)
+        if not origins:
             continue
         if not queue.kms_key.resolved:
             yield Skip(META, queue, f"KMS key of {noun(queue)} is unresolved: {queue.kms_key.note}")
@@ -53,12 +53,10 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             continue
         if not (key.aws_managed and key.address == "alias/aws/sqs"):
             continue
-        origins = [origin_of(graph, f) for f in feeders]
-        fed_by = ", ".join(sorted({noun(o) for o in origins}))
         yield Finding(
             META,
             queue,
             f"{noun(queue)} is encrypted with the AWS managed key alias/aws/sqs, whose policy cannot grant "
-            f"{fed_by}: its deliveries fail with KMS access denied and the messages are lost",
-            related=tuple(origins),
+            f"{listing(origins)}: its deliveries fail with KMS access denied and the messages are lost",
+            related=origins,
         )

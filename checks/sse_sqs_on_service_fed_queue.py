@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun, origin_of
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, delivering_origins, listing, noun
 from crosswire.graph import Graph
 from crosswire.model import Kind, Queue
 
@@ -17,7 +17,8 @@ META = CheckMeta(
     kinds=(Kind.QUEUE,),
     rationale=(
         "AWS guidance for queues that SNS, S3 or EventBridge deliver into is a customer managed KMS key whose key "
-        "policy grants the service; SSE-SQS has broken SNS delivery in practice. crosswire judges what the author "
+        'policy grants the service; SSE-SQS has broken SNS delivery in practice ("AWS SQS Inside Out", 2022). '
+        "crosswire judges what the author "
         "wrote: the check fires when SSE-SQS is set explicitly, not when a queue only inherits AWS's default."
     ),
     fix_terraform=(
@@ -34,8 +35,8 @@ META = CheckMeta(
             "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html",
         ),
         Reference(
-            "SNS Developer Guide: encrypted SQS subscriptions need a customer managed key",
-            "https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html",
+            "SNS Developer Guide: key management (publishers and subscribed encrypted queues)",
+            "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
         ),
     ),
 )
@@ -43,8 +44,8 @@ META = CheckMeta(
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     for queue in graph.of_kind(Queue):
-        feeders = graph.feeders_of(queue)
-        if not feeders:
+        origins = delivering_origins(graph, queue)
+        if not origins:
             continue
         sse = queue.sqs_managed_sse
         if not sse.resolved:
@@ -52,12 +53,10 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             continue
         if not (sse.explicit and sse.value is True):
             continue
-        origins = [origin_of(graph, f) for f in feeders]
-        fed_by = ", ".join(sorted({noun(o) for o in origins}))
         yield Finding(
             META,
             queue,
-            f"{noun(queue)} is encrypted with SSE-SQS (set explicitly) but {fed_by} delivers into it; "
+            f"{noun(queue)} is encrypted with SSE-SQS (set explicitly) but {listing(origins)} delivers into it; "
             "AWS services deliver reliably only to queues with a customer managed KMS key that grants them",
-            related=tuple(origins),
+            related=origins,
         )

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.model import Kind, Node
+from crosswire.model import Kind, Node, Subscription
 
 
 class Severity(str, Enum):
@@ -107,10 +107,16 @@ def noun(node: Node) -> str:
     return f"{word} {node.address}"
 
 
-def origin_of(graph: Graph, feeder: Node) -> Node:
-    """The resource a delivery starts from: a subscription's topic; a notification or target itself."""
-    from crosswire.model import Subscription
+def delivering_origins(graph: Graph, node: Node) -> tuple[Node, ...]:
+    """Where the AWS deliveries into a queue or topic start: a subscription's topic, an S3 notification's bucket, an
+    EventBridge rule; ordered and without repeats."""
+    origins: dict[str, Node] = {}
+    for feeder in graph.feeders_of(node):
+        origin = (graph.topic_of(feeder) if isinstance(feeder, Subscription) else None) or feeder
+        origins.setdefault(origin.uid, origin)
+    return tuple(origins.values())
 
-    if isinstance(feeder, Subscription):
-        return graph.topic_of(feeder) or feeder
-    return feeder
+
+def listing(nodes: Iterable[Node]) -> str:
+    """ "SNS topic A, S3 bucket B" for a message."""
+    return ", ".join(sorted({noun(n) for n in nodes}))
