@@ -63,7 +63,9 @@ def discover(paths: Sequence[str], errors: list[ScanError]) -> list[str]:
                 found.extend(os.path.join(root, name) for name in sorted(files))
         else:
             errors.append(ScanError(display_path(path), 0, "no such file or directory"))
-    return list(dict.fromkeys(found))
+    # one file reached through several arguments ("." and "./t.yaml") is scanned once
+    unique = {os.path.realpath(path): os.path.normpath(path) for path in reversed(found)}
+    return sorted(unique.values())
 
 
 def read_text(path: str, shown: str) -> str:

@@ -168,3 +168,10 @@ def test_usage_errors_exit_two():
     assert run_cli("scan", "--fail-on", "sometimes").code == 2
     assert run_cli("scan", "--param", "novalue").code == 2
     assert run_cli().code == 2
+
+
+def test_a_file_named_twice_is_scanned_once(write):
+    write("stacks/t.yaml", VALID)
+    run = scan_json(".", "./stacks/t.yaml", "stacks")
+    assert [(f["check_id"], f["resource"], f["line"]) for f in run.report["findings"]] == [("CW301", "Queue", 3)]
+    assert run.report["summary"]["files"] == 1
