@@ -9,6 +9,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+
 from crosswire.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, scan_json
 from crosswire.checks import ALL_CHECKS
 from crosswire.runner import SUPPORTED_FORMATS
