@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser("explain", help="explain one check")
     explain.add_argument("check_id")
+
+    commands.add_parser("checkov-dir", help="print the directory to pass to checkov --external-checks-dir")
     return parser
 
 
@@ -73,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _checks(args.format)
         if args.command == "explain":
             return _explain(args.check_id)
+        if args.command == "checkov-dir":
+            return _checkov_dir()
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_ERROR
     except KeyboardInterrupt:
@@ -121,6 +125,7 @@ def _checks(fmt: str) -> int:
                 "resources": [k.value for k in c.meta.kinds],
                 "formats": list(c.meta.formats),
                 "docs": c.meta.docs,
+                "reference": c.meta.references[0].url if c.meta.references else None,
             }
             for c in ALL_CHECKS
         ]
@@ -128,6 +133,13 @@ def _checks(fmt: str) -> int:
     else:
         for c in ALL_CHECKS:
             sys.stdout.write(f"{c.meta.id}  {c.meta.severity.value:<7}  {c.meta.title}\n")
+    return EXIT_OK
+
+
+def _checkov_dir() -> int:
+    from pathlib import Path
+
+    sys.stdout.write(f"{Path(__file__).resolve().parent / 'adapters' / 'checkov'}\n")
     return EXIT_OK
 
 

@@ -1,0 +1,1 @@
+"""Adapters that plug crosswire into other tools; the core never imports them."""
