@@ -332,6 +332,11 @@ class _Template:
         self.last_line_cache[key] = last
         return last
 
+    def item_span(self, item: Any, around: Span) -> Span:
+        """The lines of one list item (an inline subscription, a notification, a rule target)."""
+        start = _line(item) or around.line
+        return Span(self.file, start, max(start, self.last_line(item)))
+
     def span(self, key: Any, node: Any) -> Span:
         start = _line(key) or _line(node) or 1
         return Span(self.file, start, max(start, self.last_line(node)))
@@ -371,14 +376,18 @@ class _Template:
                 builder(self, str(logical_id), resource, props, self.span(logical_id, resource))
         return count
 
-    def node_kwargs(self, logical_id: str, resource_type: str, span: Span, suffix: str = "") -> dict:
+    def node_kwargs(
+        self, logical_id: str, resource_type: str, span: Span, suffix: str = "", generated: bool = True
+    ) -> dict:
+        """Constructor arguments of a node; `suffix` names a part of the resource or, when `generated`, a resource
+        SAM creates from it."""
         return {
             "uid": f"{self.file}#{logical_id}{suffix}",
             "address": logical_id,
             "resource_type": resource_type,
             "span": span,
             "unit": self.file,
-            "generated_by": f"{resource_type} {logical_id}" if suffix else "",
+            "generated_by": f"{resource_type} {logical_id}" if suffix and generated else "",
         }
 
     def as_int(self, value: Value) -> Value:
@@ -433,9 +442,10 @@ class _Template:
         if isinstance(inline, list):
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
-                    sub_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
-                    kwargs = self.node_kwargs(logical_id, "AWS::SNS::Topic", sub_span, f".Subscription[{index}]")
-                    kwargs["generated_by"] = ""
+                    sub_span = self.item_span(item, span)
+                    kwargs = self.node_kwargs(
+                        logical_id, "AWS::SNS::Topic", sub_span, f".Subscription[{index}]", generated=False
+                    )
                     self.subscription_node(kwargs, item, Value(Ref(logical_id), Origin.EXPLICIT, span))
 
     def subscription(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
@@ -488,7 +498,7 @@ class _Template:
         )
         self.graph.add(node, ids=(logical_id,))
         policy = self.policy_node(
-            self.node_kwargs(logical_id, "AWS::KMS::Key", span, ".KeyPolicy") | {"generated_by": ""},
+            self.node_kwargs(logical_id, "AWS::KMS::Key", span, ".KeyPolicy", generated=False),
             props,
             "KeyPolicy",
             "",
@@ -517,9 +527,10 @@ class _Template:
         if isinstance(inline, list):
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
-                    item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
-                    kwargs = self.node_kwargs(logical_id, "AWS::IAM::Role", item_span, f".Policies[{index}]")
-                    kwargs["generated_by"] = ""
+                    item_span = self.item_span(item, span)
+                    kwargs = self.node_kwargs(
+                        logical_id, "AWS::IAM::Role", item_span, f".Policies[{index}]", generated=False
+                    )
                     self.graph.link(E.GOVERNED_BY, node, self.policy_node(kwargs, item, "PolicyDocument", "", ()))
 
     def lambda_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
@@ -599,9 +610,10 @@ class _Template:
             for index, item in enumerate(items if isinstance(items, list) else []):
                 if not isinstance(item, dict):
                     continue
-                item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
-                kwargs = self.node_kwargs(logical_id, "AWS::S3::Bucket", item_span, f".{section}[{index}]")
-                kwargs["generated_by"] = ""
+                item_span = self.item_span(item, span)
+                kwargs = self.node_kwargs(
+                    logical_id, "AWS::S3::Bucket", item_span, f".{section}[{index}]", generated=False
+                )
                 node = BucketNotification(
                     **kwargs,
                     bucket=Value(Ref(logical_id), Origin.EXPLICIT, span),
@@ -616,9 +628,8 @@ class _Template:
         for index, item in enumerate(targets if isinstance(targets, list) else []):
             if not isinstance(item, dict):
                 continue
-            item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
-            kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]")
-            kwargs["generated_by"] = ""
+            item_span = self.item_span(item, span)
+            kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]", generated=False)
             node = RuleTarget(
                 **kwargs,
                 rule=Value(Ref(logical_id), Origin.EXPLICIT, span),
@@ -680,7 +691,7 @@ class _Template:
         role = self.graph.add(Role(**kwargs), ids=(f"{logical_id}Role",))
         for index, item in enumerate(items):
             resolved = self.resolve(item)
-            item_span = Span(self.file, _line(item) or span.line, self.last_line(item) or span.line)
+            item_span = self.item_span(item, span)
             if isinstance(resolved, str):
                 managed.append(resolved)
                 continue
