@@ -86,11 +86,29 @@ def test_select_and_ignore_by_id_and_prefix(write):
     assert bad.code == 2 and "unknown check ID or prefix 'XX9'" in bad.err
 
 
-def test_clean_input_exits_zero_and_prints_only_the_summary(write):
+def test_clean_input_exits_zero_and_prints_nothing(write):
     write("t.yaml", VALID.replace("VisibilityTimeout: 10", "VisibilityTimeout: 120"))
     run = run_cli("scan", ".")
-    assert run.code == 0
-    assert run.out == "crosswire: 1 files, 3 resources, findings: 0 error, 0 warning, 0 info\n"
+    assert (run.code, run.out, run.err) == (0, "", "")
+
+
+def test_good_fixtures_print_nothing(monkeypatch):
+    monkeypatch.chdir(FIXTURES.parent)
+    good = sorted(str(p) for p in FIXTURES.glob("*/*/good"))
+    run = run_cli("scan", *good)
+    assert (run.code, run.out) == (0, "")
+
+
+def test_text_report_ends_with_a_summary_when_there_is_something_to_tell(write):
+    write("t.yaml", VALID)
+    run = run_cli("scan", ".")
+    assert run.code == 1
+    assert run.out.splitlines()[:2] == [
+        "t.yaml:3: CW301 error: Queue visibility timeout below its Lambda consumer's timeout",
+        "  queue Queue: visibility timeout 10 s is below the timeout 20 s of its consumer function Worker; "
+        "Lambda rejects the event source mapping",
+    ]
+    assert run.out.endswith("crosswire: 1 files, 3 resources, findings: 1 error, 0 warning, 0 info\n")
 
 
 def test_malformed_and_non_template_yaml_next_to_a_valid_template(write):

@@ -7,6 +7,9 @@ from crosswire.runner import ScanResult
 
 
 def render(result: ScanResult) -> str:
+    """The report; empty when there is nothing to tell (like cfn-lint, silence means clean)."""
+    if not (result.findings or result.errors or result.skips):
+        return ""
     blocks = []
     for finding in result.findings:
         meta = finding.meta
