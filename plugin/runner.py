@@ -113,11 +113,20 @@ def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
     ]
 
 
-def run_checks(graph: Graph, checks: Iterable[Check], options: ScanOptions) -> tuple[list[Finding], list[Skip]]:
+def run_checks(
+    graph: Graph, checks: Iterable[Check], options: ScanOptions, errors: list[ScanError] | None = None
+) -> tuple[list[Finding], list[Skip]]:
     findings: list[Finding] = []
     skips: list[Skip] = []
     for check in selected(checks, options):
-        for outcome in check.run(graph, options.check_options.get(check.meta.id, {})):
+        try:
+            outcomes = list(check.run(graph, options.check_options.get(check.meta.id, {})))
+        except Exception as exc:  # a bug in one check must not hide the others' findings
+            if errors is None:
+                raise
+            errors.append(ScanError(f"<check {check.meta.id}>", 0, f"internal error, please report: {exc!r}"))
+            continue
+        for outcome in outcomes:
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
     skips = list({(s.meta.id, s.node.uid, s.reason): s for s in skips}.values())
@@ -137,9 +146,12 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         except LoadError as exc:
             errors.append(ScanError(exc.file, exc.line, exc.message))
             continue
+        except Exception as exc:  # a loader bug on one file must not stop the scan of the others
+            errors.append(ScanError(display_path(path), 0, f"internal error, please report: {exc!r}"))
+            continue
         if count is not None:
             files += 1
             resources += count
     graph.resolve_wires()
-    findings, skips = run_checks(graph, checks, options)
+    findings, skips = run_checks(graph, checks, options, errors)
     return ScanResult(findings, skips, errors, files, resources)

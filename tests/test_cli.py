@@ -193,3 +193,21 @@ def test_a_file_named_twice_is_scanned_once(write):
     run = scan_json(".", "./stacks/t.yaml", "stacks")
     assert [(f["check_id"], f["resource"], f["line"]) for f in run.report["findings"]] == [("CW301", "Queue", 3)]
     assert run.report["summary"]["files"] == 1
+
+
+def test_a_crashing_check_is_reported_as_an_error_and_the_others_still_run(write, monkeypatch):
+    import crosswire.checks as registry
+    from crosswire.check import Check
+
+    def explode(graph, options):
+        raise KeyError("boom")
+
+    broken = Check(registry.ALL_CHECKS[0].meta, explode)
+    monkeypatch.setattr(registry, "ALL_CHECKS", (broken, *registry.ALL_CHECKS[1:]))
+    write("t.yaml", VALID)
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "Queue", 3)}
+    assert run.report["errors"] == [
+        {"file": "<check CW101>", "line": 0, "message": "internal error, please report: KeyError('boom')"}
+    ]
