@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -60,17 +61,20 @@ def _reports(given: list[tuple[str, str]] | None) -> list[tuple[str, str | None]
 
 
 def _write_file(path: str, text: str) -> bool:
-    """Write through a temporary file beside `path`, so a reader never sees half a report; False when unwritable."""
-    temporary = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    """Write through a temporary file beside `path`, so a reader never sees half a report; False when unwritable.
+    A symlinked `path` keeps its link: the file it points to is the one replaced."""
+    target = os.path.realpath(path)
+    temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
     created = False
     try:
         with open(temporary, "x", encoding="utf-8") as handle:
             created = True
             handle.write(text)
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except OSError as exc:
         if created:
-            os.unlink(temporary)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         _usage_error(f"cannot write --output-file {path}: {exc.strerror or exc}")
         return False
     return True

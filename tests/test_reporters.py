@@ -376,3 +376,14 @@ def test_an_unwritable_output_file_exits_two_without_a_traceback(workspace):
     assert "Traceback" not in proc.stderr
     assert "cannot write --output-file taken:" in proc.stderr
     assert sorted(p.name for p in workspace.iterdir()) == ["orders.yaml", "taken"]
+
+
+def test_an_output_file_through_a_symlink_replaces_the_target_and_keeps_the_link(workspace):
+    (workspace / "reports").mkdir()
+    (workspace / "reports" / "crosswire.xml").write_text("old")
+    os.symlink(workspace / "reports" / "crosswire.xml", workspace / "latest.xml")
+    run = run_cli("scan", "orders.yaml", *SELECT, "-f", "junit", "--output-file", "latest.xml", "-f", "text")
+    assert run.code == 1, run.err
+    assert (workspace / "latest.xml").is_symlink()
+    assert ET.parse(workspace / "reports" / "crosswire.xml").getroot().get("failures") == "4"
+    assert sorted(p.name for p in (workspace / "reports").iterdir()) == ["crosswire.xml"]
