@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from crosswire import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
 FORMATS = ("text", "json")
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "github")
 CHECK_PATTERN = re.compile(r"CW\d{0,3}", re.IGNORECASE)
 
 
@@ -21,6 +25,59 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"crosswire: error: {message}\n")
         raise SystemExit(EXIT_ERROR)
+
+
+class _InOrder(argparse.Action):
+    """Records -f/--format and --output-file as they come: an --output-file belongs to the --format before it."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any, option_string: Any = None
+    ) -> None:
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), (self.const, value)])
+
+
+def _reports(given: list[tuple[str, str]] | None) -> list[tuple[str, str | None]]:
+    """(format, output file or None for stdout) pairs; a usage error (SystemExit) for pairings that cannot work."""
+    reports: list[tuple[str, str | None]] = []
+    formats_given = any(kind == "format" for kind, _ in given or ())
+    for kind, value in given or ():
+        if kind == "format":
+            reports.append((value, None))
+        elif not reports and formats_given:
+            raise SystemExit(_usage_error(f"--output-file {value} comes before any --format; put it after its format"))
+        elif not reports:
+            reports.append(("text", value))
+        elif reports[-1][1] is not None:
+            raise SystemExit(_usage_error(f"--format {reports[-1][0]} already writes to {reports[-1][1]}"))
+        else:
+            reports[-1] = (reports[-1][0], value)
+    reports = reports or [("text", None)]
+    if sum(1 for _, file in reports if file is None) > 1:
+        raise SystemExit(_usage_error("only one --format can go to standard output; give the others an --output-file"))
+    files = [file for _, file in reports if file is not None]
+    if len({os.path.abspath(f) for f in files}) < len(files):
+        raise SystemExit(_usage_error("two --format options write to the same --output-file"))
+    return reports
+
+
+def _write_file(path: str, text: str) -> bool:
+    """Write through a temporary file beside `path`, so a reader never sees half a report; False when unwritable.
+    A symlinked `path` keeps its link: the file it points to is the one replaced."""
+    target = os.path.realpath(path)
+    temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
+    created = False
+    try:
+        with open(temporary, "x", encoding="utf-8") as handle:
+            created = True
+            handle.write(text)
+        os.replace(temporary, target)
+    except OSError as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        _usage_error(f"cannot write --output-file {path}: {exc.strerror or exc}")
+        return False
+    return True
 
 
 def _split_ids(raw: list[str] | None) -> tuple[str, ...]:
@@ -49,7 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="scan files and directories")
     scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    scan.add_argument("-f", "--format", action="append", choices=FORMATS, help="report format (default text)")
+    scan.add_argument(
+        "-f",
+        "--format",
+        dest="reports",
+        action=_InOrder,
+        const="format",
+        choices=REPORT_FORMATS,
+        help="report format (default text); may be given several times, each with its own --output-file",
+    )
+    scan.add_argument(
+        "--output-file",
+        dest="reports",
+        action=_InOrder,
+        const="file",
+        metavar="FILE",
+        help="write the report of the --format before it to FILE instead of standard output "
+        "(e.g. --format sarif --output-file crosswire.sarif --format text); at most one format goes to standard "
+        "output",
+    )
     scan.add_argument("--fail-on", choices=FAIL_ON, default="warning")
     scan.add_argument("--select", action="append", help="comma separated check IDs or prefixes to run")
     scan.add_argument("--ignore", action="append", help="comma separated check IDs or prefixes to skip")
@@ -88,9 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from crosswire.check import Severity
     from crosswire.checks import ALL_CHECKS
-    from crosswire.reporters import json_report, text
+    from crosswire.reporters import github, json_report, junit, sarif, text
     from crosswire.runner import ScanOptions, scan
 
+    reports = _reports(args.reports)
     options = ScanOptions(
         select=_split_ids(args.select),
         ignore=_split_ids(args.ignore),
@@ -100,11 +176,20 @@ def _scan(args: argparse.Namespace) -> int:
         if not CHECK_PATTERN.fullmatch(pattern):
             return _usage_error(f"unknown check ID or prefix {pattern!r} (expected e.g. CW302 or CW3)")
     result = scan(args.paths, ALL_CHECKS, options)
-    formats = args.format or ["text"]
-    renderers = {"text": text.render, "json": json_report.render}
-    for name in formats:
-        sys.stdout.write(renderers[name](result))
-    if result.errors:
+    renderers = {
+        "text": text.render,
+        "json": json_report.render,
+        "sarif": sarif.render,
+        "junit": junit.render,
+        "github": github.render,
+    }
+    written = True
+    for name, file in reports:
+        if file is None:
+            sys.stdout.write(renderers[name](result))
+        else:
+            written = _write_file(file, renderers[name](result)) and written
+    if result.errors or not written:
         return EXIT_ERROR
     if args.fail_on == "never":
         return EXIT_OK

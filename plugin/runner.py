@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire.check import Check, Finding, Severity, Skip
+from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
+from crosswire.model import Node
 
 SKIPPED_DIRECTORIES = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
 SUPPORTED_FORMATS = ("cloudformation",)
@@ -39,6 +40,9 @@ class ScanResult:
     errors: list[ScanError]
     files: int
     resources: int
+    # what reporters list besides findings: the rules that ran (SARIF) and the resources they passed (JUnit)
+    checks: list[CheckMeta] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)
@@ -153,5 +157,8 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
             files += 1
             resources += count
     graph.resolve_wires()
-    findings, skips = run_checks(graph, checks, options, errors)
-    return ScanResult(findings, skips, errors, files, resources)
+    ran = selected(checks, options)
+    findings, skips = run_checks(graph, ran, options, errors)
+    return ScanResult(
+        findings, skips, errors, files, resources, checks=[c.meta for c in ran], nodes=list(graph.nodes.values())
+    )

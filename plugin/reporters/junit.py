@@ -1,0 +1,126 @@
+"""The JUnit XML report, for CI systems that show test results (Jenkins, GitLab, Azure DevOps, CircleCI).
+
+A test suite per check, a test case per (check, resource): failed by each finding, skipped when unresolved.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from crosswire.check import CheckMeta, Finding, Skip, noun
+from crosswire.model import Key, Node
+from crosswire.reporters import catalogue
+from crosswire.runner import ScanResult
+
+# XML 1.0 cannot carry these even escaped; template text quoted in a message must not make the report unparseable
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+@dataclass
+class _Case:
+    node: Node
+    findings: list[Finding] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+
+
+def _format_of(node: Node) -> str:
+    return "terraform" if node.resource_type.startswith("aws_") else "cloudformation"
+
+
+def _cases(meta: CheckMeta, result: ScanResult) -> list[_Case]:
+    """Every resource the check looks at, keyed by file and address: SAM resources stand for what they generate,
+    so several nodes share one test case. AWS managed keys are not resources anyone wrote, so they get none."""
+    cases: dict[tuple[str, str], _Case] = {}
+
+    def case(node: Node) -> _Case:
+        return cases.setdefault((node.span.file, node.address), _Case(node))
+
+    for node in result.nodes:
+        if (
+            node.kind in meta.kinds
+            and _format_of(node) in meta.formats
+            and not (isinstance(node, Key) and node.aws_managed)
+        ):
+            case(node)
+    for finding in result.findings:
+        if finding.meta.id == meta.id:
+            case(finding.node).findings.append(finding)
+    for skip in result.skips:
+        if skip.meta.id == meta.id:
+            case(skip.node).skips.append(skip)
+    return sorted(cases.values(), key=lambda c: (c.node.span.file, c.node.span.line, c.node.address))
+
+
+def _location(file: str, line: int, end_line: int | None = None) -> str:
+    if line < 1:
+        return file
+    return f"{file}:{line}" + (f"-{end_line}" if end_line and end_line > line else "")
+
+
+def _failure_body(finding: Finding) -> str:
+    span = finding.node.span
+    lines = [_location(span.file, span.line, span.end_line), finding.message]
+    lines += [f"related: {noun(r)} ({_location(r.span.file, r.span.line)})" for r in finding.related]
+    lines += [f"fix: {finding.fix}", f"docs: {finding.meta.docs}"]
+    return "\n".join(lines)
+
+
+def _testcase(suite: ET.Element, classname: str, name: str, file: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", {"name": _clean(name), "classname": classname, "file": _clean(file)})
+
+
+def _suite(parent: ET.Element, name: str, tests: int, failures: int, errors: int, skipped: int) -> ET.Element:
+    counts = {"tests": tests, "failures": failures, "errors": errors, "skipped": skipped}
+    return ET.SubElement(parent, "testsuite", {"name": name, **{k: str(v) for k, v in counts.items()}})
+
+
+def _check_suite(parent: ET.Element, meta: CheckMeta, result: ScanResult) -> None:
+    cases = _cases(meta, result)
+    classname = f"crosswire.{meta.id}"
+    suite = _suite(
+        parent,
+        classname,
+        tests=len(cases),
+        failures=sum(1 for c in cases if c.findings),
+        errors=0,
+        skipped=sum(1 for c in cases if c.skips and not c.findings),
+    )
+    for case in cases:
+        node = case.node
+        testcase = _testcase(suite, classname, f"{node.address} ({node.span.file})", node.span.file)
+        for finding in case.findings:
+            failure = ET.SubElement(
+                testcase, "failure", {"type": finding.level.value, "message": _clean(finding.message)}
+            )
+            failure.text = _clean(_failure_body(finding))
+        if case.skips and not case.findings:
+            reasons = "; ".join(dict.fromkeys(s.reason for s in case.skips))
+            ET.SubElement(testcase, "skipped", {"message": _clean(f"unresolved: {reasons}")})
+
+
+def _error_suite(parent: ET.Element, result: ScanResult) -> None:
+    suite = _suite(parent, "crosswire.errors", len(result.errors), 0, len(result.errors), 0)
+    for error in result.errors:
+        where = _location(error.file, error.line)
+        testcase = _testcase(suite, "crosswire.errors", where, error.file)
+        element = ET.SubElement(testcase, "error", {"type": "input", "message": _clean(error.message)})
+        element.text = _clean(f"{where}: {error.message}")
+
+
+def render(result: ScanResult) -> str:
+    root = ET.Element("testsuites", {"name": "crosswire"})
+    for meta in catalogue(result):
+        _check_suite(root, meta, result)
+    if result.errors:
+        _error_suite(root, result)
+    suites = list(root)
+    for total in ("tests", "failures", "errors", "skipped"):
+        root.set(total, str(sum(int(s.get(total, "0")) for s in suites)))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

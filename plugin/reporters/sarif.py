@@ -1,0 +1,152 @@
+"""The SARIF 2.1.0 report, for code-scanning pipelines (GitHub code scanning, Azure DevOps, SonarQube imports).
+
+One run: a rule per check that ran, a result per finding with the other ends of the wire as related locations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+from crosswire import __version__
+from crosswire.check import CheckMeta, Finding, Severity, noun
+from crosswire.model import Node
+from crosswire.reporters import catalogue
+from crosswire.runner import ScanResult
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SOURCE_ROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "crosswire/v1"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def artifact_location(file: str) -> dict[str, Any]:
+    """Report paths are relative to the current directory, which is what %SRCROOT% stands for; a file outside it
+    keeps its absolute path as a file: URI, since a relative URI cannot climb out of the base."""
+    path: PurePath = PureWindowsPath(file) if os.sep == "\\" else PurePosixPath(file)
+    if path.is_absolute():
+        return {"uri": path.as_uri()}
+    return {"uri": quote(path.as_posix()), "uriBaseId": SOURCE_ROOT}
+
+
+def physical_location(file: str, line: int, end_line: int | None = None) -> dict[str, Any]:
+    location: dict[str, Any] = {"artifactLocation": artifact_location(file)}
+    # line 0 means "no line" (a missing path): SARIF regions start at line 1, so leave the region out
+    if line >= 1:
+        region = {"startLine": line}
+        if end_line is not None and end_line >= line:
+            region["endLine"] = end_line
+        location["region"] = region
+    return location
+
+
+def help_text(meta: CheckMeta) -> dict[str, str]:
+    text = [
+        meta.rationale,
+        "",
+        f"Fix (Terraform): {meta.fix_terraform}",
+        f"Fix (CloudFormation): {meta.fix_cloudformation}",
+    ]
+    markdown = [
+        meta.rationale,
+        "",
+        f"**Fix (Terraform):** {meta.fix_terraform}",
+        "",
+        f"**Fix (CloudFormation):** {meta.fix_cloudformation}",
+    ]
+    if meta.references:
+        text += ["", "References:", *(f"- {r.title}: {r.url}" for r in meta.references)]
+        markdown += ["", "**References:**", "", *(f"- [{r.title}]({r.url})" for r in meta.references)]
+    return {"text": "\n".join(text), "markdown": "\n".join(markdown)}
+
+
+def rule(meta: CheckMeta) -> dict[str, Any]:
+    descriptor: dict[str, Any] = {
+        "id": meta.id,
+        "name": meta.slug,
+        "shortDescription": {"text": meta.title},
+        "fullDescription": {"text": meta.rationale},
+        "help": help_text(meta),
+    }
+    if meta.references:
+        descriptor["helpUri"] = meta.references[0].url
+    descriptor["defaultConfiguration"] = {"level": LEVELS[meta.severity]}
+    descriptor["properties"] = {"tags": ["crosswire", *(kind.value for kind in meta.kinds)]}
+    return descriptor
+
+
+def related_location(index: int, node: Node) -> dict[str, Any]:
+    return {
+        "id": index,
+        "physicalLocation": physical_location(node.span.file, node.span.line, node.span.end_line),
+        "message": {"text": noun(node)},
+    }
+
+
+def result_entry(finding: Finding, rule_index: int) -> dict[str, Any]:
+    node = finding.node
+    entry: dict[str, Any] = {
+        "ruleId": finding.meta.id,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.level],
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": physical_location(node.span.file, node.span.line, node.span.end_line),
+                "logicalLocations": [{"name": node.address, "kind": "resource"}],
+            }
+        ],
+    }
+    if finding.related:
+        entry["relatedLocations"] = [related_location(i, r) for i, r in enumerate(finding.related, start=1)]
+    entry["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
+    entry["properties"] = {"resource": node.address, "resourceType": node.resource_type, "fix": finding.fix}
+    return entry
+
+
+def render(result: ScanResult) -> str:
+    rules = catalogue(result)
+    index = {meta.id: i for i, meta in enumerate(rules)}
+    notifications: list[dict[str, Any]] = [
+        {
+            "level": "error",
+            "message": {"text": error.message},
+            "locations": [{"physicalLocation": physical_location(error.file, error.line)}],
+        }
+        for error in result.errors
+    ]
+    # a check that could not judge a resource is worth a note: silence there is not a pass
+    notifications += [
+        {
+            "level": "note",
+            "message": {"text": f"{skip.meta.id} skipped on {skip.node.address}: {skip.reason}"},
+            "locations": [{"physicalLocation": physical_location(skip.node.span.file, skip.node.span.line)}],
+            "associatedRule": {"id": skip.meta.id, "index": index[skip.meta.id]},
+        }
+        for skip in result.skips
+    ]
+    invocation: dict[str, Any] = {"executionSuccessful": not result.errors}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    log = {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "crosswire",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [rule(meta) for meta in rules],
+                    }
+                },
+                "invocations": [invocation],
+                "results": [result_entry(f, index[f.meta.id]) for f in result.findings],
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
