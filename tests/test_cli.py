@@ -211,3 +211,15 @@ def test_a_crashing_check_is_reported_as_an_error_and_the_others_still_run(write
     assert run.report["errors"] == [
         {"file": "<check CW101>", "line": 0, "message": "internal error, please report: KeyError('boom')"}
     ]
+
+
+def test_a_console_that_cannot_encode_the_report_gets_replacement_characters_not_a_traceback(write):
+    import subprocess
+    import sys
+
+    write("t.yaml", VALID.replace("VisibilityTimeout: 10", "VisibilityTimeout: 60"))
+    env = dict(os.environ, PYTHONIOENCODING="ascii:strict")
+    done = subprocess.run([sys.executable, "-m", "crosswire", "scan", "."], capture_output=True, text=True, env=env)
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 1
+    assert "visibility timeout 60 s is below 6 ? 20 s (function Worker)" in done.stdout
