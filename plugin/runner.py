@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crosswire import suppressions
 from crosswire.check import Check, Finding, Severity, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
+from crosswire.suppressions import Suppressed
 
 SKIPPED_DIRECTORIES = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
 SUPPORTED_FORMATS = ("cloudformation",)
@@ -23,6 +26,8 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
+    baseline: frozenset[str] = frozenset()  # fingerprints of accepted findings
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ class ScanResult:
     errors: list[ScanError]
     files: int
     resources: int
+    suppressed: list[Suppressed] = field(default_factory=list)  # by inline or Metadata suppressions
+    baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)
@@ -64,6 +71,18 @@ def discover(paths: Sequence[str], errors: list[ScanError]) -> list[str]:
         else:
             errors.append(ScanError(display_path(path), 0, "no such file or directory"))
     return list(dict.fromkeys(found))
+
+
+def skipped(path: str, patterns: Sequence[str]) -> bool:
+    """Whether a `skip-paths` pattern matches the file: `*` spans folders, a folder skips what it holds, and a
+    leading `**/` may match nothing."""
+    shown = display_path(path).replace(os.sep, "/")
+    for pattern in patterns:
+        pattern = pattern.replace(os.sep, "/").removeprefix("./").rstrip("/")
+        options = [pattern, pattern + "/*"] + ([pattern[3:], pattern[3:] + "/*"] if pattern.startswith("**/") else [])
+        if any(fnmatch.fnmatchcase(shown, option) for option in options):
+            return True
+    return False
 
 
 def read_text(path: str, shown: str) -> str:
@@ -128,7 +147,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     graph = Graph()
     files = resources = 0
     for path in discover(paths, errors):
-        if not path.endswith(TEMPLATE_SUFFIXES):
+        if not path.endswith(TEMPLATE_SUFFIXES) or skipped(path, options.skip_paths):
             continue
         try:
             count = load_cloudformation(path, graph, options)
@@ -140,4 +159,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
             resources += count
     graph.resolve_wires()
     findings, skips = run_checks(graph, checks, options)
-    return ScanResult(findings, skips, errors, files, resources)
+    findings, suppressed = suppressions.apply(findings)
+    baselined = [f for f in findings if f.fingerprint in options.baseline]
+    findings = [f for f in findings if f.fingerprint not in options.baseline]
+    return ScanResult(findings, skips, errors, files, resources, suppressed, baselined)
