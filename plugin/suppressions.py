@@ -124,7 +124,7 @@ def _hcl_comments(lines: list[str]) -> dict[int, Comment]:
                 heredoc = ""
             continue
         texts: list[str] = []
-        code = ""
+        code = bare = ""  # what is not comment; of that, what is outside strings (where a heredoc can start)
         index, in_string, interpolation = 0, False, 0
         while index < len(line):
             if in_block_comment:
@@ -135,6 +135,8 @@ def _hcl_comments(lines: list[str]) -> dict[int, Comment]:
                 in_block_comment, index = False, end + 2
                 continue
             char, pair = line[index], line[index : index + 2]
+            if not (char == "#" or pair in ("//", "/*")) or in_string:
+                code += char
             if in_string:
                 if char == "\\":
                     index += 1
@@ -153,11 +155,11 @@ def _hcl_comments(lines: list[str]) -> dict[int, Comment]:
                 in_block_comment, index = True, index + 2
                 continue
             else:
-                code += char
+                bare += char
             index += 1
         if texts:
             found[number] = Comment(" ".join(texts), not code.strip())
-        match = _HEREDOC.search(code)
+        match = _HEREDOC.search(bare)
         if match and not in_string:
             heredoc = match.group(1)
     return found

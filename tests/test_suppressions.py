@@ -261,6 +261,7 @@ resource "aws_sqs_queue" "orders" { // crosswire:ignore CW301 slash comment
   /* crosswire:ignore CW201
      spans lines */
   url = "https://example.com//path"
+  "quoted" # crosswire:ignore CW203 after a string
   user_data = <<-EOT
     # crosswire:ignore CW202 heredoc text
   EOT
@@ -277,6 +278,7 @@ def test_hcl_comment_reader():
         5: Comment(" crosswire:ignore CW108 block ", False),
         6: Comment(" crosswire:ignore CW201", True),
         7: Comment("     spans lines ", True),
+        9: Comment(" crosswire:ignore CW203 after a string", False),
     }
     assert [d.check_id for n in sorted(found) for d in directives(found[n].text, "main.tf", n)] == [
         "CW302",
@@ -284,6 +286,7 @@ def test_hcl_comment_reader():
         "CW107",
         "CW108",
         "CW201",
+        "CW203",
     ]
     assert directives(found[5].text, "main.tf", 5)[0].reason == "block"
 
