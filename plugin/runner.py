@@ -162,4 +162,4 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     findings, suppressed = suppressions.apply(findings)
     baselined = [f for f in findings if f.fingerprint in options.baseline]
     findings = [f for f in findings if f.fingerprint not in options.baseline]
-    return ScanResult(findings, skips, errors, files, resources, suppressed, baselined)
+    return ScanResult(findings, skips, errors, files, resources, suppressed=suppressed, baselined=baselined)

@@ -229,10 +229,14 @@ def test_sam_generated_queue_is_reported_on_the_event_and_suppressed_by_the_func
 
 
 def test_text_report_counts_suppressed_findings(write):
-    write("t.yaml", template("  # crosswire:ignore CW302 idempotent\n" + QUEUE))
+    jobs = QUEUE.replace("Queue:", "Jobs:")
+    mapping = "  JobsMapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n"
+    mapping += "      EventSourceArn: !GetAtt Jobs.Arn\n      FunctionName: !Ref Worker\n"
+    write("t.yaml", template("  # crosswire:ignore CW302 idempotent\n" + QUEUE + jobs, after=CONSUMER + mapping))
     proc = cli_subprocess("scan", ".")
-    assert proc.returncode == 0
-    assert proc.stdout == "crosswire: 1 files, 3 resources, findings: 0 error, 0 warning, 0 info, 1 suppressed\n"
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("t.yaml:8: CW302 warning:")
+    assert proc.stdout.endswith("crosswire: 1 files, 5 resources, findings: 0 error, 1 warning, 0 info, 1 suppressed\n")
 
 
 # -- the comment reader on its own ----------------------------------------------------------------------------
