@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
+from crosswire.check import CheckMeta, Finding, Option, Reference, Severity, Skip, noun
 from crosswire.checks.visibility_timeout_below_function_timeout import seconds, unresolved_timeouts
 from crosswire.graph import Graph
 from crosswire.model import Kind, Queue
@@ -36,6 +36,15 @@ META = CheckMeta(
         Reference(
             "AWS Compute Blog: Well-Architected SQS, part 2",
             "https://aws.amazon.com/blogs/compute/implementing-aws-well-architected-best-practices-for-amazon-sqs-part-2/",
+        ),
+    ),
+    options=(
+        Option(
+            "multiplier",
+            int,
+            DEFAULT_MULTIPLIER,
+            "how many function timeouts the visibility timeout must cover",
+            minimum=1,
         ),
     ),
 )

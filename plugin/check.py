@@ -29,6 +29,18 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Option:
+    """A setting of one check, read from `[tool.crosswire.checks.<ID>]`; the config loader validates values
+    against `type` and `minimum` so a check never meets a bad one."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
 class CheckMeta:
     id: str
     slug: str
@@ -40,6 +52,7 @@ class CheckMeta:
     fix_cloudformation: str
     references: tuple[Reference, ...]
     formats: tuple[str, ...] = ("cloudformation", "terraform")
+    options: tuple[Option, ...] = ()
 
     @property
     def docs(self) -> str:

@@ -6,18 +6,16 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from crosswire import __version__
+from crosswire.config import CHECK_PATTERN, FAIL_ON
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FAIL_ON = ("error", "warning", "info", "never")
 FORMATS = ("text", "json")
 REPORT_FORMATS = ("text", "json", "sarif", "junit", "github")
-CHECK_PATTERN = re.compile(r"CW\d{0,3}", re.IGNORECASE)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,10 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(e.g. --format sarif --output-file crosswire.sarif --format text); at most one format goes to standard "
         "output",
     )
-    scan.add_argument("--fail-on", choices=FAIL_ON, default="warning")
+    scan.add_argument("--fail-on", choices=FAIL_ON, help="lowest severity that fails (default warning)")
     scan.add_argument("--select", action="append", help="comma separated check IDs or prefixes to run")
     scan.add_argument("--ignore", action="append", help="comma separated check IDs or prefixes to skip")
     scan.add_argument("--param", action="append", metavar="NAME=VALUE", help="CloudFormation parameter value")
+    scan.add_argument("--baseline", metavar="FILE", help="do not report findings recorded in this baseline")
+    scan.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
+    scan.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
 
     checks = commands.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--format", choices=FORMATS, default="text")
@@ -166,17 +167,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    from crosswire import baseline, config
     from crosswire.check import Severity
     from crosswire.checks import ALL_CHECKS
     from crosswire.reporters import github, json_report, junit, sarif, text
     from crosswire.runner import ScanOptions, scan
 
     reports = _reports(args.reports)
+    try:
+        settings = config.load(args.config, ALL_CHECKS)
+        accepted = baseline.read(args.baseline) if args.baseline else frozenset()
+    except config.ConfigError as exc:
+        return _usage_error(str(exc))
+    # each flag given on the command line replaces the same setting of the file
     options = ScanOptions(
-        select=_split_ids(args.select),
-        ignore=_split_ids(args.ignore),
+        select=_split_ids(args.select) if args.select else settings.select or (),
+        ignore=_split_ids(args.ignore) if args.ignore else settings.ignore or (),
         params=_key_values(args.param, "--param"),
+        check_options=settings.check_options,
+        skip_paths=settings.skip_paths,
+        baseline=accepted,
     )
+    fail_on = args.fail_on or settings.fail_on or "warning"
     for pattern in options.select + options.ignore:
         if not CHECK_PATTERN.fullmatch(pattern):
             return _usage_error(f"unknown check ID or prefix {pattern!r} (expected e.g. CW302 or CW3)")
@@ -194,11 +206,20 @@ def _scan(args: argparse.Namespace) -> int:
             sys.stdout.write(renderers[name](result))
         else:
             written = _write_file(file, renderers[name](result)) and written
+    if args.write_baseline:
+        try:
+            baseline.write(args.write_baseline, result.findings + result.baselined)
+        except config.ConfigError as exc:
+            return _usage_error(str(exc))
+        sys.stderr.write(
+            f"crosswire: wrote {len(result.findings) + len(result.baselined)} findings to the "
+            f"baseline {args.write_baseline}\n"
+        )
     if result.errors or not written:
         return EXIT_ERROR
-    if args.fail_on == "never":
+    if fail_on == "never" or args.write_baseline:
         return EXIT_OK
-    threshold = Severity(args.fail_on).rank
+    threshold = Severity(fail_on).rank
     return EXIT_FINDINGS if any(f.level.rank >= threshold for f in result.findings) else EXIT_OK
 
 

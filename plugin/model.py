@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 
 class Origin(str, Enum):
@@ -69,6 +69,15 @@ class Value:
 ABSENT = Value(None, Origin.DEFAULT)
 
 
+class Suppression(NamedTuple):
+    """An author's decision not to be told about one check on one resource; `reason` is "" when none was given
+    (such a suppression is not applied: see crosswire.suppressions)."""
+
+    check_id: str
+    reason: str
+    span: Span
+
+
 class Kind(str, Enum):
     QUEUE = "queue"
     TOPIC = "topic"
@@ -100,7 +109,12 @@ class EdgeKind(str, Enum):
 @dataclass(eq=False)
 class Node:
     """A resource of the graph. `address` and `resource_type` are what reports show: for resources a SAM
-    resource generates, they are the SAM resource's."""
+    resource generates, they are the SAM resource's.
+
+    `resource_span` is the whole resource as written when the node models only part of it (a SAM event, an inline
+    subscription, a bucket notification), so a suppression on that resource covers the part too. `suppressions`
+    are those the loader read from the resource's own data (CloudFormation `Metadata`); comment directives are
+    read from the file text by crosswire.suppressions."""
 
     uid: str
     address: str
@@ -110,6 +124,8 @@ class Node:
     kind: ClassVar[Kind]
     generated_by: str = ""
     repeated: str = ""
+    resource_span: Span | None = None
+    suppressions: tuple[Suppression, ...] = ()
 
     def __repr__(self) -> str:
         return f"<{self.kind.value} {self.uid}>"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from crosswire import suppressions
 from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
 from crosswire.model import Node
+from crosswire.suppressions import Suppressed
 
 SKIPPED_DIRECTORIES = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
 SUPPORTED_FORMATS = ("cloudformation",)
@@ -24,6 +27,8 @@ class ScanOptions:
     ignore: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
+    baseline: frozenset[str] = frozenset()  # fingerprints of accepted findings
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class ScanResult:
     # what reporters list besides findings: the rules that ran (SARIF) and the resources they passed (JUnit)
     checks: list[CheckMeta] = field(default_factory=list)
     nodes: list[Node] = field(default_factory=list)
+    suppressed: list[Suppressed] = field(default_factory=list)  # by inline or Metadata suppressions
+    baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)
@@ -70,6 +77,18 @@ def discover(paths: Sequence[str], errors: list[ScanError]) -> list[str]:
     # one file reached through several arguments ("." and "./t.yaml") is scanned once
     unique = {os.path.realpath(path): os.path.normpath(path) for path in reversed(found)}
     return sorted(unique.values())
+
+
+def skipped(path: str, patterns: Sequence[str]) -> bool:
+    """Whether a `skip-paths` pattern matches the file: `*` spans folders, a folder skips what it holds, and a
+    leading `**/` may match nothing."""
+    shown = display_path(path).replace(os.sep, "/")
+    for pattern in patterns:
+        pattern = pattern.replace(os.sep, "/").removeprefix("./").rstrip("/")
+        options = [pattern, pattern + "/*"] + ([pattern[3:], pattern[3:] + "/*"] if pattern.startswith("**/") else [])
+        if any(fnmatch.fnmatchcase(shown, option) for option in options):
+            return True
+    return False
 
 
 def read_text(path: str, shown: str) -> str:
@@ -143,7 +162,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     graph = Graph()
     files = resources = 0
     for path in discover(paths, errors):
-        if not path.endswith(TEMPLATE_SUFFIXES):
+        if not path.endswith(TEMPLATE_SUFFIXES) or skipped(path, options.skip_paths):
             continue
         try:
             count = load_cloudformation(path, graph, options)
@@ -159,6 +178,17 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     graph.resolve_wires()
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)
+    findings, suppressed = suppressions.apply(findings)
+    baselined = [f for f in findings if f.fingerprint in options.baseline]
+    findings = [f for f in findings if f.fingerprint not in options.baseline]
     return ScanResult(
-        findings, skips, errors, files, resources, checks=[c.meta for c in ran], nodes=list(graph.nodes.values())
+        findings,
+        skips,
+        errors,
+        files,
+        resources,
+        checks=[c.meta for c in ran],
+        nodes=list(graph.nodes.values()),
+        suppressed=suppressed,
+        baselined=baselined,
     )

@@ -66,7 +66,13 @@ def test_json_report_matches_the_contract_field_for_field(write):
     )
     assert finding["docs"] == "docs/checks/CW301-visibility-timeout-below-function-timeout.md"
     assert len(finding["fingerprint"]) == 32
-    assert report["summary"] == {"files": 1, "resources": 3, "findings": {"error": 1, "warning": 0, "info": 0}}
+    assert report["summary"] == {
+        "files": 1,
+        "resources": 3,
+        "findings": {"error": 1, "warning": 0, "info": 0},
+        "suppressed": 0,
+        "baselined": 0,
+    }
 
 
 def test_fail_on_sets_the_exit_code(write):

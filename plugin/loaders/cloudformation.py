@@ -6,6 +6,7 @@ modelled here because cfn-lint 1.x no longer runs the SAM translator.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -30,12 +31,14 @@ from crosswire.model import (
     RuleTarget,
     Span,
     Subscription,
+    Suppression,
     Topic,
     Unresolved,
     Value,
 )
 from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
+from crosswire.suppressions import CHECK_ID, split_ids
 
 MAX_DEPTH = 64
 MAX_VISITS = 200_000  # resolving more nodes than this in one template means an alias bomb, not a template
@@ -373,8 +376,45 @@ class _Template:
                 props = resource.get("Properties") or {}
                 if not isinstance(props, dict):
                     raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
-                builder(self, str(logical_id), resource, props, self.span(logical_id, resource))
+                span = self.span(logical_id, resource)
+                first = len(self.graph.nodes)
+                builder(self, str(logical_id), resource, props, span)
+                self.mark_parts(first, span, self.metadata_suppressions(str(logical_id), resource))
         return count
+
+    def mark_parts(self, first: int, span: Span, suppressions: tuple[Suppression, ...]) -> None:
+        """Every node built from one resource (SAM events, inline subscriptions...) learns the resource's span
+        and the suppressions written in its Metadata."""
+        for node in itertools.islice(reversed(self.graph.nodes.values()), len(self.graph.nodes) - first):
+            node.resource_span = span
+            node.suppressions = suppressions
+
+    def metadata_suppressions(self, logical_id: str, resource: dict) -> tuple[Suppression, ...]:
+        """`Metadata: crosswire: ignore: [{id: CW302, reason: ...}]`; a malformed entry is an input error (like a
+        typo in cfn-lint's Metadata config), so it cannot silently suppress nothing."""
+        metadata = resource.get("Metadata")
+        if not isinstance(metadata, dict) or "crosswire" not in metadata:
+            return ()
+        section = metadata["crosswire"]
+        where = f"Metadata crosswire of {logical_id}"
+        usage = "expected `ignore: [{id: CW302, reason: ...}]`"
+        if not isinstance(section, dict) or set(section) != {"ignore"} or not isinstance(section["ignore"], list):
+            raise LoadError(self.file, _line(section) or _line(metadata) or 1, f"{where}: {usage}")
+        found: list[Suppression] = []
+        for entry in section["ignore"]:
+            line = _line(entry) or _line(section) or 1
+            span = Span(self.file, line, max(line, self.last_line(entry)))
+            entry = {"id": entry} if isinstance(entry, str) else entry
+            if not isinstance(entry, dict) or not set(entry) <= {"id", "reason"} or "id" not in entry:
+                raise LoadError(self.file, line, f"{where}: {usage}")
+            ids, reason = entry["id"], entry.get("reason", "")
+            if not isinstance(ids, str) or not isinstance(reason, str):
+                raise LoadError(self.file, line, f"{where}: id and reason must be text")
+            for check_id in split_ids(ids) or [ids]:
+                if not CHECK_ID.fullmatch(check_id):
+                    raise LoadError(self.file, line, f"{where}: {check_id!r} is not a check ID like CW302")
+                found.append(Suppression(check_id, reason.strip(), span))
+        return tuple(found)
 
     def node_kwargs(
         self, logical_id: str, resource_type: str, span: Span, suffix: str = "", generated: bool = True

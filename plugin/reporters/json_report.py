@@ -52,6 +52,8 @@ def render(result: ScanResult) -> str:
             "files": result.files,
             "resources": result.resources,
             "findings": {s.value: result.count(s) for s in Severity},
+            "suppressed": len(result.suppressed),
+            "baselined": len(result.baselined),
         },
     }
     return json.dumps(report, indent=2) + "\n"

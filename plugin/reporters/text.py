@@ -31,5 +31,7 @@ def render(result: ScanResult) -> str:
         f"crosswire: {result.files} files, {result.resources} resources, findings: {counts}"
         + (f", {len(result.errors)} input errors" if result.errors else "")
         + (f", {len(result.skips)} checks skipped on unresolved values" if result.skips else "")
+        + (f", {len(result.suppressed)} suppressed" if result.suppressed else "")
+        + (f", {len(result.baselined)} in the baseline" if result.baselined else "")
     )
     return "\n\n".join(blocks + [summary]) + "\n"

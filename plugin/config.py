@@ -1,0 +1,151 @@
+"""Project configuration: `[tool.crosswire]` in pyproject.toml, a `.crosswire.toml`, or `--config FILE`.
+
+Values are validated against the check catalogue here, so a typo is a usage error naming the file and key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crosswire.check import Check, Severity
+
+CHECK_PATTERN = re.compile(r"CW\d{0,3}", re.IGNORECASE)
+FAIL_ON = (*(s.value for s in Severity), "never")
+DEDICATED_FILE = ".crosswire.toml"
+PYPROJECT = "pyproject.toml"
+KEYS = ("select", "ignore", "fail-on", "skip-paths", "checks")
+
+
+class ConfigError(Exception):
+    """A configuration or baseline file that cannot be used: exit 2 with this message, never a traceback."""
+
+
+@dataclass
+class Config:
+    """Settings from the file; None where the file does not set them (the CLI flag or built-in default applies)."""
+
+    file: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    fail_on: str | None = None
+    skip_paths: tuple[str, ...] = ()
+    check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _toml(path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def discover(directory: str = ".") -> str | None:
+    """The default configuration file in `directory`: `.crosswire.toml` wins over pyproject.toml (a dedicated
+    file is the more specific choice, as with Ruff); a pyproject.toml without `[tool.crosswire]` is no config."""
+    dedicated = os.path.normpath(os.path.join(directory, DEDICATED_FILE))
+    if os.path.isfile(dedicated):
+        return dedicated
+    pyproject = os.path.normpath(os.path.join(directory, PYPROJECT))
+    try:
+        with open(pyproject, encoding="utf-8", errors="replace") as handle:
+            # avoid parsing (and failing on) a project's pyproject.toml that has nothing for us
+            has_table = "tool.crosswire" in handle.read()
+    except OSError:
+        return None
+    return pyproject if has_table else None
+
+
+def load(path: str | None, checks: Iterable[Check]) -> Config:
+    """The configuration from `path` (a `--config` value) or the default file; an empty Config when there is none."""
+    path = path if path is not None else discover()
+    if path is None:
+        return Config()
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: no such configuration file")
+    data = _toml(path)
+    prefix = ""
+    if os.path.basename(path) == PYPROJECT:
+        prefix = "tool.crosswire."
+        table = data.get("tool", {}).get("crosswire") if isinstance(data.get("tool"), dict) else None
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: no [tool.crosswire] table")
+        data = table
+    return _parse(data, path, prefix, {c.meta.id: c for c in checks})
+
+
+def _parse(data: dict[str, Any], path: str, prefix: str, checks: dict[str, Check]) -> Config:
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{path}: {prefix}{key}: {message}")
+
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            raise fail(key, "unknown key" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    config = Config(file=path)
+    for key in ("select", "ignore"):
+        if key in data:
+            ids = _strings(data[key])
+            if ids is None:
+                raise fail(key, 'expected a list of check IDs or prefixes, e.g. ["CW3"]')
+            for pattern in ids:
+                if not CHECK_PATTERN.fullmatch(pattern):
+                    raise fail(key, f"{pattern!r} is not a check ID or prefix (expected e.g. CW302 or CW3)")
+            setattr(config, key, tuple(i.upper() for i in ids))
+    if "fail-on" in data:
+        if data["fail-on"] not in FAIL_ON:
+            raise fail("fail-on", f"{data['fail-on']!r} is not one of {', '.join(FAIL_ON)}")
+        config.fail_on = data["fail-on"]
+    if "skip-paths" in data:
+        patterns = _strings(data["skip-paths"])
+        if patterns is None:
+            raise fail("skip-paths", "expected a list of glob patterns")
+        config.skip_paths = tuple(patterns)
+    options = data.get("checks", {})
+    if not isinstance(options, dict):
+        raise fail("checks", "expected tables like [checks.CW302]")
+    for check_id, values in options.items():
+        check = checks.get(check_id.upper())
+        if check is None:
+            raise fail(f"checks.{check_id}", "unknown check")
+        if not isinstance(values, dict):
+            raise fail(f"checks.{check_id}", "expected a table of options")
+        config.check_options[check.meta.id] = _check_options(check, values, f"checks.{check_id}", fail)
+    return config
+
+
+def _strings(value: Any) -> list[str] | None:
+    """`value` if it is a list of strings, else None."""
+    return list(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _check_options(
+    check: Check, values: dict[str, Any], where: str, fail: Callable[[str, str], ConfigError]
+) -> dict[str, Any]:
+    known = {o.name: o for o in check.meta.options}
+    result: dict[str, Any] = {}
+    for name, value in values.items():
+        option = known.get(name)
+        if option is None:
+            names = ", ".join(known) or "none"
+            raise fail(f"{where}.{name}", f"unknown option of {check.meta.id} (its options: {names})")
+        # bool is an int in Python, but `multiplier = true` is a mistake, not 1
+        wrong_type = not isinstance(value, option.type) or (isinstance(value, bool) and option.type is not bool)
+        if wrong_type:
+            raise fail(f"{where}.{name}", f"expected {option.type.__name__}, got {value!r}")
+        if option.minimum is not None and value < option.minimum:
+            raise fail(f"{where}.{name}", f"must be at least {option.minimum:g}, got {value!r}")
+        result[name] = value
+    return result
