@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT, scan_json
 from crosswire.adapters import cfnlint as adapter
 from crosswire.checks import ALL_CHECKS
 
@@ -20,11 +21,14 @@ PLAIN_BAD = FIXTURES / "aws-managed-key-on-service-fed-queue" / "cloudformation"
 ERROR_BIT, WARNING_BIT, INFO_BIT = 2, 4, 8
 
 
-def cfn_lint(*args: str | Path, cwd: Path | None = None) -> tuple[int, list[tuple[str, int, str]], str]:
+def cfn_lint(
+    *args: str | Path, cwd: Path | None = None, append: bool = True
+) -> tuple[int, list[tuple[str, int, str]], str]:
     """Run cfn-lint with the crosswire rules; returns the exit code, (file name, line, rule ID) of every match, and
     the raw output."""
+    rules = ["--append-rules", "crosswire.adapters.cfnlint"] if append else []
     run = subprocess.run(
-        [CFN_LINT, "--append-rules", "crosswire.adapters.cfnlint", "--format", "parseable", *map(str, args)],
+        [CFN_LINT, *rules, "--format", "parseable", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -60,6 +64,14 @@ def test_plain_template_reports_errors_on_the_queue_lines():
     code, matches, _ = cfn_lint(PLAIN_BAD)
     assert matches == [("template.yaml", 10, "E9102"), ("template.yaml", 14, "E9102")]
     assert code == ERROR_BIT
+
+
+def test_cfnlintrc_append_rules_loads_the_module(tmp_path):
+    shutil.copy(SAM_BAD, tmp_path / "template.yaml")
+    (tmp_path / ".cfnlintrc").write_text("append_rules:\n  - crosswire.adapters.cfnlint\n")
+    code, matches, _ = cfn_lint("template.yaml", cwd=tmp_path, append=False)
+    assert matches == [("template.yaml", 8, "W9302"), ("template.yaml", 24, "W9302")]
+    assert code == WARNING_BIT
 
 
 def test_exit_code_ors_the_bits_of_every_template(tmp_path):
@@ -118,6 +130,25 @@ def test_sam_generated_queue_is_reported_on_the_event_that_creates_it(tmp_path):
     assert code == WARNING_BIT
 
 
+def test_every_bad_fixture_gives_the_same_findings_through_cfn_lint_as_through_crosswire():
+    bad = sorted(FIXTURES.glob("*/cloudformation/bad/*"))
+    run = subprocess.run(
+        [CFN_LINT, "-a", "crosswire.adapters.cfnlint", "--format", "json", *map(str, bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    through_cfn_lint = {
+        (str(Path(m["Filename"]).resolve()), m["Location"]["Start"]["LineNumber"], "CW" + m["Rule"]["Id"][2:])
+        for m in json.loads(run.stdout)
+        if m["Rule"]["Id"][1] == "9"
+    }
+    report = scan_json("--fail-on", "never", *map(str, bad)).report
+    through_crosswire = {(str(Path(f["file"]).resolve()), f["line"], f["check_id"]) for f in report["findings"]}
+    assert through_crosswire
+    assert through_cfn_lint == through_crosswire
+
+
 def test_good_fixtures_fire_no_crosswire_rule():
     good = sorted(FIXTURES.glob("*/cloudformation/good/template.yaml"))
     assert good
@@ -159,3 +190,13 @@ def test_rule_description_comes_from_the_check_metadata(name):
     rule = getattr(adapter, f"Crosswire{name}")()
     assert rule.description.startswith(f"crosswire {name}: {check.meta.rationale}")
     assert check.meta.fix_cloudformation in rule.description
+
+
+def test_the_core_never_imports_the_adapters():
+    plugin = ROOT / "plugin"
+    importers = [
+        path.relative_to(ROOT).as_posix()
+        for path in plugin.rglob("*.py")
+        if "adapters" not in path.relative_to(plugin).parts and "crosswire.adapters" in path.read_text()
+    ]
+    assert importers == []
