@@ -325,3 +325,15 @@ Resources:
     (statement,) = policy.statements.value
     assert "sqs:ReceiveMessage" in statement.actions
     assert statement.resources == ("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Queue}",)
+
+
+def test_ignore_globals_opts_a_function_out_of_globals(write):
+    base = CONSUMER.format(visibility=10, timeout="")
+    function = "    Type: AWS::Serverless::Function\n"
+    for ignored in ("'*'", "[Timeout]"):
+        write("t.yaml", base.replace(function, f"{function}    IgnoreGlobals: {ignored}\n"))
+        run = scan_json(".")
+        assert run.findings() == {("CW302", "Queue", 7)}
+        assert "6 × 3 s (function Worker, AWS default)" in run.report["findings"][0]["message"]
+    write("t.yaml", base.replace(function, f"{function}    IgnoreGlobals: [Runtime]\n"))
+    assert scan_json(".").findings() == {("CW301", "Queue", 7)}

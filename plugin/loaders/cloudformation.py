@@ -679,20 +679,26 @@ class _Template:
             self.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
 
     # -- SAM ----------------------------------------------------------------------------------------------
-    def with_globals(self, props: dict) -> tuple[dict, set[str]]:
-        """A SAM function's properties with `Globals.Function` filled in, and which keys came from Globals."""
+    def with_globals(self, resource: dict, props: dict) -> tuple[dict, set[str]]:
+        """A SAM function's properties with `Globals.Function` filled in, and which keys came from Globals.
+
+        `IgnoreGlobals: '*'` or a list of property names on the resource opts it out (SAM resource attribute)."""
         merged = dict(props)
-        from_globals = set()
+        from_globals: set[str] = set()
+        ignored = self.resolve(resource.get("IgnoreGlobals", []))
+        if ignored == "*":
+            return merged, from_globals
+        ignored = set(ignored) if isinstance(ignored, list) else set()
         if isinstance(self.function_globals, dict):
             for key, value in self.function_globals.items():
-                if key not in merged:
+                if key not in merged and str(key) not in ignored:
                     merged[key] = value
                     from_globals.add(str(key))
         return merged, from_globals
 
     def sam_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
         f = Kind.FUNCTION
-        props, from_globals = self.with_globals(props)
+        props, from_globals = self.with_globals(resource, props)
 
         def prop(name: str, attribute: str) -> Value:
             return self.value(props, name, f, attribute, "from Globals" if name in from_globals else "")
