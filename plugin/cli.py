@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--select", action="append", help="comma separated check IDs or prefixes to run")
     scan.add_argument("--ignore", action="append", help="comma separated check IDs or prefixes to skip")
     scan.add_argument("--param", action="append", metavar="NAME=VALUE", help="CloudFormation parameter value")
+    scan.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable value")
+    scan.add_argument("--var-file", action="append", metavar="FILE", help="Terraform variables file (.tfvars)")
+    scan.add_argument(
+        "--var-env", action="store_true", help="read Terraform variables from TF_VAR_* environment variables"
+    )
 
     checks = commands.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--format", choices=FORMATS, default="text")
@@ -91,6 +96,9 @@ def _scan(args: argparse.Namespace) -> int:
         select=_split_ids(args.select),
         ignore=_split_ids(args.ignore),
         params=_key_values(args.param, "--param"),
+        variables=_key_values(args.var, "--var"),
+        var_files=tuple(args.var_file or ()),
+        var_env=args.var_env,
     )
     for pattern in options.select + options.ignore:
         if not CHECK_PATTERN.fullmatch(pattern):

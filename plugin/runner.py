@@ -12,7 +12,8 @@ from crosswire.graph import Graph
 from crosswire.loaders import LoadError
 
 SKIPPED_DIRECTORIES = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
-SUPPORTED_FORMATS = ("cloudformation",)
+SUPPORTED_FORMATS = ("cloudformation", "terraform")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -22,6 +23,9 @@ class ScanOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    var_files: tuple[str, ...] = ()
+    var_env: bool = False
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -100,6 +104,14 @@ def load_cloudformation(path: str, graph: Graph, options: ScanOptions) -> int | 
     return count
 
 
+def load_terraform(directories: list[str], graph: Graph, options: ScanOptions) -> Any:
+    """Load Terraform module directories; root modules are found among them, local modules through callers."""
+    from crosswire.loaders import terraform
+
+    variables = terraform.Variables(options.variables, options.var_files, options.var_env)
+    return terraform.load_directories(directories, graph, variables)
+
+
 def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
     def matches(check_id: str, patterns: tuple[str, ...]) -> bool:
         return any(check_id.startswith(p.strip().upper()) for p in patterns if p.strip())
@@ -127,7 +139,11 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     errors: list[ScanError] = []
     graph = Graph()
     files = resources = 0
+    terraform_directories: dict[str, None] = {}
     for path in discover(paths, errors):
+        if path.endswith(TERRAFORM_SUFFIXES):
+            terraform_directories[os.path.dirname(path) or "."] = None
+            continue
         if not path.endswith(TEMPLATE_SUFFIXES):
             continue
         try:
@@ -138,6 +154,11 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         if count is not None:
             files += 1
             resources += count
+    if terraform_directories:
+        loaded = load_terraform(list(terraform_directories), graph, options)
+        errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
+        files += loaded.files
+        resources += loaded.resources
     graph.resolve_wires()
     findings, skips = run_checks(graph, checks, options)
     return ScanResult(findings, skips, errors, files, resources)
