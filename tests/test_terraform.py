@@ -1,0 +1,745 @@
+"""The Terraform loader, through the real CLI: each case asserts exact findings (ID, resource, line) and files."""
+
+from __future__ import annotations
+
+from conftest import scan_json
+from crosswire.graph import Graph
+from crosswire.loaders import terraform
+from crosswire.model import Function, Key, Origin, Policy, Queue, Ref, Role, Statement
+
+CONSUMER = """\
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  timeout       = 60
+}
+
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = aws_lambda_function.worker.arn
+}
+"""
+
+
+def load(directory: str = ".", **variables: str) -> Graph:
+    graph = Graph()
+    outcome = terraform.load_directories([directory], graph, terraform.Variables(dict(variables)))
+    assert outcome.errors == []
+    graph.resolve_wires()
+    return graph
+
+
+def files_and_findings(run) -> set[tuple[str, str, str, int]]:
+    return {(f["check_id"], f["resource"], f["file"], f["line"]) for f in run.report["findings"]}
+
+
+def test_a_module_split_across_files_is_one_module(write):
+    write("infra/queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.visibility\n}\n')
+    write("infra/variables.tf", 'variable "visibility" {\n  default = 120\n}\n')
+    write("infra/lambda.tf", CONSUMER)
+    run = scan_json(".")
+    assert files_and_findings(run) == {("CW302", "aws_sqs_queue.jobs", "infra/queues.tf", 1)}
+    assert run.report["findings"][0]["related"] == [
+        {"resource": "aws_lambda_function.worker", "file": "infra/lambda.tf", "line": 1}
+    ]
+    assert run.report["summary"]["files"] == 3
+    assert run.report["summary"]["resources"] == 3
+
+
+def test_tfvars_override_the_default_in_terraform_precedence(write, tmp_path, monkeypatch):
+    write("queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.visibility\n}\n')
+    write("variables.tf", 'variable "visibility" {\n  type    = number\n  default = 400\n}\n')
+    write("lambda.tf", CONSUMER)
+    assert scan_json(".").findings() == set()
+    write("terraform.tfvars", "visibility = 100\n")
+    run = scan_json(".")
+    assert run.findings() == {("CW302", "aws_sqs_queue.jobs", 1)}
+    message = run.report["findings"][0]["message"]
+    assert "visibility timeout 100 s (variable visibility, from terraform.tfvars)" in message
+    write("a.auto.tfvars", "visibility = 50\n")
+    assert scan_json(".").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    write("../prod.tfvars", "visibility = 500\n")
+    assert scan_json(".", "--var-file", str(tmp_path.parent / "prod.tfvars")).findings() == set()
+    assert scan_json(".", "--var-file", str(tmp_path.parent / "prod.tfvars"), "--var", "visibility=90").findings() == {
+        ("CW302", "aws_sqs_queue.jobs", 1)
+    }
+    monkeypatch.setenv("TF_VAR_visibility", "20")
+    write("a.auto.tfvars", "")
+    write("terraform.tfvars", "")
+    assert scan_json(".").findings() == set()  # the environment is read only with --var-env
+    assert scan_json(".", "--var-env").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+
+
+QUEUE_MODULE = """\
+variable "name" {}
+variable "visibility" {
+  default = 30
+}
+
+resource "aws_sqs_queue" "this" {
+  name                       = var.name
+  visibility_timeout_seconds = var.visibility
+}
+
+output "arn" {
+  value = aws_sqs_queue.this.arn
+}
+"""
+
+
+def test_a_local_module_output_feeds_an_event_source_mapping(write):
+    write("modules/queue/main.tf", QUEUE_MODULE)
+    write(
+        "main.tf",
+        """\
+module "queue" {
+  source     = "./modules/queue"
+  name       = "jobs"
+  visibility = 120
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  timeout       = 60
+}
+
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = module.queue.arn
+  function_name    = aws_lambda_function.worker.arn
+}
+""",
+    )
+    run = scan_json(".")
+    assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)}
+    assert "(module input visibility of module.queue)" in run.report["findings"][0]["message"]
+    assert run.report["summary"] == {
+        "files": 2,
+        "resources": 3,
+        "findings": {"error": 0, "warning": 1, "info": 0},
+    }
+    # the module directory scanned on its own is a root of its own; its findings are not repeated
+    run = scan_json(".", "modules/queue")
+    assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)}
+
+
+def test_nested_modules_nest_the_address_and_inputs(write):
+    write("modules/queue/main.tf", QUEUE_MODULE)
+    write(
+        "modules/service/main.tf",
+        """\
+variable "timeout" {}
+
+module "queue" {
+  source     = "../queue"
+  name       = "jobs"
+  visibility = var.timeout * 2
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  timeout       = var.timeout
+}
+
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = module.queue.arn
+  function_name    = aws_lambda_function.worker.function_name
+}
+""",
+    )
+    write("main.tf", 'module "orders" {\n  source  = "./modules/service"\n  timeout = 30\n}\n')
+    run = scan_json(".")
+    assert files_and_findings(run) == {
+        ("CW302", "module.orders.module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)
+    }
+
+
+def test_jsonencode_redrive_and_queue_policies(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "dlq" {
+  name = "jobs-dlq"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dlq.arn
+    maxReceiveCount     = 5
+  })
+  redrive_allow_policy = <<-EOT
+    {"redrivePermission": "byQueue", "sourceQueueArns": ["${aws_sqs_queue.jobs.arn}"]}
+  EOT
+}
+
+resource "aws_sns_topic" "events" {}
+
+resource "aws_sqs_queue_policy" "jobs" {
+  queue_url = aws_sqs_queue.jobs.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "sns.amazonaws.com" }
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.jobs.arn
+      Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.events.arn } }
+    }]
+  })
+}
+""",
+    )
+    graph = load()
+    jobs = graph.nodes[".#aws_sqs_queue.jobs"]
+    assert isinstance(jobs, Queue)
+    assert jobs.max_receive_count.value == 5
+    assert jobs.max_receive_count.span is not None and jobs.max_receive_count.span.line == 7
+    assert graph.dlq_of(jobs) is graph.nodes[".#aws_sqs_queue.dlq"]
+    assert jobs.redrive_allow_policy.value == {
+        "redrivePermission": "byQueue",
+        "sourceQueueArns": [Ref("aws_sqs_queue.jobs", "arn")],
+    }
+    (policy,) = graph.policies_of(jobs)
+    assert policy.address == "aws_sqs_queue_policy.jobs"
+    assert policy.statements.value == (
+        Statement(
+            effect="Allow",
+            principals={"Service": ("sns.amazonaws.com",)},
+            actions=("sqs:SendMessage",),
+            resources=(Ref("aws_sqs_queue.jobs", "arn"),),
+            conditions={"ArnEquals": {"aws:SourceArn": Ref("aws_sns_topic.events", "arn")}},
+            span=policy.statements.span,
+        ),
+    )
+
+
+def test_standalone_redrive_policy_resources_set_the_queue(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "dlq" {}
+resource "aws_sqs_queue" "jobs" {}
+
+resource "aws_sqs_queue_redrive_policy" "jobs" {
+  queue_url = aws_sqs_queue.jobs.id
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = 1 })
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
+  queue_url            = aws_sqs_queue.dlq.id
+  redrive_allow_policy = jsonencode({ redrivePermission = "denyAll" })
+}
+""",
+    )
+    graph = load()
+    jobs, dlq = graph.nodes[".#aws_sqs_queue.jobs"], graph.nodes[".#aws_sqs_queue.dlq"]
+    assert isinstance(jobs, Queue) and isinstance(dlq, Queue)
+    assert graph.dlq_of(jobs) is dlq
+    assert jobs.max_receive_count.value == 1
+    assert dlq.redrive_allow_policy.value == {"redrivePermission": "denyAll"}
+
+
+POLICY_DOCUMENTS = """\
+data "aws_caller_identity" "current" {}
+
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid       = "Admin"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "key" {
+  source_policy_documents = [data.aws_iam_policy_document.base.json]
+  statement {
+    sid       = "Sns"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "queue" {
+  statement {
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.jobs.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_sns_topic.events.arn]
+    }
+  }
+  statement {
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = ["*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_kms_key" "queue" {
+  policy = data.aws_iam_policy_document.key.json
+}
+
+resource "aws_sns_topic" "events" {}
+
+resource "aws_sqs_queue" "jobs" {
+  kms_master_key_id = aws_kms_key.queue.id
+  policy            = data.aws_iam_policy_document.queue.json
+}
+"""
+
+
+def test_policy_documents_render_to_statements(write):
+    write("main.tf", POLICY_DOCUMENTS)
+    graph = load()
+    jobs = graph.nodes[".#aws_sqs_queue.jobs"]
+    assert isinstance(jobs, Queue)
+    key = graph.key_of(jobs)
+    assert isinstance(key, Key) and key.address == "aws_kms_key.queue"
+    (key_policy,) = graph.policies_of(key)
+    assert [(s.effect, s.principals, s.actions) for s in key_policy.statements.value] == [
+        ("Allow", {"AWS": ("arn:aws:iam::${AWS::AccountId}:root",)}, ("kms:*",)),
+        ("Allow", {"Service": ("sns.amazonaws.com",)}, ("kms:GenerateDataKey*", "kms:Decrypt")),
+    ]
+    (queue_policy,) = graph.policies_of(jobs)
+    assert isinstance(queue_policy, Policy)
+    assert [(s.effect, s.principals, s.resources, s.conditions) for s in queue_policy.statements.value] == [
+        (
+            "Allow",
+            {"Service": ("sns.amazonaws.com",)},
+            (Ref("aws_sqs_queue.jobs", "arn"),),
+            {"ArnEquals": {"aws:SourceArn": [Ref("aws_sns_topic.events", "arn")]}},
+        ),
+        ("Deny", "*", ("*",), {"Bool": {"aws:SecureTransport": ["false"]}}),
+    ]
+
+
+def test_override_documents_replace_statements_with_the_same_sid(write):
+    write(
+        "main.tf",
+        """\
+data "aws_iam_policy_document" "override" {
+  statement {
+    sid     = "Send"
+    actions = ["sqs:SendMessage"]
+  }
+}
+
+data "aws_iam_policy_document" "queue" {
+  override_policy_documents = [data.aws_iam_policy_document.override.json]
+  statement {
+    sid     = "Send"
+    actions = ["sqs:*"]
+  }
+  statement {
+    sid     = "Read"
+    actions = ["sqs:ReceiveMessage"]
+  }
+}
+
+resource "aws_sqs_queue" "jobs" {
+  policy = data.aws_iam_policy_document.queue.json
+}
+""",
+    )
+    graph = load()
+    (policy,) = graph.policies_of(graph.nodes[".#aws_sqs_queue.jobs"])
+    assert [s.actions for s in policy.statements.value] == [("sqs:SendMessage",), ("sqs:ReceiveMessage",)]
+
+
+def test_a_counted_queue_is_one_node_that_index_references_reach(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "jobs" {
+  count                      = 3
+  name                       = "jobs-${count.index}"
+  visibility_timeout_seconds = 20
+}
+"""
+        + CONSUMER.replace("aws_sqs_queue.jobs.arn", "aws_sqs_queue.jobs[0].arn"),
+    )
+    run = scan_json(".")
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    graph = load()
+    queue = graph.nodes[".#aws_sqs_queue.jobs"]
+    assert queue.repeated == "count"
+    assert isinstance(queue, Queue) and not queue.name.resolved
+
+
+def test_count_zero_declares_nothing_and_for_each_links_through_each_value(write):
+    write(
+        "main.tf",
+        """\
+variable "enabled" {
+  default = false
+}
+
+resource "aws_sqs_queue" "disabled" {
+  count                      = var.enabled ? 1 : 0
+  visibility_timeout_seconds = 1
+}
+
+resource "aws_sqs_queue" "jobs" {
+  for_each                   = toset(["a", "b"])
+  name                       = "jobs-${each.key}"
+  visibility_timeout_seconds = 20
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  timeout       = 60
+}
+
+resource "aws_lambda_event_source_mapping" "jobs" {
+  for_each         = aws_sqs_queue.jobs
+  event_source_arn = each.value.arn
+  function_name    = aws_lambda_function.worker.arn
+}
+
+resource "aws_lambda_event_source_mapping" "disabled" {
+  event_source_arn = aws_sqs_queue.disabled[0].arn
+  function_name    = aws_lambda_function.worker.arn
+}
+""",
+    )
+    assert scan_json(".").findings() == {("CW301", "aws_sqs_queue.jobs", 10)}
+    graph = load()
+    assert ".#aws_sqs_queue.disabled" not in graph.nodes
+    assert graph.nodes[".#aws_lambda_event_source_mapping.jobs"].repeated == "for_each"
+
+
+def test_the_aws_managed_key_by_alias_arn_data_alias_and_data_key(write):
+    write(
+        "main.tf",
+        """\
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_kms_alias" "sqs" {
+  name = "alias/aws/sqs"
+}
+data "aws_kms_key" "sqs" {
+  key_id = "alias/aws/sqs"
+}
+
+locals {
+  prefix = "arn:${data.aws_partition.current.partition}:kms:${data.aws_region.current.name}"
+  keys = {
+    alias = "alias/aws/sqs"
+    arn   = "${local.prefix}:${data.aws_caller_identity.current.account_id}:alias/aws/sqs"
+    data  = data.aws_kms_alias.sqs.arn
+    key   = data.aws_kms_key.sqs.arn
+  }
+}
+
+resource "aws_sns_topic" "events" {}
+
+resource "aws_sqs_queue" "by_alias" {
+  kms_master_key_id = local.keys.alias
+}
+
+resource "aws_sqs_queue" "by_arn" {
+  kms_master_key_id = lookup(local.keys, "arn")
+}
+
+resource "aws_sqs_queue" "by_data" {
+  kms_master_key_id = local.keys["data"]
+}
+
+resource "aws_sqs_queue" "by_key" {
+  kms_master_key_id = local.keys.key
+}
+
+resource "aws_sns_topic_subscription" "all" {
+  for_each  = { a = aws_sqs_queue.by_alias.arn }
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = each.value
+}
+
+resource "aws_sns_topic_subscription" "arn" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.by_arn.arn
+}
+
+resource "aws_sns_topic_subscription" "data" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.by_data.arn
+}
+
+resource "aws_sns_topic_subscription" "key" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.by_key.arn
+}
+""",
+    )
+    assert scan_json(".").findings() == {
+        ("CW102", "aws_sqs_queue.by_alias", 23),
+        ("CW102", "aws_sqs_queue.by_arn", 27),
+        ("CW102", "aws_sqs_queue.by_data", 31),
+        ("CW102", "aws_sqs_queue.by_key", 35),
+    }
+
+
+def test_an_unresolvable_variable_skips_and_is_listed_as_unresolved(write):
+    write(
+        "main.tf",
+        'variable "visibility" {}\n\nresource "aws_sqs_queue" "jobs" {\n'
+        "  visibility_timeout_seconds = var.visibility\n}\n" + CONSUMER,
+    )
+    run = scan_json(".")
+    assert run.code == 0
+    assert run.findings() == set()
+    assert {(u["check_id"], u["resource"], u["file"], u["line"]) for u in run.report["unresolved"]} == {
+        ("CW301", "aws_sqs_queue.jobs", "main.tf", 3),
+        ("CW302", "aws_sqs_queue.jobs", "main.tf", 3),
+    }
+    assert "variable visibility has no default" in run.report["unresolved"][0]["reason"]
+    assert scan_json(".", "--var", "visibility=30").findings() == {("CW301", "aws_sqs_queue.jobs", 3)}
+
+
+def test_a_registry_module_is_opaque_unless_vendored(write):
+    write(
+        "main.tf",
+        """\
+module "queue" {
+  source  = "terraform-aws-modules/sqs/aws"
+  version = "4.0.0"
+  name    = "jobs"
+}
+"""
+        + CONSUMER.replace("aws_sqs_queue.jobs.arn", "module.queue.queue_arn"),
+    )
+    graph = load()
+    mapping = graph.nodes[".#aws_lambda_event_source_mapping.jobs"]
+    assert mapping.source.origin is Origin.UNRESOLVED  # type: ignore[attr-defined]
+    assert "terraform-aws-modules/sqs/aws) is not vendored" in mapping.source.note  # type: ignore[attr-defined]
+    write(".terraform/modules/modules.json", '{"Modules": [{"Key": "queue", "Dir": ".terraform/modules/queue"}]}')
+    write(
+        ".terraform/modules/queue/main.tf",
+        'variable "name" {}\nresource "aws_sqs_queue" "this" {\n  name = var.name\n}\n'
+        'output "queue_arn" {\n  value = aws_sqs_queue.this.arn\n}\n',
+    )
+    assert scan_json(".").findings() == {("CW301", "module.queue.aws_sqs_queue.this", 2)}
+
+
+def test_malformed_and_binary_files_are_errors_and_other_modules_still_scanned(write):
+    write("good/main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
+    write("broken/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "x"\n  visibility_timeout_seconds = \n}\n')
+    write("binary/main.tf", b"\x7fELF\x00\x01\x02")
+    write("latin/main.tf", b'resource "aws_sqs_queue" "q" {\n  name = "caf\xe9"\n}\n')
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    errors = {(e["file"], e["line"]) for e in run.report["errors"]}
+    assert errors == {("broken/main.tf", 3), ("binary/main.tf", 1), ("latin/main.tf", 2)}
+    assert "Traceback" not in run.err
+    assert run.report["summary"]["files"] == 1
+
+
+def test_a_tree_of_100_modules_is_reported_in_full(write):
+    for index in range(100):
+        write(
+            f"services/s{index:03}/main.tf",
+            f'resource "aws_sqs_queue" "jobs" {{\n  visibility_timeout_seconds = {index}\n}}\n' + CONSUMER,
+        )
+    run = scan_json(".")
+    assert run.report["summary"]["files"] == 100
+    assert run.report["summary"]["resources"] == 300
+    expected = {("CW301", f"services/s{i:03}/main.tf") for i in range(60)}
+    expected |= {("CW302", f"services/s{i:03}/main.tf") for i in range(60, 100)}
+    assert {(f["check_id"], f["file"]) for f in run.report["findings"]} == expected
+
+
+def test_functions_templates_and_files(write):
+    write("policies/queue.json", '{"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}')
+    write(
+        "policies/key.json.tpl",
+        '{"Statement": [{"Effect": "Allow", "Principal": {"Service": "${service}"}, "Action": "kms:Decrypt"}]}',
+    )
+    write(
+        "main.tf",
+        """\
+locals {
+  settings = merge({ timeout = 10 }, { timeout = 20, extra = true })
+  names    = concat(["a"], ["b", "c"])
+  label    = format("%s-%d", upper("jobs"), 3)
+  number   = tonumber("42") + 1
+  text     = tostring(5)
+  first    = coalesce(null, "", "x")
+  picked   = try(local.settings.missing, "fallback")
+  decoded  = jsondecode("{\\"a\\": [1, 2]}")
+  squares  = [for n in [1, 2, 3] : n * n if n > 1]
+  upper    = { for k, v in { a = "x" } : k => upper(v) }
+  compare  = 3 >= 2 && !(1 == 2) || false
+  modulo   = 7 % 3
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "${local.label}-${local.text}-${join(",", local.names)}"
+  timeout       = local.settings.timeout * 2 + local.number - length(local.names)
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name   = "${local.first}-${local.picked}-${local.decoded.a[1]}-${local.squares[1]}-${local.upper.a}"
+  policy = file("${path.module}/policies/queue.json")
+  fifo_queue = local.compare
+  message_retention_seconds = local.modulo
+}
+
+resource "aws_kms_key" "k" {
+  policy = templatefile("${path.module}/policies/key.json.tpl", { service = "sqs.amazonaws.com" })
+}
+
+resource "aws_iam_role" "r" {
+  inline_policy {
+    name   = "outside"
+    policy = file("/etc/passwd")
+  }
+}
+""",
+    )
+    graph = load()
+    worker = graph.nodes[".#aws_lambda_function.worker"]
+    assert isinstance(worker, Function)
+    assert worker.name.value == "JOBS-3-5-a,b,c"
+    assert worker.timeout.value == 20 * 2 + 43 - 3
+    queue = graph.nodes[".#aws_sqs_queue.jobs"]
+    assert isinstance(queue, Queue)
+    assert queue.name.value == "x-fallback-2-9-X"
+    assert queue.fifo.value is True
+    assert queue.message_retention.value == 1
+    (queue_policy,) = graph.policies_of(queue)
+    assert queue_policy.statements.value[0].actions == ("sqs:SendMessage",)
+    (key_policy,) = graph.policies_of(graph.nodes[".#aws_kms_key.k"])
+    assert key_policy.statements.value[0].principals == {"Service": ("sqs.amazonaws.com",)}
+    role = graph.nodes[".#aws_iam_role.r"]
+    assert isinstance(role, Role)
+    (role_policy,) = graph.policies_of(role)
+    assert not role_policy.statements.resolved
+    assert "outside the module" in role_policy.statements.note
+
+
+def test_unknown_functions_and_deploy_time_values_stay_unresolved(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_lambda_function" "worker" {
+  timeout = max(3, 10)
+}
+
+resource "aws_sqs_queue" "jobs" {
+  visibility_timeout_seconds = aws_lambda_function.worker.last_modified
+  message_retention_seconds  = var.nope
+  kms_master_key_id          = var.key == null ? "alias/aws/sqs" : var.key
+}
+
+variable "key" {
+  default = null
+}
+""",
+    )
+    graph = load()
+    worker, queue = graph.nodes[".#aws_lambda_function.worker"], graph.nodes[".#aws_sqs_queue.jobs"]
+    assert isinstance(worker, Function) and isinstance(queue, Queue)
+    assert worker.timeout.origin is Origin.UNRESOLVED and "max() is not evaluated" in worker.timeout.note
+    assert queue.visibility_timeout.origin is Origin.UNRESOLVED
+    assert "only known after apply" in queue.visibility_timeout.note
+    assert queue.message_retention.origin is Origin.UNRESOLVED
+    assert queue.kms_key.value == "alias/aws/sqs"
+
+
+def test_a_tf_json_module(write):
+    write(
+        "main.tf.json",
+        """\
+{
+  "resource": {
+    "aws_sqs_queue": {
+      "jobs": {
+        "visibility_timeout_seconds": 20
+      }
+    },
+    "aws_lambda_function": {
+      "worker": {"function_name": "worker", "timeout": "${var.timeout}"}
+    },
+    "aws_lambda_event_source_mapping": {
+      "jobs": {
+        "event_source_arn": "${aws_sqs_queue.jobs.arn}",
+        "function_name": "${aws_lambda_function.worker.arn}"
+      }
+    }
+  },
+  "variable": {"timeout": {"default": 60}}
+}
+""",
+    )
+    assert scan_json(".").findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
+
+
+def test_role_policies_and_attachments_reach_the_role(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_iam_role" "worker" {
+  name = "worker"
+}
+
+resource "aws_iam_policy" "read" {
+  name   = "read"
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = ["sqs:ReceiveMessage"], Resource = "*" }] })
+}
+
+resource "aws_iam_role_policy_attachment" "read" {
+  role       = aws_iam_role.worker.name
+  policy_arn = aws_iam_policy.read.arn
+}
+
+resource "aws_iam_role_policy_attachment" "managed" {
+  role       = "worker"
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+}
+
+resource "aws_iam_role_policy" "inline" {
+  role   = aws_iam_role.worker.id
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "kms:Decrypt", Resource = "*" }] })
+}
+
+resource "aws_lambda_function" "worker" {
+  role = aws_iam_role.worker.arn
+}
+""",
+    )
+    graph = load()
+    function = graph.nodes[".#aws_lambda_function.worker"]
+    assert isinstance(function, Function)
+    role = graph.role_of(function)
+    assert isinstance(role, Role)
+    assert sorted(p.address for p in graph.policies_of(role)) == ["aws_iam_policy.read", "aws_iam_role_policy.inline"]
+    assert role.managed_policy_arns.value == ["arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"]
