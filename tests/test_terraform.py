@@ -701,6 +701,8 @@ def test_a_tf_json_module(write):
 """,
     )
     assert scan_json(".").findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
+    graph = load()
+    assert graph.nodes[".#aws_lambda_event_source_mapping.jobs"].span.line == 12
 
 
 def test_role_policies_and_attachments_reach_the_role(write):
@@ -743,3 +745,31 @@ resource "aws_lambda_function" "worker" {
     assert isinstance(role, Role)
     assert sorted(p.address for p in graph.policies_of(role)) == ["aws_iam_policy.read", "aws_iam_role_policy.inline"]
     assert role.managed_policy_arns.value == ["arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"]
+
+
+def test_a_directory_named_twice_is_loaded_once(write):
+    write("infra/main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
+    run = scan_json(".", "infra", "./infra/main.tf")
+    assert [(f["check_id"], f["resource"]) for f in run.report["findings"]] == [("CW301", "aws_sqs_queue.jobs")]
+    assert run.report["summary"]["files"] == 1
+
+
+def test_a_broken_local_module_is_an_error_and_its_caller_still_loads(write):
+    write("modules/queue/main.tf", 'resource "aws_sqs_queue" "this" {\n  name = \n}\n')
+    write(
+        "main.tf",
+        'module "queue" {\n  source = "./modules/queue"\n}\n'
+        'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER,
+    )
+    run = scan_json(".")
+    assert run.code == 2
+    assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("modules/queue/main.tf", 2)]
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
+
+
+def test_a_module_that_fails_to_evaluate_is_reported_once(write):
+    write("main.tf", 'module "self" {\n  source = "./"\n}\n')
+    run = scan_json(".")
+    assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
+        ("main.tf", 1, "module self calls itself (through ./)")
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -265,7 +266,7 @@ def parse_json(text: str, shown: str) -> list[Block]:
         if levels is None:
             continue
         for labels, body in _json_labelled(content, levels):
-            line = _json_line(lines, labels[-1] if labels else block_type)
+            line = _json_line(lines, (block_type, *labels))
             blocks.append(_json_block(block_type, labels, body, shown, line, line))
     return blocks
 
@@ -283,14 +284,14 @@ def _json_labelled(content: Any, levels: int) -> Iterable[tuple[tuple[str, ...],
                 yield (str(key), *labels), body
 
 
-def _json_line(lines: list[str], key: str) -> int:
-    """The line where a label is written (the JSON parser keeps no positions)."""
-    needle = json.dumps(key) + ":"
-    compact = json.dumps(key)
-    for number, line in enumerate(lines, start=1):
-        if needle in line.replace(" ", "") or f"{compact} :" in line:
-            return number
-    return 1
+def _json_line(lines: list[str], keys: tuple[str, ...]) -> int:
+    """The line where a block's last label is written, found by following its keys down the file (the JSON
+    parser keeps no positions)."""
+    found = 0
+    for key in keys:
+        pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
+        found = next((n for n in range(found, len(lines)) if pattern.search(lines[n])), found)
+    return found + 1
 
 
 def _json_block(block_type: str, labels: tuple[str, ...], body: dict, file: str, line: int, end: int) -> Block:
@@ -1166,17 +1167,19 @@ class Loader:
 
     def load(self, directories: list[str], graph: Graph) -> Outcome:
         outcome = Outcome()
-        directories = [os.path.normpath(d) for d in directories]
+        directories = list(dict.fromkeys(os.path.abspath(d) for d in directories))
         called = {c for d in directories if (m := self.module(d)) is not None for c in m.local_calls()}
-        roots = [d for d in directories if d not in called]
-        for root in roots:
+        attempted = set()
+        for root in [d for d in directories if d not in called]:
             self.load_root(root, graph, outcome)
-        loaded = {os.path.normpath(f) for f in self.reported}
+            attempted.add(root)
         for directory in directories:
             parsed = self.parsed.get(directory)
-            if parsed is not None and not loaded.issuperset(os.path.normpath(f) for f in parsed.files):
-                self.load_root(directory, graph, outcome)  # called only by a module that calls it back
-                loaded.update(os.path.normpath(f) for f in parsed.files)
+            if directory in attempted or parsed is None or self.reported.issuperset(parsed.files):
+                continue
+            # called only by modules that failed to load, or by a module it calls back: scanned on its own
+            self.load_root(directory, graph, outcome)
+            attempted.add(directory)
         outcome.files = len(self.reported)
         outcome.errors = self.errors
         return outcome
