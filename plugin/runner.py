@@ -88,11 +88,16 @@ def read_text(path: str, shown: str) -> str:
 
 
 def load_cloudformation(path: str, graph: Graph, options: ScanOptions) -> int | None:
-    """Load one template file; None when the file is not a CloudFormation template."""
+    """Load one template file (or a Terraform plan JSON); None when the file is neither."""
     from crosswire.loaders import cloudformation
 
     shown = display_path(path)
     text = read_text(path, shown)
+    if path.endswith(".json"):
+        from crosswire.loaders import terraform_plan
+
+        if terraform_plan.looks_like_plan(text):
+            return terraform_plan.load_plan(text, shown, graph)
     if not cloudformation.looks_like_template(text):
         return None
     template = cloudformation.parse(text, shown)

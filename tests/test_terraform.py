@@ -773,3 +773,126 @@ def test_a_module_that_fails_to_evaluate_is_reported_once(write):
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
         ("main.tf", 1, "module self calls itself (through ./)")
     ]
+
+
+PLAN = {
+    "format_version": "1.2",
+    "terraform_version": "1.9.0",
+    "planned_values": {
+        "root_module": {
+            "resources": [
+                {
+                    "address": "aws_lambda_function.worker",
+                    "mode": "managed",
+                    "type": "aws_lambda_function",
+                    "name": "worker",
+                    "values": {"function_name": "worker", "timeout": 60, "reserved_concurrent_executions": -1},
+                },
+                {
+                    "address": "aws_lambda_event_source_mapping.jobs",
+                    "mode": "managed",
+                    "type": "aws_lambda_event_source_mapping",
+                    "name": "jobs",
+                    "values": {"batch_size": 10, "scaling_config": []},
+                },
+                {
+                    "address": "aws_sqs_queue.extra[0]",
+                    "mode": "managed",
+                    "type": "aws_sqs_queue",
+                    "name": "extra",
+                    "index": 0,
+                    "values": {"name": "extra-0", "visibility_timeout_seconds": 30},
+                },
+                {
+                    "address": "aws_sqs_queue.extra[1]",
+                    "mode": "managed",
+                    "type": "aws_sqs_queue",
+                    "name": "extra",
+                    "index": 1,
+                    "values": {"name": "extra-1", "visibility_timeout_seconds": 30},
+                },
+            ],
+            "child_modules": [
+                {
+                    "address": "module.queue",
+                    "resources": [
+                        {
+                            "address": "module.queue.aws_sqs_queue.this",
+                            "mode": "managed",
+                            "type": "aws_sqs_queue",
+                            "name": "this",
+                            "values": {"name": "jobs", "visibility_timeout_seconds": 120},
+                        }
+                    ],
+                }
+            ],
+        }
+    },
+    "configuration": {
+        "root_module": {
+            "resources": [
+                {
+                    "address": "aws_lambda_event_source_mapping.jobs",
+                    "mode": "managed",
+                    "type": "aws_lambda_event_source_mapping",
+                    "name": "jobs",
+                    "expressions": {
+                        "event_source_arn": {"references": ["module.queue.arn", "module.queue"]},
+                        "function_name": {
+                            "references": ["aws_lambda_function.worker.arn", "aws_lambda_function.worker"]
+                        },
+                    },
+                }
+            ],
+            "module_calls": {
+                "queue": {
+                    "source": "./modules/queue",
+                    "expressions": {"visibility": {"constant_value": 120}},
+                    "module": {
+                        "outputs": {
+                            "arn": {"expression": {"references": ["aws_sqs_queue.this.arn", "aws_sqs_queue.this"]}}
+                        },
+                        "resources": [
+                            {
+                                "address": "aws_sqs_queue.this",
+                                "mode": "managed",
+                                "type": "aws_sqs_queue",
+                                "name": "this",
+                                "expressions": {"visibility_timeout_seconds": {"references": ["var.visibility"]}},
+                            }
+                        ],
+                    },
+                }
+            },
+        }
+    },
+}
+
+
+def test_a_plan_links_new_resources_through_configuration_references(write):
+    import json
+
+    text = json.dumps(PLAN, indent=2)
+    write("plan.json", text)
+    run = scan_json("plan.json")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if '"module.queue.aws_sqs_queue.this"' in t)
+    assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "plan.json", line)}
+    assert run.report["summary"]["files"] == 1
+    assert run.report["summary"]["resources"] == 4
+    graph = Graph()
+    from crosswire.loaders import terraform_plan
+
+    terraform_plan.load_plan(text, "plan.json", graph)
+    graph.resolve_wires()
+    extra = graph.nodes["plan.json#aws_sqs_queue.extra"]
+    assert extra.repeated == "count"
+    worker = graph.nodes["plan.json#aws_lambda_function.worker"]
+    assert isinstance(worker, Function) and worker.reserved_concurrency.value is None
+
+
+def test_a_json_file_that_is_neither_plan_nor_template_is_ignored(write):
+    write("package.json", '{"name": "x", "format_version": 1}')
+    write("broken-plan.json", '{"format_version": "1.2", "planned_values": {')
+    run = scan_json(".")
+    assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("broken-plan.json", 1)]
+    assert run.report["summary"]["files"] == 0

@@ -94,7 +94,7 @@ class Variables:
 @dataclass
 class Attr:
     name: str
-    expr: Any  # a Lark tree, or a _Json for `.tf.json`
+    expr: Any  # a Lark tree, a _Json for `.tf.json`, or Evaluated for plans
     file: str
     line: int
     end_line: int
@@ -109,6 +109,7 @@ class Block:
     file: str
     line: int
     end_line: int
+    repeated: str = ""  # set when the block stands for several instances that were expanded already (plans)
 
     def nested(self, name: str) -> list[Block]:
         found = [b for b in self.blocks if b.type == name]
@@ -118,11 +119,25 @@ class Block:
             for item in raw if isinstance(raw, list) else [raw]:
                 if isinstance(item, dict):
                     found.append(_json_block(name, (), item, attr.file, attr.line, attr.end_line))
+        if not found and attr is not None and isinstance(attr.expr, Evaluated):
+            for values in attr.expr.blocks():
+                attrs = {k: Attr(k, v, attr.file, attr.line, attr.end_line) for k, v in values.items()}
+                found.append(Block(name, (), attrs, [], attr.file, attr.line, attr.end_line))
         return found
 
     @property
     def has_dynamic(self) -> bool:
         return any(b.type == "dynamic" for b in self.blocks)
+
+
+class Evaluated:
+    """An attribute that arrives evaluated already (a plan's planned values), with its nested blocks."""
+
+    def evaluate(self) -> Any:
+        raise NotImplementedError
+
+    def blocks(self) -> list[dict[str, Evaluated]]:
+        return []
 
 
 @dataclass(frozen=True)
@@ -333,9 +348,9 @@ def module_files(directory: str) -> list[str]:
 class _Unit:
     """One root module and every local module it calls: one graph unit."""
 
-    def __init__(self, root: str, loader: Loader) -> None:
+    def __init__(self, root: str, loader: Loader, name: str = "") -> None:
         self.root = root
-        self.name = display_path(root)
+        self.name = name or display_path(root)
         self.loader = loader
         self.graph = Graph()
         self.tokens: dict[str, Ref] = {}
@@ -414,6 +429,8 @@ class _Instance:
         evaluator = evaluator or self.evaluator
         if isinstance(attr.expr, _Json):
             return self.eval_json(attr.expr.value, evaluator)
+        if isinstance(attr.expr, Evaluated):
+            return attr.expr.evaluate()
         try:
             return evaluator.eval(attr.expr)
         except RecursionError:
@@ -708,6 +725,8 @@ def _type_name(attr: Attr) -> str:
 
 
 def _repeated(block: Block) -> str:
+    if block.repeated:
+        return block.repeated
     if "count" in block.attrs:
         return "count"
     if "for_each" in block.attrs:
@@ -1278,6 +1297,18 @@ class Loader:
         attrs, _ = _tree_blocks(tree.children[0], shown)
         evaluator = Evaluator(scope)
         return {name: evaluator.eval(attr.expr) for name, attr in attrs.items()}
+
+
+def build_declarations(name: str, file: str, resources: dict[str, Block], graph: Graph) -> int:
+    """Nodes for resource declarations whose values are evaluated already (a plan): one unit named `name`."""
+    directory = os.path.dirname(os.path.abspath(file))
+    unit = _Unit(directory, Loader(Variables()), name)
+    source = ModuleSource(directory, [file], resources=resources)
+    _Instance(unit, source, "", None, (directory,)).build()
+    for apply in unit.deferred:
+        apply()
+    graph.merge(unit.graph)
+    return unit.resources
 
 
 def load_directories(directories: list[str], graph: Graph, variables: Variables) -> Outcome:
