@@ -896,3 +896,85 @@ def test_a_json_file_that_is_neither_plan_nor_template_is_ignored(write):
     run = scan_json(".")
     assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("broken-plan.json", 1)]
     assert run.report["summary"]["files"] == 0
+
+
+def test_override_files_merge_and_duplicates_are_errors(write):
+    write("main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
+    write("nooverride.tf", "")
+    write("main_override.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 400\n}\n')
+    assert scan_json(".").findings() == set()
+    write("other/a.tf", 'resource "aws_sqs_queue" "q" {}\n')
+    write("other/b.tf", '\nresource "aws_sqs_queue" "q" {}\n')
+    run = scan_json(".")
+    assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
+        ("other/b.tf", 2, "resource aws_sqs_queue.q is declared twice (also at line 1)")
+    ]
+
+
+def test_dynamic_blocks_make_their_values_unresolved(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_lambda_function" "worker" {
+  dynamic "dead_letter_config" {
+    for_each = var.dlq == null ? [] : [var.dlq]
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+}
+
+data "aws_iam_policy_document" "queue" {
+  statement {
+    actions = ["sqs:SendMessage"]
+    dynamic "principals" {
+      for_each = var.principals
+      content {
+        type        = "Service"
+        identifiers = [principals.value]
+      }
+    }
+  }
+}
+
+resource "aws_sqs_queue" "jobs" {
+  policy = data.aws_iam_policy_document.queue.json
+}
+
+variable "dlq" {
+  default = null
+}
+
+variable "principals" {
+  type    = list(string)
+  default = []
+}
+""",
+    )
+    graph = load()
+    worker = graph.nodes[".#aws_lambda_function.worker"]
+    assert isinstance(worker, Function)
+    assert worker.dead_letter_target.origin is Origin.UNRESOLVED
+    assert worker.dead_letter_target.note == "dynamic dead_letter_config block is not evaluated"
+    (policy,) = graph.policies_of(graph.nodes[".#aws_sqs_queue.jobs"])
+    assert policy.statements.note == "policy document with dynamic blocks is not evaluated"
+
+
+def test_collection_variables_from_the_command_line_are_parsed(write):
+    write(
+        "main.tf",
+        """\
+variable "settings" {
+  type = map(number)
+}
+
+resource "aws_sqs_queue" "jobs" {
+  visibility_timeout_seconds = var.settings["visibility"]
+}
+"""
+        + CONSUMER,
+    )
+    assert scan_json(".", "--var", "settings={ visibility = 100 }").findings() == {("CW302", "aws_sqs_queue.jobs", 5)}
+    run = scan_json(".", "--var", "settings={ visibility =")
+    assert run.findings() == set()
+    assert "is not a valid value" in run.report["unresolved"][0]["reason"]

@@ -160,20 +160,34 @@ class ModuleSource:
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
 
-    def add(self, block: Block) -> None:
-        labels = block.labels
-        if block.type == "resource" and len(labels) == 2:
-            self.resources[f"{labels[0]}.{labels[1]}"] = block
-        elif block.type == "data" and len(labels) == 2:
-            self.data[f"{labels[0]}.{labels[1]}"] = block
-        elif block.type == "variable" and len(labels) == 1:
-            self.variables[labels[0]] = block
-        elif block.type == "module" and len(labels) == 1:
-            self.modules[labels[0]] = block
-        elif block.type == "output" and len(labels) == 1:
-            self.outputs[labels[0]] = block
-        elif block.type == "locals":
-            self.locals.update(block.attrs)
+    def add(self, block: Block, override: bool = False) -> None:
+        """Declare `block`; from an override file, merge it into the declaration it overrides instead."""
+        table = self.table(block)
+        if block.type == "locals":
+            for name, attr in block.attrs.items():
+                if name in self.locals and not override:
+                    raise LoadError(attr.file, attr.line, f"local {name} is declared twice")
+                self.locals[name] = attr
+            return
+        if table is None:
+            return
+        key = ".".join(block.labels)
+        existing = table.get(key)
+        if override and existing is not None:
+            replaced = {b.type for b in block.blocks}
+            existing.attrs.update(block.attrs)
+            existing.blocks = [b for b in existing.blocks if b.type not in replaced] + block.blocks
+        elif existing is not None and not override:
+            what = f"{block.type} {key}"
+            raise LoadError(block.file, block.line, f"{what} is declared twice (also at line {existing.line})")
+        else:
+            table[key] = block
+
+    def table(self, block: Block) -> dict[str, Block] | None:
+        tables = {"resource": (self.resources, 2), "data": (self.data, 2), "variable": (self.variables, 1)}
+        tables |= {"module": (self.modules, 1), "output": (self.outputs, 1)}
+        found = tables.get(block.type)
+        return found[0] if found and len(block.labels) == found[1] else None
 
     def local_calls(self) -> list[str]:
         """The directories this module calls as local modules."""
@@ -325,10 +339,13 @@ def parse_file(path: str) -> list[Block]:
 def parse_module(directory: str, files: list[str]) -> tuple[ModuleSource | None, list[LoadError]]:
     module = ModuleSource(directory, files)
     errors: list[LoadError] = []
-    for path in files:
+    # override files (`override.tf`, `*_override.tf`) are merged into the declarations after all others
+    stems = {p: os.path.basename(p).split(".", 1)[0] for p in files}
+    overrides = [p for p in files if stems[p] == "override" or stems[p].endswith("_override")]
+    for path in [p for p in files if p not in overrides] + overrides:
         try:
             for block in parse_file(path):
-                module.add(block)
+                module.add(block, override=path in overrides)
         except LoadError as exc:
             errors.append(exc)
     return (None if errors else module), errors
@@ -469,6 +486,8 @@ class _Instance:
             value = to_number(value)
         elif isinstance(value, str) and kind == "bool":
             value = to_bool(value)
+        elif isinstance(value, str) and kind in ("list", "set", "tuple", "map", "object"):
+            value = _parse_value(value, f"variable {name}")  # --var and TF_VAR_ give collections as HCL text
         return value, note
 
     def local(self, name: str) -> Any:
@@ -611,7 +630,7 @@ class _Instance:
     # -- policy documents -------------------------------------------------------------------------------
     def policy_document(self, block: Block, evaluator: Evaluator) -> Any:
         """data.aws_iam_policy_document rendered as the JSON document Terraform would produce."""
-        if block.has_dynamic:
+        if block.has_dynamic or any(s.has_dynamic for s in block.nested("statement")):
             return Unresolved("policy document with dynamic blocks is not evaluated")
         sources = self.documents(block, "source_policy_documents", evaluator)
         overrides = self.documents(block, "override_policy_documents", evaluator)
@@ -719,9 +738,22 @@ def _type_name(attr: Attr) -> str:
         return str(expr.value).strip("${}")
     try:
         term = expr.children[0]
+        if term.data == "function_call":
+            term = term.children[0]
         return str(term.children[0]) if term.data == "identifier" else ""
     except (AttributeError, IndexError):
         return ""
+
+
+def _parse_value(text: str, what: str) -> Any:
+    import hcl2
+
+    try:
+        tree = hcl2.parses_to_tree(f"value = {text}\n")
+        attrs, _ = _tree_blocks(tree.children[0], "")
+    except Exception:  # lark raises several error types; all mean the text is not a value
+        return Invalid(f"{what}: {text!r} is not a valid value")
+    return Evaluator(_NoScope()).eval(attrs["value"].expr) if "value" in attrs else Invalid(f"{what}: no value")
 
 
 def _repeated(block: Block) -> str:
@@ -836,9 +868,14 @@ class _Resource:
         assert doc.span is not None
         return self.as_value(doc.value[key], kind, attribute, doc.span, doc.note)
 
-    def first(self, name: str) -> Block | None:
-        found = self.block.nested(name)
-        return found[0] if found else None
+    def nested_value(self, block_name: str, name: str, kind: Kind, attribute: str) -> Value:
+        """An attribute of a nested block written once (`dead_letter_config`, `scaling_config`)."""
+        dynamic = next((b for b in self.block.blocks if b.type == "dynamic" and b.labels == (block_name,)), None)
+        if dynamic is not None:
+            span = Span(dynamic.file, dynamic.line, dynamic.end_line)
+            return Value(None, Origin.UNRESOLVED, span, f"dynamic {block_name} block is not evaluated")
+        found = self.block.nested(block_name)
+        return self.value(name, kind, attribute, found[0]) if found else default(kind, attribute)
 
     def add(self, node: Node, names: tuple[Value, ...] = (), ids: tuple[str, ...] | None = None) -> Any:
         return self.graph.add(node, ids=(self.address,) if ids is None else ids, names=names)
@@ -997,6 +1034,12 @@ def _role(r: _Resource) -> None:
     name = r.value("name", Kind.ROLE, "name")
     node = Role(**r.kwargs(), managed_policy_arns=r.value("managed_policy_arns", Kind.ROLE, "managed_policy_arns"))
     r.add(node, names=(name,))
+    for dynamic in (b for b in r.block.blocks if b.type == "dynamic" and b.labels == ("inline_policy",)):
+        span = Span(dynamic.file, dynamic.line, dynamic.end_line)
+        unknown = Value(None, Origin.UNRESOLVED, span, "dynamic inline_policy block is not evaluated")
+        policy = Policy(**r.kwargs(".inline_policy[dynamic]", span), statements=unknown)
+        r.graph.add(policy, ids=())
+        r.graph.link(E.GOVERNED_BY, node, policy)
     for index, inline in enumerate(r.block.nested("inline_policy")):
         doc = r.document("policy", inline)
         if doc.value is None and doc.resolved:
@@ -1042,7 +1085,6 @@ def _policy_attachment(r: _Resource) -> None:
 def _function(r: _Resource) -> None:
     f = Kind.FUNCTION
     name = r.value("function_name", f, "name")
-    dead_letter = r.first("dead_letter_config")
     reserved = _as_int(r.value("reserved_concurrent_executions", f, "reserved_concurrency"))
     if reserved.explicit and reserved.value == -1:  # Terraform's way of writing "no reservation"
         reserved = default(f, "reserved_concurrency")
@@ -1052,11 +1094,7 @@ def _function(r: _Resource) -> None:
         timeout=_as_int(r.value("timeout", f, "timeout")),
         reserved_concurrency=reserved,
         role=r.value("role", f, "role"),
-        dead_letter_target=(
-            r.value("target_arn", f, "dead_letter_target", dead_letter)
-            if dead_letter
-            else default(f, "dead_letter_target")
-        ),
+        dead_letter_target=r.nested_value("dead_letter_config", "target_arn", f, "dead_letter_target"),
     )
     r.add(node, names=(name,))
     r.graph.wire(E.ASSUMES, node, node.role, (Kind.ROLE,))
@@ -1065,7 +1103,6 @@ def _function(r: _Resource) -> None:
 
 def _mapping(r: _Resource) -> None:
     m = Kind.MAPPING
-    scaling = r.first("scaling_config")
     response_types = r.value("function_response_types", m, "report_batch_item_failures")
     if response_types.explicit:
         reports = isinstance(response_types.value, list) and "ReportBatchItemFailures" in response_types.value
@@ -1079,11 +1116,7 @@ def _mapping(r: _Resource) -> None:
         batch_size=_as_int(r.value("batch_size", m, "batch_size")),
         batching_window=_as_int(r.value("maximum_batching_window_in_seconds", m, "batching_window")),
         report_batch_item_failures=response_types,
-        maximum_concurrency=(
-            _as_int(r.value("maximum_concurrency", m, "maximum_concurrency", scaling))
-            if scaling
-            else default(m, "maximum_concurrency")
-        ),
+        maximum_concurrency=_as_int(r.nested_value("scaling_config", "maximum_concurrency", m, "maximum_concurrency")),
         enabled=_as_bool(r.value("enabled", m, "enabled")),
     )
     r.add(node)
