@@ -12,7 +12,8 @@ from typing import Any
 
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
-from crosswire.loaders.terraform import Attr, Block, Evaluated, build_declarations
+from crosswire.loaders.terraform import build_declarations
+from crosswire.loaders.terraform_config import Attr, Block, Evaluated
 from crosswire.model import Ref, Unresolved
 
 _INDEX = re.compile(r"\[[^\]]*\]")
