@@ -978,3 +978,16 @@ resource "aws_sqs_queue" "jobs" {
     run = scan_json(".", "--var", "settings={ visibility =")
     assert run.findings() == set()
     assert "is not a valid value" in run.report["unresolved"][0]["reason"]
+
+
+def test_a_malformed_variables_file_is_an_error_with_its_line(write):
+    write("main.tf", 'variable "visibility" {\n  default = 20\n}\n')
+    write("terraform.tfvars", "visibility = 100\nbroken =\n")
+    write("extra.tfvars.json", '{"visibility": ')
+    run = scan_json(".", "--var-file", "extra.tfvars.json", "--var-file", "missing.tfvars")
+    assert run.code == 2
+    assert {(e["file"], e["line"]) for e in run.report["errors"]} == {
+        ("terraform.tfvars", 2),
+        ("extra.tfvars.json", 1),
+        ("missing.tfvars", 1),
+    }

@@ -37,10 +37,10 @@ from crosswire.loaders.terraform_config import (
     literal,
     local_source,
     module_files,
+    parse_body,
     parse_module,
     parse_value,
     repeated_by,
-    tree_blocks,
     type_name,
 )
 from crosswire.loaders.terraform_resources import BUILDERS, Resource
@@ -239,9 +239,9 @@ class Instance:
         )
 
     def resource_attribute(self, block: Block, address: str, attribute: str) -> Any:
-        if attribute in IDENTITY_ATTRIBUTES or attribute not in block.attrs:
-            if attribute in IDENTITY_ATTRIBUTES:
-                return Ref(address, attribute)
+        if attribute in IDENTITY_ATTRIBUTES:
+            return Ref(address, attribute)
+        if attribute not in block.attrs:
             return Unresolved(f"{address}.{attribute} is only known after apply")
         evaluator = self.resource_evaluator(block)
         return self.once(f"{address}.{attribute}", lambda: self.eval(block.attrs[attribute], evaluator))
@@ -418,8 +418,8 @@ class Instance:
                 if kind == "*":
                     rendered[key] = "*"
                     break
-                if isinstance(kind, Unresolved):
-                    rendered[key] = kind
+                if not isinstance(kind, str):
+                    rendered[key] = first_unresolved(kind) or Invalid("principals without a type")
                     break
                 existing = principals.setdefault(str(kind), [])
                 existing.extend(identifiers if isinstance(identifiers, list) else [identifiers])
@@ -528,6 +528,7 @@ class Loader:
             return
         unit = _Unit(root, self)
         unit.files.update(parsed.files)
+        self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
         try:
             instance = Instance(unit, parsed, "", None, (root,))
             instance.build()
@@ -596,25 +597,14 @@ class Loader:
 
     def tfvars(self, path: str, shown: str) -> dict[str, Any]:
         text = read_text(path, shown)
-        scope = NoScope()
         if path.endswith(".json"):
             try:
                 data = json.loads(text)
             except ValueError as exc:
                 raise LoadError(shown, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
             return data if isinstance(data, dict) else {}
-        import hcl2
-        from lark.exceptions import UnexpectedInput
-
-        try:
-            tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
-        except UnexpectedInput as exc:
-            line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
-            raise LoadError(shown, line, "malformed variables file") from None
-        except Exception as exc:  # python-hcl2's post-lexer and transformer raise their own errors
-            raise LoadError(shown, 1, f"cannot parse: {exc}") from None
-        attrs, _ = tree_blocks(tree.children[0], shown)
-        evaluator = Evaluator(scope)
+        attrs, _ = parse_body(text, shown)
+        evaluator = Evaluator(NoScope())
         return {name: evaluator.eval(attr.expr) for name, attr in attrs.items()}
 
 

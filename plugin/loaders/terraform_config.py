@@ -186,7 +186,8 @@ def tree_blocks(body: Any, file: str) -> tuple[dict[str, Attr], list[Block]]:
     return attrs, blocks
 
 
-def parse_hcl(text: str, shown: str) -> list[Block]:
+def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
+    """The top-level attributes and blocks of an HCL file; a syntax error is a LoadError with its line."""
     import hcl2  # lazy: only when Terraform is scanned
     from lark.exceptions import UnexpectedInput
 
@@ -200,8 +201,11 @@ def parse_hcl(text: str, shown: str) -> list[Block]:
         raise LoadError(shown, 1, "nesting too deep to parse") from None
     except Exception as exc:  # python-hcl2's post-lexer and transformer raise their own errors
         raise LoadError(shown, 1, f"cannot parse: {exc}") from None
-    body = tree.children[0]
-    attrs, blocks = tree_blocks(body, shown)
+    return tree_blocks(tree.children[0], shown)
+
+
+def parse_hcl(text: str, shown: str) -> list[Block]:
+    attrs, blocks = parse_body(text, shown)
     if attrs:
         first = min(attrs.values(), key=lambda a: a.line)
         raise LoadError(shown, first.line, f"attribute {first.name} outside of any block")
