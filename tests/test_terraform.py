@@ -991,3 +991,26 @@ def test_a_malformed_variables_file_is_an_error_with_its_line(write):
         ("extra.tfvars.json", 1),
         ("missing.tfvars", 1),
     }
+
+
+def test_numbers_must_be_whole_and_deploy_time_values_say_so(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "jobs" {
+  visibility_timeout_seconds = "360.0"
+  message_retention_seconds  = 1.5
+  max_message_size           = 1
+}
+
+resource "aws_lambda_function" "worker" {
+  timeout = aws_sqs_queue.jobs.id
+}
+""",
+    )
+    graph = load()
+    queue, worker = graph.nodes[".#aws_sqs_queue.jobs"], graph.nodes[".#aws_lambda_function.worker"]
+    assert isinstance(queue, Queue) and isinstance(worker, Function)
+    assert queue.visibility_timeout.value == 360 and isinstance(queue.visibility_timeout.value, int)
+    assert queue.message_retention.note == "1.5 is not a whole number"
+    assert worker.timeout.note == "aws_sqs_queue.jobs.id is only known after apply"

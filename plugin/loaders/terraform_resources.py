@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crosswire.defaults import default
-from crosswire.loaders.hcl_eval import document, first_unresolved, plain, to_bool, to_number
+from crosswire.loaders.hcl_eval import Invalid, document, first_unresolved, plain, to_bool, to_number
 from crosswire.loaders.terraform_config import Block, repeated_by
 from crosswire.model import Alias as AliasNode
 from crosswire.model import (
@@ -156,7 +156,14 @@ class Resource:
 
 
 def _as_int(value: Value) -> Value:
-    return _convert(value, to_number, "a number")
+    return _convert(value, _whole_number, "a whole number")
+
+
+def _whole_number(raw: Any) -> Any:
+    number = to_number(raw)
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else Invalid(f"{number} is not a whole number")
+    return number
 
 
 def _as_bool(value: Value) -> Value:
@@ -167,8 +174,10 @@ def _convert(value: Value, convert: Callable[[Any], Any], expected: str) -> Valu
     if not value.explicit or value.value is None:
         return value
     converted = convert(value.value)
+    if isinstance(converted, Invalid):
+        return Value(None, Origin.UNRESOLVED, value.span, f"{value.value!r} is not {expected}")
     if isinstance(converted, Unresolved):
-        return Value(None, Origin.UNRESOLVED, value.span, f"{value.value!r} is not {expected}: {converted.reason}")
+        return Value(None, Origin.UNRESOLVED, value.span, converted.reason)
     return Value(converted, value.origin, value.span, value.note)
 
 
