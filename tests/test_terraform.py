@@ -651,7 +651,7 @@ def test_unknown_functions_and_deploy_time_values_stay_unresolved(write):
         "main.tf",
         """\
 resource "aws_lambda_function" "worker" {
-  timeout = max(3, 10)
+  timeout = parseint("ff", 16)
 }
 
 resource "aws_sqs_queue" "jobs" {
@@ -668,7 +668,7 @@ variable "key" {
     graph = load()
     worker, queue = graph.nodes[".#aws_lambda_function.worker"], graph.nodes[".#aws_sqs_queue.jobs"]
     assert isinstance(worker, Function) and isinstance(queue, Queue)
-    assert worker.timeout.origin is Origin.UNRESOLVED and "max() is not evaluated" in worker.timeout.note
+    assert worker.timeout.origin is Origin.UNRESOLVED and "parseint() is not evaluated" in worker.timeout.note
     assert queue.visibility_timeout.origin is Origin.UNRESOLVED
     assert "only known after apply" in queue.visibility_timeout.note
     assert queue.message_retention.origin is Origin.UNRESOLVED
@@ -1014,3 +1014,61 @@ resource "aws_lambda_function" "worker" {
     assert queue.visibility_timeout.value == 360 and isinstance(queue.visibility_timeout.value, int)
     assert queue.message_retention.note == "1.5 is not a whole number"
     assert worker.timeout.note == "aws_sqs_queue.jobs.id is only known after apply"
+
+
+def test_the_patterns_of_registry_style_modules_resolve(write):
+    write(
+        "modules/queue/main.tf",
+        """\
+variable "create" {
+  default = true
+}
+variable "function_timeout" {}
+
+resource "aws_sqs_queue" "this" {
+  count                      = var.create ? 1 : 0
+  visibility_timeout_seconds = max(var.function_timeout * 2, 30)
+}
+
+output "queue_arn" {
+  value = try(aws_sqs_queue.this[0].arn, null)
+}
+
+output "queue_arns" {
+  value = one(aws_sqs_queue.this[*].arn)
+}
+""",
+    )
+    write(
+        "main.tf",
+        """\
+module "queue" {
+  source           = "./modules/queue"
+  function_timeout = element(split(",", "60,90"), 0)
+}
+
+resource "aws_lambda_function" "worker" {
+  timeout = 60
+}
+
+resource "aws_lambda_event_source_mapping" "one" {
+  event_source_arn = module.queue.queue_arns
+  function_name    = aws_lambda_function.worker.arn
+}
+
+resource "aws_lambda_event_source_mapping" "try" {
+  event_source_arn = module.queue.queue_arn
+  function_name    = aws_lambda_function.worker.arn
+}
+""",
+    )
+    run = scan_json(".")
+    assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)}
+    assert "visibility timeout 120 s" in run.report["findings"][0]["message"]
+    graph = load()
+    queue = graph.nodes[".#module.queue.aws_sqs_queue.this"]
+    assert isinstance(queue, Queue)
+    assert sorted(m.address for m in graph.mappings_of(queue)) == [
+        "aws_lambda_event_source_mapping.one",
+        "aws_lambda_event_source_mapping.try",
+    ]

@@ -764,6 +764,62 @@ def _case(convert: Callable[[str], str]) -> Callable[[Evaluator, list[Any]], Any
     return apply
 
 
+def _one(ev: Evaluator, args: list[Any]) -> Any:
+    (items,) = args
+    if not isinstance(items, list) or len(items) > 1:
+        return Invalid("one() of something that is not a list of at most one element")
+    return items[0] if items else None
+
+
+def _element(ev: Evaluator, args: list[Any]) -> Any:
+    items, index = args
+    number = to_number(index)
+    if isinstance(number, Unresolved):
+        return number
+    if not isinstance(items, list) or not items or not float(number).is_integer():
+        return Invalid("element() of an empty list or with a fractional index")
+    return items[int(number) % len(items)]
+
+
+def _flatten(ev: Evaluator, args: list[Any]) -> Any:
+    def walk(items: list[Any], depth: int) -> list[Any]:
+        if depth > MAX_DEPTH:
+            raise ValueError("nested too deeply")
+        return [leaf for item in items for leaf in (walk(item, depth + 1) if isinstance(item, list) else [item])]
+
+    (items,) = args
+    return walk(items, 0) if isinstance(items, list) else Invalid("flatten() of something that is not a list")
+
+
+def _numbers(convert: Callable[[list[Any]], Any]) -> Callable[[Evaluator, list[Any]], Any]:
+    def apply(ev: Evaluator, args: list[Any]) -> Any:
+        numbers = [to_number(a) for a in args]
+        found = next((n for n in numbers if isinstance(n, Unresolved)), None)
+        return found or convert(numbers)
+
+    return apply
+
+
+def _text(convert: Callable[..., Any], arity: int) -> Callable[[Evaluator, list[Any]], Any]:
+    """A string function that cannot guess: every argument must be a plain string."""
+
+    def apply(ev: Evaluator, args: list[Any]) -> Any:
+        if len(args) != arity or not all(isinstance(a, str) for a in args):
+            return Invalid("a string function of something that is not a string")
+        return convert(*args)
+
+    return apply
+
+
+def _replace(ev: Evaluator, args: list[Any]) -> Any:
+    text, search, replacement = args
+    if not all(isinstance(a, str) for a in args):
+        return Invalid("replace() of something that is not a string")
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        return Unresolved("replace() with a regular expression is not evaluated")
+    return text.replace(search, replacement)
+
+
 FUNCTIONS: dict[str, Callable[[Evaluator, list[Any]], Any]] = {
     "jsonencode": _jsonencode,
     "jsondecode": _jsondecode,
@@ -783,4 +839,18 @@ FUNCTIONS: dict[str, Callable[[Evaluator, list[Any]], Any]] = {
     "join": _join,
     "lower": _case(str.lower),
     "upper": _case(str.upper),
+    "one": _one,
+    "element": _element,
+    "flatten": _flatten,
+    "max": _numbers(max),
+    "min": _numbers(min),
+    "abs": _numbers(lambda n: abs(n[0]) if len(n) == 1 else Invalid("abs() takes one number")),
+    "ceil": _numbers(lambda n: math.ceil(n[0]) if len(n) == 1 else Invalid("ceil() takes one number")),
+    "floor": _numbers(lambda n: math.floor(n[0]) if len(n) == 1 else Invalid("floor() takes one number")),
+    "split": _text(lambda sep, text: text.split(sep), 2),
+    "startswith": _text(lambda text, prefix: text.startswith(prefix), 2),
+    "endswith": _text(lambda text, suffix: text.endswith(suffix), 2),
+    "trimprefix": _text(lambda text, prefix: text.removeprefix(prefix), 2),
+    "trimsuffix": _text(lambda text, suffix: text.removesuffix(suffix), 2),
+    "replace": _replace,
 }
