@@ -134,8 +134,11 @@ def run_checks(graph: Graph, checks: Iterable[Check], options: ScanOptions) -> t
     for check in selected(checks, options):
         for outcome in check.run(graph, options.check_options.get(check.meta.id, {})):
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
+    # a local module called by several root modules is one resource in the files: what each caller finds the
+    # same way about it is reported once
+    findings = list({(f.meta.id, f.node.kind, f.node.span, f.node.address, f.message): f for f in findings}.values())
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
-    skips = list({(s.meta.id, s.node.uid, s.reason): s for s in skips}.values())
+    skips = list({(s.meta.id, s.node.kind, s.node.span, s.node.address, s.reason): s for s in skips}.values())
     skips.sort(key=lambda s: (s.node.span.file, s.node.span.line, s.meta.id))
     return findings, skips
 

@@ -1072,3 +1072,18 @@ resource "aws_lambda_event_source_mapping" "try" {
         "aws_lambda_event_source_mapping.one",
         "aws_lambda_event_source_mapping.try",
     ]
+
+
+def test_a_module_called_by_two_roots_reports_each_distinct_cause_once(write):
+    write("modules/queue/main.tf", QUEUE_MODULE)
+    for env, visibility in (("dev", 120), ("prod", 120), ("test", 20)):
+        write(
+            f"envs/{env}/main.tf",
+            f'module "queue" {{\n  source     = "../../modules/queue"\n  name       = "jobs"\n'
+            f"  visibility = {visibility}\n}}\n" + CONSUMER.replace("aws_sqs_queue.jobs.arn", "module.queue.arn"),
+        )
+    run = scan_json(".")
+    assert sorted((f["check_id"], f["resource"], f["file"], f["line"]) for f in run.report["findings"]) == [
+        ("CW301", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6),
+        ("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6),
+    ]
