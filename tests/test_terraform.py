@@ -1087,3 +1087,130 @@ def test_a_module_called_by_two_roots_reports_each_distinct_cause_once(write):
         ("CW301", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6),
         ("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6),
     ]
+
+
+def test_every_resource_type_wires_like_its_cloudformation_twin(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_kms_key" "k" {
+  enable_key_rotation = true
+}
+
+resource "aws_kms_alias" "k" {
+  name          = "alias/events"
+  target_key_id = aws_kms_key.k.key_id
+}
+
+resource "aws_kms_key_policy" "k" {
+  key_id = aws_kms_key.k.id
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = { Service = "sns.amazonaws.com" } }] })
+}
+
+resource "aws_sns_topic" "events" {
+  name              = "events.fifo"
+  fifo_topic        = true
+  kms_master_key_id = aws_kms_alias.k.name
+}
+
+resource "aws_sns_topic_policy" "events" {
+  arn    = aws_sns_topic.events.arn
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", Action = "sns:Publish" }] })
+}
+
+resource "aws_sqs_queue" "dlq" {}
+
+resource "aws_sns_topic_subscription" "fn" {
+  topic_arn            = aws_sns_topic.events.arn
+  protocol             = "lambda"
+  endpoint             = aws_lambda_function.fn.arn
+  raw_message_delivery = "true"
+  redrive_policy       = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn })
+}
+
+resource "aws_lambda_function" "fn" {
+  function_name                  = "fn"
+  reserved_concurrent_executions = 3
+  role                           = aws_iam_role.fn.arn
+  dead_letter_config {
+    target_arn = aws_sqs_queue.dlq.arn
+  }
+}
+
+resource "aws_iam_role" "fn" {
+  inline_policy {
+    name   = "read"
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sqs:ReceiveMessage", Resource = "*" }] })
+  }
+}
+
+resource "aws_lambda_permission" "sns" {
+  function_name = aws_lambda_function.fn.function_name
+  principal     = "sns.amazonaws.com"
+  action        = "lambda:InvokeFunction"
+  source_arn    = aws_sns_topic.events.arn
+}
+
+resource "aws_lambda_event_source_mapping" "dlq" {
+  event_source_arn                   = aws_sqs_queue.dlq.arn
+  function_name                      = "fn"
+  batch_size                         = 100
+  maximum_batching_window_in_seconds = 2
+  function_response_types            = ["ReportBatchItemFailures"]
+  enabled                            = false
+  scaling_config {
+    maximum_concurrency = 5
+  }
+}
+
+resource "aws_s3_bucket_notification" "uploads" {
+  bucket = "uploads"
+  topic {
+    topic_arn = aws_sns_topic.events.arn
+    events    = ["s3:ObjectCreated:*"]
+  }
+  lambda_function {
+    lambda_function_arn = aws_lambda_function.fn.arn
+    events              = ["s3:ObjectRemoved:*"]
+  }
+}
+
+resource "aws_cloudwatch_event_target" "fn" {
+  rule = "nightly"
+  arn  = aws_lambda_function.fn.arn
+}
+""",
+    )
+    graph = load()
+    from crosswire.model import EdgeKind as E
+    from crosswire.model import Mapping, Permission, Subscription, Topic
+
+    nodes = graph.nodes
+    key, topic, dlq = nodes[".#aws_kms_key.k"], nodes[".#aws_sns_topic.events"], nodes[".#aws_sqs_queue.dlq"]
+    function, role = nodes[".#aws_lambda_function.fn"], nodes[".#aws_iam_role.fn"]
+    assert isinstance(key, Key) and key.rotation.value is True
+    assert isinstance(topic, Topic) and topic.fifo.value is True and graph.key_of(topic) is key
+    assert [p.address for p in graph.policies_of(key)] == ["aws_kms_key_policy.k"]
+    assert [p.address for p in graph.policies_of(topic)] == ["aws_sns_topic_policy.events"]
+    subscription = nodes[".#aws_sns_topic_subscription.fn"]
+    assert isinstance(subscription, Subscription)
+    assert graph.topic_of(subscription) is topic and graph.endpoint_of(subscription) is function
+    assert graph.dlq_of(subscription) is dlq and subscription.raw_message_delivery.value is True
+    assert isinstance(function, Function) and function.reserved_concurrency.value == 3
+    assert graph.dlq_of(function) is dlq and graph.role_of(function) is role
+    assert [p.address for p in graph.policies_of(role)] == ["aws_iam_role.fn"]
+    permission = nodes[".#aws_lambda_permission.sns"]
+    assert isinstance(permission, Permission) and graph.targets(permission, E.PERMITS) == [function]
+    assert permission.source_arn.value == Ref("aws_sns_topic.events", "arn")
+    mapping = nodes[".#aws_lambda_event_source_mapping.dlq"]
+    assert isinstance(mapping, Mapping)
+    assert graph.consumers_of(dlq) == [(mapping, function)]  # type: ignore[arg-type]
+    assert (mapping.batch_size.value, mapping.batching_window.value, mapping.maximum_concurrency.value) == (100, 2, 5)
+    assert (mapping.report_batch_item_failures.value, mapping.enabled.value) == (True, False)
+    assert [f.address for f in graph.feeders_of(topic)] == ["aws_s3_bucket_notification.uploads"]
+    assert sorted(f.uid for f in graph.sources(function, E.DELIVERS_TO)) == [
+        ".#aws_cloudwatch_event_target.fn",
+        ".#aws_s3_bucket_notification.uploads.lambda_function[0]",
+        ".#aws_sns_topic_subscription.fn",
+    ]
+    assert nodes[".#aws_s3_bucket_notification.uploads.topic[0]"].span.line == 73
