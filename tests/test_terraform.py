@@ -1214,3 +1214,40 @@ resource "aws_cloudwatch_event_target" "fn" {
         ".#aws_sns_topic_subscription.fn",
     ]
     assert nodes[".#aws_s3_bucket_notification.uploads.topic[0]"].span.line == 73
+
+
+def test_plan_values_built_from_several_things_stay_unresolved(write):
+    import copy
+    import json
+
+    from crosswire.loaders import terraform_plan
+
+    plan = copy.deepcopy(PLAN)
+    resources = plan["planned_values"]["root_module"]["child_modules"][0]["resources"]
+    resources[0]["values"].pop("visibility_timeout_seconds")
+    resources.append(
+        {
+            "address": "module.queue.aws_sqs_queue.dlq",
+            "mode": "managed",
+            "type": "aws_sqs_queue",
+            "name": "dlq",
+            "values": {"name": "jobs-dlq"},
+        }
+    )
+    config = plan["configuration"]["root_module"]["module_calls"]["queue"]["module"]["resources"][0]
+    config["expressions"] = {
+        "visibility_timeout_seconds": {"references": ["var.visibility", "aws_lambda_function.x.timeout"]},
+        "redrive_policy": {"references": ["aws_sqs_queue.dlq.arn", "aws_sqs_queue.dlq"]},
+        "kms_master_key_id": {"references": ["var.key", "aws_kms_key.k.arn", "aws_kms_key.k"]},
+    }
+    graph = Graph()
+    terraform_plan.load_plan(json.dumps(plan), "plan.json", graph)
+    graph.resolve_wires()
+    queue = graph.nodes["plan.json#module.queue.aws_sqs_queue.this"]
+    assert isinstance(queue, Queue)
+    assert queue.visibility_timeout.origin is Origin.UNRESOLVED
+    assert (
+        queue.max_receive_count.note == "redrive_policy: module.queue.aws_sqs_queue.dlq.arn is only known after apply"
+    )
+    assert queue.dead_letter_target.origin is Origin.UNRESOLVED
+    assert queue.kms_key.note == "var.key is only known after apply"

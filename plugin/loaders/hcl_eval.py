@@ -124,6 +124,8 @@ def document(value: Any, tokens: dict[str, Ref]) -> Any:
             return detokenize(json.loads(value), tokens)
         except ValueError:
             return Unresolved("not valid JSON")
+    if isinstance(value, Ref):  # a document is never a resource itself: the text is only known after apply
+        return Unresolved(f"{value.target}.{value.attribute} is only known after apply")
     return plain(value, tokens)
 
 

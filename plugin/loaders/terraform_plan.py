@@ -60,29 +60,36 @@ class Plan:
                 self.index(inner, child, depth + 1)
 
     def follow(self, prefix: str, expression: Any, hops: int = 0) -> Any:
-        """What a configuration expression refers to: a resource as a Ref, through module outputs and inputs;
-        None when it refers to nothing (a constant), Unresolved when it cannot be followed."""
+        """What a configuration expression refers to: one resource as a Ref, through module outputs and inputs;
+        None when it refers to nothing (a constant), Unresolved when it refers to anything else or to several
+        things, since the plan does not say how they combine."""
         if not isinstance(expression, dict):
             return None
-        references = expression.get("references")
-        if not isinstance(references, list) or not references:
+        references = [r for r in expression.get("references") or () if isinstance(r, str)]
+        if not references:
             return None
         if hops > MAX_HOPS:
             return Unresolved("references nested too deeply")
-        for reference in references:
-            if not isinstance(reference, str):
-                continue
-            parts = declaration(reference).split(".")
-            if parts[0] == "module" and len(parts) >= 3:
-                found = self.outputs.get((f"{prefix}module.{parts[1]}.", parts[2]))
-                if found:
-                    return self.follow(found[0], found[1], hops + 1)
-            elif parts[0] == "var" and len(parts) >= 2 and (prefix, parts[1]) in self.inputs:
-                caller, caller_expression = self.inputs[(prefix, parts[1])]
-                return self.follow(caller, caller_expression, hops + 1)
-            elif parts[0] not in NOT_RESOURCES and len(parts) >= 2:
-                return Ref(f"{prefix}{parts[0]}.{parts[1]}", parts[2] if len(parts) > 2 else None)
-        return Unresolved(f"{references[0]} is only known after apply")
+        # Terraform lists a traversal and each of its prefixes (`aws_sqs_queue.q.arn`, `aws_sqs_queue.q`)
+        longest = [r for r in references if not any(o != r and o.startswith((r + ".", r + "[")) for o in references)]
+        targets = {self.target(prefix, reference, hops) for reference in longest}
+        unknown = Unresolved(f"{references[0]} is only known after apply")
+        if len(targets) != 1:
+            return unknown
+        (target,) = targets
+        return target if isinstance(target, Ref) else unknown
+
+    def target(self, prefix: str, reference: str, hops: int) -> Any:
+        parts = declaration(reference).split(".")
+        if parts[0] == "module" and len(parts) >= 3:
+            found = self.outputs.get((f"{prefix}module.{parts[1]}.", parts[2]))
+            return self.follow(found[0], found[1], hops + 1) if found else None
+        if parts[0] == "var" and len(parts) >= 2 and (prefix, parts[1]) in self.inputs:
+            caller, caller_expression = self.inputs[(prefix, parts[1])]
+            return self.follow(caller, caller_expression, hops + 1)
+        if parts[0] not in NOT_RESOURCES and len(parts) >= 2:
+            return Ref(f"{prefix}{parts[0]}.{parts[1]}", parts[2] if len(parts) > 2 else None)
+        return None
 
 
 class Planned(Evaluated):
