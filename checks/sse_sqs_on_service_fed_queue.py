@@ -7,7 +7,7 @@ from typing import Any
 
 from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun, origin_of
 from crosswire.graph import Graph
-from crosswire.model import Kind, Queue
+from crosswire.model import EdgeKind, Kind, Queue, Subscription
 
 META = CheckMeta(
     id="CW101",
@@ -42,6 +42,9 @@ META = CheckMeta(
 
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
+    for subscription, reason in graph.unlinked(Subscription, EdgeKind.DELIVERS_TO):
+        if subscription.protocol.value == "sqs":
+            yield Skip(META, subscription, f"endpoint of {noun(subscription)} is unresolved: {reason}")
     for queue in graph.of_kind(Queue):
         feeders = graph.feeders_of(queue)
         if not feeders:

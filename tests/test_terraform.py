@@ -536,6 +536,16 @@ module "queue" {
 """
         + CONSUMER.replace("aws_sqs_queue.jobs.arn", "module.queue.queue_arn"),
     )
+    run = scan_json(".")
+    assert run.findings() == set()
+    reason = (
+        "queue of mapping aws_lambda_event_source_mapping.jobs is unresolved: "
+        "module module.queue (terraform-aws-modules/sqs/aws) is not vendored; its outputs are unknown"
+    )
+    assert [(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
+        ("CW301", "aws_lambda_event_source_mapping.jobs", 12, reason),
+        ("CW302", "aws_lambda_event_source_mapping.jobs", 12, reason),
+    ]
     graph = load()
     mapping = graph.nodes[".#aws_lambda_event_source_mapping.jobs"]
     assert mapping.source.origin is Origin.UNRESOLVED  # type: ignore[attr-defined]
@@ -1251,3 +1261,27 @@ def test_plan_values_built_from_several_things_stay_unresolved(write):
     )
     assert queue.dead_letter_target.origin is Origin.UNRESOLVED
     assert queue.kms_key.note == "var.key is only known after apply"
+
+
+def test_a_subscription_to_an_unknown_queue_is_listed_as_unresolved(write):
+    write(
+        "main.tf",
+        """\
+variable "queue_arn" {}
+
+resource "aws_sns_topic" "events" {}
+
+resource "aws_sns_topic_subscription" "queue" {
+  topic_arn = aws_sns_topic.events.arn
+  protocol  = "sqs"
+  endpoint  = var.queue_arn
+}
+""",
+    )
+    run = scan_json(".", "--select", "CW1")
+    reason = "endpoint of subscription aws_sns_topic_subscription.queue is unresolved: variable queue_arn has no"
+    assert [(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]] == [
+        ("CW101", "aws_sns_topic_subscription.queue", 5),
+        ("CW102", "aws_sns_topic_subscription.queue", 5),
+    ]
+    assert run.report["unresolved"][0]["reason"].startswith(reason)
