@@ -104,3 +104,18 @@ def test_jsonencode_keeps_references_as_data():
     value = Evaluator(Scope()).eval(tree.children[0].children[0].children[2])
     assert isinstance(value, Encoded)
     assert plain(value, {}) == {"arn": Ref("aws_sqs_queue.q", "arn")}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("plain\n", "plain\n"),
+        ("$${a} %%{b} ${var.name}\n", "${a} %{b} orders\n"),
+        ("${var.timeout}", 60),
+        ('{"a": "${ { x = "}" }.x }"}', '{"a": "}"}'),
+        ("%{ if true }x%{ endif }", Unresolved("template directives (%{if}/%{for}) are not evaluated")),
+        ("${var.name", Invalid("unterminated interpolation in a template")),
+    ],
+)
+def test_template_text(body, expected):
+    assert Evaluator(Scope()).render(body) == expected

@@ -68,6 +68,7 @@ class Scope(Protocol):
 
 _TOKEN = re.compile(r"^\$\{([^}]+)\}$")
 _FORMAT_VERB = re.compile(r"%(%|[sdvqtf])")
+_TEMPLATE_MARKER = re.compile(r"\$\$\{|%%\{|%\{|\$\{")
 
 
 def token_of(value: Any, tokens: dict[str, Ref]) -> str:
@@ -297,35 +298,33 @@ class Evaluator:
         return self.render(text, depth)
 
     def render(self, text: str, depth: int = 0) -> Any:
-        """A template body read as text (heredoc, templatefile): `${...}` interpolations evaluated, `$${` escaped."""
+        """A template body read as text (heredoc, templatefile): `${...}` interpolations evaluated, `$${` and
+        `%%{` escapes kept literally."""
         import hcl2
 
         parts: list[Any] = []
+        literal: list[str] = []
         position = 0
-        while True:
-            start = text.find("${", position)
-            directive = text.find("%{", position)
-            if directive != -1 and (start == -1 or directive < start) and text[directive - 1 : directive] != "%":
-                return Unresolved("template directives (%{if}/%{for}) are not evaluated")
-            if start == -1:
-                parts.append(_Text(text[position:].replace("%%{", "%{")))
-                break
-            if text[start - 1 : start] == "$":
-                parts.append(_Text(text[position : start - 1] + "${"))
-                position = start + 2
+        while (marker := _TEMPLATE_MARKER.search(text, position)) is not None:
+            literal.append(text[position : marker.start()])
+            position = marker.end()
+            if marker.group() in ("$${", "%%{"):
+                literal.append(marker.group()[1:])
                 continue
-            parts.append(_Text(text[position:start]))
-            end = _closing_brace(text, start + 2)
+            if marker.group() == "%{":
+                return Unresolved("template directives (%{if}/%{for}) are not evaluated")
+            end = _closing_brace(text, position)
             if end == -1:
                 return Invalid("unterminated interpolation in a template")
             try:
-                parsed = hcl2.parses_to_tree(f"x = {text[start + 2 : end]}\n")
+                parsed = hcl2.parses_to_tree(f"x = {text[position:end]}\n")
             except Exception:  # lark raises several error types; all mean the same here
                 return Invalid("an interpolation in a template does not parse")
-            attribute = _children(_children(parsed)[0])[0]
-            parts.append(self.eval(_children(attribute)[1], depth))
+            parts += [_Text("".join(literal)), self.eval(_children(_children(_children(parsed)[0])[0])[1], depth)]
+            literal = []
             position = end + 1
-        return self.join(parts or [_Text("")])
+        parts.append(_Text("".join(literal) + text[position:]))
+        return self.join(parts)
 
     def _template_string(self, tree: Any, depth: int) -> Any:
         return Unresolved("escaped template strings are not evaluated")
