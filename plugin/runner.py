@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crosswire.check import Check, Finding, Severity, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
+
+if TYPE_CHECKING:
+    from crosswire.loaders import terraform
 
 SKIPPED_DIRECTORIES = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
 SUPPORTED_FORMATS = ("cloudformation", "terraform")
@@ -109,7 +112,7 @@ def load_cloudformation(path: str, graph: Graph, options: ScanOptions) -> int | 
     return count
 
 
-def load_terraform(directories: list[str], graph: Graph, options: ScanOptions) -> Any:
+def load_terraform(directories: list[str], graph: Graph, options: ScanOptions) -> terraform.Outcome:
     """Load Terraform module directories; root modules are found among them, local modules through callers."""
     from crosswire.loaders import terraform
 
