@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import copy
+import json
+
 from conftest import scan_json
 from crosswire.graph import Graph
-from crosswire.loaders import terraform
-from crosswire.model import Function, Key, Origin, Policy, Queue, Ref, Role, Statement
+from crosswire.loaders import terraform, terraform_plan
+from crosswire.model import EdgeKind as E
+from crosswire.model import (
+    Function,
+    Key,
+    Mapping,
+    Origin,
+    Permission,
+    Policy,
+    Queue,
+    Ref,
+    Role,
+    Statement,
+    Subscription,
+    Topic,
+)
 
 CONSUMER = """\
 resource "aws_lambda_function" "worker" {
@@ -880,8 +897,6 @@ PLAN = {
 
 
 def test_a_plan_links_new_resources_through_configuration_references(write):
-    import json
-
     text = json.dumps(PLAN, indent=2)
     write("plan.json", text)
     run = scan_json("plan.json")
@@ -890,8 +905,6 @@ def test_a_plan_links_new_resources_through_configuration_references(write):
     assert run.report["summary"]["files"] == 1
     assert run.report["summary"]["resources"] == 4
     graph = Graph()
-    from crosswire.loaders import terraform_plan
-
     terraform_plan.load_plan(text, "plan.json", graph)
     graph.resolve_wires()
     extra = graph.nodes["plan.json#aws_sqs_queue.extra"]
@@ -1192,8 +1205,6 @@ resource "aws_cloudwatch_event_target" "fn" {
 """,
     )
     graph = load()
-    from crosswire.model import EdgeKind as E
-    from crosswire.model import Mapping, Permission, Subscription, Topic
 
     nodes = graph.nodes
     key, topic, dlq = nodes[".#aws_kms_key.k"], nodes[".#aws_sns_topic.events"], nodes[".#aws_sqs_queue.dlq"]
@@ -1227,11 +1238,6 @@ resource "aws_cloudwatch_event_target" "fn" {
 
 
 def test_plan_values_built_from_several_things_stay_unresolved(write):
-    import copy
-    import json
-
-    from crosswire.loaders import terraform_plan
-
     plan = copy.deepcopy(PLAN)
     resources = plan["planned_values"]["root_module"]["child_modules"][0]["resources"]
     resources[0]["values"].pop("visibility_timeout_seconds")
@@ -1285,3 +1291,42 @@ resource "aws_sns_topic_subscription" "queue" {
         ("CW102", "aws_sns_topic_subscription.queue", 5),
     ]
     assert run.report["unresolved"][0]["reason"].startswith(reason)
+
+
+def test_tf_json_nested_blocks_modules_and_tfvars_json(write):
+    write(
+        "modules/queue/main.tf.json",
+        '{"variable": {"visibility": {}},'
+        ' "resource": {"aws_sqs_queue": {"this": {"visibility_timeout_seconds": "${var.visibility}"}}},'
+        ' "output": {"arn": {"value": "${aws_sqs_queue.this.arn}"}}}',
+    )
+    write(
+        "main.tf.json",
+        """\
+{
+  "variable": {"visibility": {"type": "number"}},
+  "module": {"queue": {"source": "./modules/queue", "visibility": "${var.visibility}"}},
+  "resource": {
+    "aws_lambda_function": {
+      "worker": {"timeout": 60, "dead_letter_config": [{"target_arn": "${module.queue.arn}"}]}
+    },
+    "aws_lambda_event_source_mapping": {
+      "jobs": {
+        "event_source_arn": "${module.queue.arn}",
+        "function_name": "${aws_lambda_function.worker.arn}",
+        "scaling_config": {"maximum_concurrency": 4}
+      }
+    }
+  }
+}
+""",
+    )
+    write("terraform.tfvars.json", '{"visibility": "100"}')
+    assert scan_json(".").findings() == {("CW302", "module.queue.aws_sqs_queue.this", 1)}
+    graph = load()
+    worker = graph.nodes[".#aws_lambda_function.worker"]
+    mapping = graph.nodes[".#aws_lambda_event_source_mapping.jobs"]
+    assert isinstance(worker, Function) and isinstance(mapping, Mapping)
+    assert graph.dlq_of(worker) is graph.nodes[".#module.queue.aws_sqs_queue.this"]
+    assert mapping.maximum_concurrency.value == 4
+    assert (worker.span.line, mapping.span.line) == (6, 9)
