@@ -909,6 +909,13 @@ def test_a_plan_links_new_resources_through_configuration_references(write):
     graph.resolve_wires()
     extra = graph.nodes["plan.json#aws_sqs_queue.extra"]
     assert extra.repeated == "count"
+    assert graph.nodes["plan.json#module.queue.aws_sqs_queue.this"].repeated == ""
+    module_instance = copy.deepcopy(PLAN)
+    child = module_instance["planned_values"]["root_module"]["child_modules"][0]
+    child["resources"][0]["address"] = 'module.queue["a"].aws_sqs_queue.this'
+    graph = Graph()
+    terraform_plan.load_plan(json.dumps(module_instance), "plan.json", graph)
+    assert graph.nodes["plan.json#module.queue.aws_sqs_queue.this"].repeated == "for_each"
     worker = graph.nodes["plan.json#aws_lambda_function.worker"]
     assert isinstance(worker, Function) and worker.reserved_concurrency.value is None
 

@@ -160,7 +160,7 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
             continue
         key = declaration(address)
         if key in declarations:
-            declarations[key].repeated = "count" if address.endswith("]") else "for_each"
+            declarations[key].repeated = declarations[key].repeated or _repetition(address) or "count"
             continue
         values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
         resource_type, name = key.rsplit(".", 2)[-2:]
@@ -170,9 +170,16 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
             k: Attr(k, v, file, line, line)
             for k, v in _planned(plan, prefix, values or {}, plan.expressions.get(key, {})).items()
         }
-        repeated = ("count" if re.search(r"\[\d+\]$", address) else "for_each") if address.endswith("]") else ""
+        repeated = _repetition(address)
         declarations[key] = Block("resource", (resource_type, name), attrs, [], file, line, line, repeated)
     return build_declarations(file, file, declarations, graph)
+
+
+def _repetition(address: str) -> str:
+    """How an instance address says it is one of several: `["key"]` is for_each, `[0]` count."""
+    if '["' in address:
+        return "for_each"
+    return "count" if "[" in address else ""
 
 
 def _line(lines: list[str], address: str) -> int:
