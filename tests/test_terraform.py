@@ -1337,3 +1337,11 @@ def test_tf_json_nested_blocks_modules_and_tfvars_json(write):
     assert graph.dlq_of(worker) is graph.nodes[".#module.queue.aws_sqs_queue.this"]
     assert mapping.maximum_concurrency.value == 4
     assert (worker.span.line, mapping.span.line) == (6, 9)
+
+
+def test_a_module_its_only_caller_disables_is_not_scanned_on_its_own(write):
+    write("modules/queue/main.tf", QUEUE_MODULE)
+    write("main.tf", 'module "queue" {\n  count  = 0\n  source = "./modules/queue"\n  name   = "jobs"\n}\n')
+    run = scan_json(".")
+    assert (run.report["summary"]["files"], run.report["summary"]["resources"]) == (2, 0)
+    assert run.report["unresolved"] == []

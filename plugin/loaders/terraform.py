@@ -449,10 +449,8 @@ class Instance:
                 continue
             builder(Resource(self, block, self.prefix + key))
         for name, call in self.source.modules.items():
-            if not self.exists(call):
-                continue
-            child = self.child(name)
-            if isinstance(child, Instance):
+            child = self.child(name)  # read even when disabled, so its files count as scanned
+            if isinstance(child, Instance) and self.exists(call):
                 child.build()
 
 
@@ -506,14 +504,17 @@ class Loader:
     def load(self, directories: list[str], graph: Graph) -> Outcome:
         outcome = Outcome()
         directories = list(dict.fromkeys(os.path.abspath(d) for d in directories))
-        called = {c for d in directories if (m := self.module(d)) is not None for c in m.local_calls()}
+        callers: dict[str, list[str]] = {}
+        for directory in directories:
+            parsed = self.module(directory)
+            for called in parsed.local_calls() if parsed is not None else ():
+                callers.setdefault(called, []).append(directory)
         attempted = set()
-        for root in [d for d in directories if d not in called]:
+        for root in [d for d in directories if d not in callers]:
             self.load_root(root, graph, outcome)
             attempted.add(root)
         for directory in directories:
-            parsed = self.parsed.get(directory)
-            if directory in attempted or parsed is None or self.reported.issuperset(parsed.files):
+            if directory in attempted or self.parsed.get(directory) is None or self.loaded(callers[directory]):
                 continue
             # called only by modules that failed to load, or by a module it calls back: scanned on its own
             self.load_root(directory, graph, outcome)
@@ -521,6 +522,10 @@ class Loader:
         outcome.files = len(self.reported)
         outcome.errors = self.errors
         return outcome
+
+    def loaded(self, directories: list[str]) -> bool:
+        """Whether any of `directories` was loaded (as a root or through a caller)."""
+        return any((m := self.parsed.get(d)) is not None and self.reported.issuperset(m.files) for d in directories)
 
     def load_root(self, root: str, graph: Graph, outcome: Outcome) -> None:
         parsed = self.module(root)
