@@ -7,7 +7,7 @@ from typing import Any
 
 from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, delivering_origins, listing, noun
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Kind, Queue
+from crosswire.model import EdgeKind, Kind, Queue, Subscription
 
 META = CheckMeta(
     id="CW102",
@@ -38,6 +38,9 @@ META = CheckMeta(
 
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
+    for subscription, reason in graph.unlinked(Subscription, EdgeKind.DELIVERS_TO):
+        if subscription.protocol.value == "sqs":
+            yield Skip(META, subscription, f"endpoint of {noun(subscription)} is unresolved: {reason}")
     for queue in graph.of_kind(Queue):
         origins = delivering_origins(graph, queue)
         if not origins:

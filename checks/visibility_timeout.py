@@ -8,7 +8,7 @@ from typing import Any
 from crosswire.check import CheckMeta, Finding, Option, Reference, Severity, Skip, noun
 from crosswire.checks.visibility_timeout_below_function_timeout import seconds, unresolved_timeouts
 from crosswire.graph import Graph
-from crosswire.model import Kind, Queue
+from crosswire.model import EdgeKind, Kind, Mapping, Queue
 
 DEFAULT_MULTIPLIER = 6
 
@@ -52,6 +52,8 @@ META = CheckMeta(
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     multiplier = int(options.get("multiplier", DEFAULT_MULTIPLIER))
+    for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
+        yield Skip(META, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
     for queue in graph.of_kind(Queue):
         for mapping, function in graph.consumers_of(queue):
             reason = unresolved_timeouts(queue, function)

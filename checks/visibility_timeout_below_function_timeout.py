@@ -7,7 +7,7 @@ from typing import Any
 
 from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
 from crosswire.graph import Graph
-from crosswire.model import Kind, Queue, Value
+from crosswire.model import EdgeKind, Kind, Mapping, Queue, Value
 
 META = CheckMeta(
     id="CW301",
@@ -53,6 +53,8 @@ def unresolved_timeouts(queue: Queue, function_node: Any) -> str | None:
 
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
+    for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
+        yield Skip(META, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
     for queue in graph.of_kind(Queue):
         for _mapping, function in graph.consumers_of(queue):
             reason = unresolved_timeouts(queue, function)

@@ -130,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--baseline", metavar="FILE", help="do not report findings recorded in this baseline")
     scan.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
+    scan.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable value")
+    scan.add_argument("--var-file", action="append", metavar="FILE", help="Terraform variables file (.tfvars)")
+    scan.add_argument(
+        "--var-env", action="store_true", help="read Terraform variables from TF_VAR_* environment variables"
+    )
 
     checks = commands.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--format", choices=FORMATS, default="text")
@@ -187,6 +192,9 @@ def _scan(args: argparse.Namespace) -> int:
         check_options=settings.check_options,
         skip_paths=settings.skip_paths,
         baseline=accepted,
+        variables=_key_values(args.var, "--var"),
+        var_files=tuple(args.var_file or ()),
+        var_env=args.var_env,
     )
     fail_on = args.fail_on or settings.fail_on or "warning"
     for pattern in options.select + options.ignore:

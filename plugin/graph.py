@@ -200,6 +200,13 @@ class Graph:
     def sources(self, node: Node, kind: E) -> list[Node]:
         return [e.source for e in self._in.get(node.uid, ()) if e.kind is kind]
 
+    def unlinked(self, cls: type[N], kind: E) -> Iterator[tuple[N, str]]:
+        """The nodes of `cls` whose `kind` link could not be followed (an unresolved reference), with why."""
+        for (uid, edge), reason in self._unlinked.items():
+            node = self.nodes.get(uid)
+            if edge is kind and isinstance(node, cls):
+                yield node, reason
+
     def why_unlinked(self, node: Node, kind: E) -> str | None:
         """Why a link of `node` could not be followed (an unresolved reference), or None."""
         return self._unlinked.get((node.uid, kind))

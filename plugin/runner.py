@@ -6,7 +6,7 @@ import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crosswire import suppressions
 from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
@@ -15,8 +15,12 @@ from crosswire.loaders import LoadError
 from crosswire.model import Node
 from crosswire.suppressions import Suppressed
 
+if TYPE_CHECKING:
+    from crosswire.loaders import terraform
+
 SKIPPED_DIRECTORIES = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
-SUPPORTED_FORMATS = ("cloudformation",)
+SUPPORTED_FORMATS = ("cloudformation", "terraform")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -26,6 +30,9 @@ class ScanOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    var_files: tuple[str, ...] = ()
+    var_env: bool = False
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
     baseline: frozenset[str] = frozenset()  # fingerprints of accepted findings
@@ -109,11 +116,16 @@ def read_text(path: str, shown: str) -> str:
 
 
 def load_cloudformation(path: str, graph: Graph, options: ScanOptions) -> int | None:
-    """Load one template file; None when the file is not a CloudFormation template."""
+    """Load one template file (or a Terraform plan JSON); None when the file is neither."""
     from crosswire.loaders import cloudformation
 
     shown = display_path(path)
     text = read_text(path, shown)
+    if path.endswith(".json"):
+        from crosswire.loaders import terraform_plan
+
+        if terraform_plan.looks_like_plan(text):
+            return terraform_plan.load_plan(text, shown, graph)
     if not cloudformation.looks_like_template(text):
         return None
     template = cloudformation.parse(text, shown)
@@ -123,6 +135,14 @@ def load_cloudformation(path: str, graph: Graph, options: ScanOptions) -> int | 
     count = cloudformation.load(template, shown, staged, options.params)
     graph.merge(staged)
     return count
+
+
+def load_terraform(directories: list[str], graph: Graph, options: ScanOptions) -> terraform.Outcome:
+    """Load Terraform module directories; root modules are found among them, local modules through callers."""
+    from crosswire.loaders import terraform
+
+    variables = terraform.Variables(options.variables, options.var_files, options.var_env)
+    return terraform.load_directories(directories, graph, variables)
 
 
 def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
@@ -151,8 +171,11 @@ def run_checks(
             continue
         for outcome in outcomes:
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
+    # a local module called by several root modules is one resource in the files: what each caller finds the
+    # same way about it is reported once
+    findings = list({(f.meta.id, f.node.kind, f.node.span, f.node.address, f.message): f for f in findings}.values())
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
-    skips = list({(s.meta.id, s.node.uid, s.reason): s for s in skips}.values())
+    skips = list({(s.meta.id, s.node.kind, s.node.span, s.node.address, s.reason): s for s in skips}.values())
     skips.sort(key=lambda s: (s.node.span.file, s.node.span.line, s.meta.id))
     return findings, skips
 
@@ -161,8 +184,14 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     errors: list[ScanError] = []
     graph = Graph()
     files = resources = 0
+    terraform_directories: dict[str, None] = {}
     for path in discover(paths, errors):
-        if not path.endswith(TEMPLATE_SUFFIXES) or skipped(path, options.skip_paths):
+        if skipped(path, options.skip_paths):
+            continue
+        if path.endswith(TERRAFORM_SUFFIXES):
+            terraform_directories[os.path.dirname(path) or "."] = None
+            continue
+        if not path.endswith(TEMPLATE_SUFFIXES):
             continue
         try:
             count = load_cloudformation(path, graph, options)
@@ -175,6 +204,11 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         if count is not None:
             files += 1
             resources += count
+    if terraform_directories:
+        loaded = load_terraform(list(terraform_directories), graph, options)
+        errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
+        files += loaded.files
+        resources += loaded.resources
     graph.resolve_wires()
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)

@@ -1,0 +1,630 @@
+"""Terraform loader: module directories (`.tf`, `.tf.json`) into graph nodes, one graph unit per root module.
+
+Local modules are loaded through their callers with the callers' inputs and `module.NAME.` addresses; expressions
+are evaluated on python-hcl2's Lark tree by `hcl_eval`, and whatever cannot be known stays unresolved.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crosswire.graph import Graph
+from crosswire.loaders import LoadError
+from crosswire.loaders.hcl_eval import (
+    MAX_FILE_BYTES,
+    Encoded,
+    Evaluator,
+    Invalid,
+    Namespace,
+    document,
+    first_unresolved,
+    plain,
+    to_bool,
+    to_number,
+)
+from crosswire.loaders.terraform_config import (
+    Attr,
+    Block,
+    Evaluated,
+    JsonValue,
+    ModuleSource,
+    NoScope,
+    literal,
+    local_source,
+    module_files,
+    parse_body,
+    parse_module,
+    parse_value,
+    repeated_by,
+    type_name,
+)
+from crosswire.loaders.terraform_resources import BUILDERS, Resource
+from crosswire.model import (
+    Ref,
+    Unresolved,
+)
+from crosswire.runner import display_path, read_text
+
+MAX_MODULE_DEPTH = 16
+# attributes that name a resource rather than configure it: a reference to one of these is a link (a Ref)
+IDENTITY_ATTRIBUTES = {
+    "arn",
+    "id",
+    "url",
+    "name",
+    "key_id",
+    "function_name",
+    "qualified_arn",
+    "invoke_arn",
+    "target_key_arn",
+    "target_key_id",
+    "unique_id",
+}
+SYMBOLIC = {
+    ("aws_caller_identity", "account_id"): "${AWS::AccountId}",
+    ("aws_region", "name"): "${AWS::Region}",
+    ("aws_region", "id"): "${AWS::Region}",
+    ("aws_region", "region"): "${AWS::Region}",
+    ("aws_partition", "partition"): "${AWS::Partition}",
+    ("aws_partition", "id"): "${AWS::Partition}",
+    ("aws_partition", "dns_suffix"): "amazonaws.com",
+}
+
+
+@dataclass(frozen=True)
+class Variables:
+    """Terraform variable values given on the command line, applied to every root module."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    from_environment: bool = False
+
+
+# -- evaluation scope: one module instance -----------------------------------------------------------------
+class _Unit:
+    """One root module and every local module it calls: one graph unit."""
+
+    def __init__(self, root: str, loader: Loader, name: str = "") -> None:
+        self.root = root
+        self.name = name or display_path(root)
+        self.loader = loader
+        self.graph = Graph()
+        self.tokens: dict[str, Ref] = {}
+        self.resources = 0
+        self.files: set[str] = set()
+        self.deferred: list[Callable[[], None]] = []
+
+
+class Instance:
+    """A module called from somewhere (or the root): its values, evaluated lazily, and its nodes."""
+
+    def __init__(
+        self,
+        unit: _Unit,
+        source: ModuleSource,
+        prefix: str,
+        inputs: dict[str, Callable[[], Any]] | None,
+        chain: tuple[str, ...],
+        repeated: str = "",
+    ) -> None:
+        self.unit = unit
+        self.source = source
+        self.prefix = prefix
+        self.inputs = inputs
+        self.chain = chain
+        self.repeated = repeated
+        self.tokens = unit.tokens
+        self.cache: dict[str, Any] = {}
+        self.children: dict[str, Instance | Unresolved] = {}
+        self.resource_types = {key.split(".", 1)[0] for key in source.resources}
+        self.evaluator = Evaluator(self)
+
+    # -- the Scope protocol -------------------------------------------------------------------------------
+    def name(self, identifier: str) -> Any:
+        if identifier == "var":
+            return Namespace("var", lambda n: self.variable(n)[0])
+        if identifier == "local":
+            return Namespace("local", self.local)
+        if identifier == "module":
+            return Namespace("module", self.module_namespace)
+        if identifier == "data":
+            return Namespace("data", lambda t: Namespace(f"data.{t}", lambda n: self.data_source(t, n)))
+        if identifier == "path":
+            return Namespace("path", self.path)
+        if identifier in self.resource_types:
+            return Namespace(identifier, lambda n: self.resource_namespace(identifier, n))
+        if identifier in ("count", "each", "self"):
+            return Invalid(f"{identifier} used outside of a resource that sets it")
+        return Unresolved(f"{identifier} is not evaluated")
+
+    def read_file(self, path: Any) -> Any:
+        if not isinstance(path, str):
+            return path if isinstance(path, Unresolved) else Invalid("file() of something that is not a path")
+        full = os.path.realpath(os.path.join(self.unit.root, path))
+        allowed = [os.path.realpath(self.source.directory), os.path.realpath(self.unit.root)]
+        if not any(os.path.commonpath([full, a]) == a for a in allowed):
+            return Unresolved(f"file {path} is outside the module")
+        try:
+            if os.path.getsize(full) > MAX_FILE_BYTES:
+                return Unresolved(f"file {path} is too large")
+            with open(full, encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError):
+            return Unresolved(f"file {path} cannot be read")
+
+    # -- names ----------------------------------------------------------------------------------------------
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Evaluate `compute` once per key; a value that needs itself is unresolved, not an endless loop."""
+        if key in self.cache:
+            return self.cache[key]
+        self.cache[key] = Unresolved(f"{key} refers to itself")
+        self.cache[key] = compute()
+        return self.cache[key]
+
+    def eval(self, attr: Attr, evaluator: Evaluator | None = None) -> Any:
+        evaluator = evaluator or self.evaluator
+        if isinstance(attr.expr, JsonValue):
+            return self.eval_json(attr.expr.value, evaluator)
+        if isinstance(attr.expr, Evaluated):
+            return attr.expr.evaluate()
+        try:
+            return evaluator.eval(attr.expr)
+        except RecursionError:
+            return Unresolved("expression nested too deeply")
+
+    def eval_json(self, raw: Any, evaluator: Evaluator) -> Any:
+        if isinstance(raw, str):
+            return evaluator.render(raw)
+        if isinstance(raw, list):
+            return [self.eval_json(v, evaluator) for v in raw]
+        if isinstance(raw, dict):
+            return {k: self.eval_json(v, evaluator) for k, v in raw.items()}
+        return raw
+
+    def variable(self, name: str) -> tuple[Any, str]:
+        """A variable's value and how it was set."""
+        return self.once(f"var.{name}", lambda: self.compute_variable(name))  # type: ignore[no-any-return]
+
+    def compute_variable(self, name: str) -> tuple[Any, str]:
+        declared = self.source.variables.get(name)
+        if declared is None:
+            return Invalid(f"variable {name} is not declared"), ""
+        value: Any = None
+        note = ""
+        if self.inputs is not None and name in self.inputs:
+            value, note = self.inputs[name](), f"module input {name} of {self.prefix.rstrip('.')}"
+        elif self.inputs is None and name in self.unit.loader.root_values(self.unit.root):
+            value, note = self.unit.loader.root_values(self.unit.root)[name]
+        elif "default" in declared.attrs:
+            value, note = self.eval(declared.attrs["default"]), f"variable {name} default"
+        else:
+            return Unresolved(f"variable {name} has no default and no value is given"), ""
+        type_attr = declared.attrs.get("type")
+        kind = type_name(type_attr) if type_attr else ""
+        if isinstance(value, str) and kind == "number":
+            value = to_number(value)
+        elif isinstance(value, str) and kind == "bool":
+            value = to_bool(value)
+        elif isinstance(value, str) and kind in ("list", "set", "tuple", "map", "object"):
+            value = parse_value(value, f"variable {name}")  # --var and TF_VAR_ give collections as HCL text
+        return value, note
+
+    def local(self, name: str) -> Any:
+        attr = self.source.locals.get(name)
+        if attr is None:
+            return Invalid(f"local {name} is not defined")
+        return self.once(f"local.{name}", lambda: self.eval(attr))
+
+    def path(self, name: str) -> Any:
+        if name == "module":
+            return self.source.directory
+        if name == "root":
+            return self.unit.root
+        return Unresolved(f"path.{name} is not evaluated")
+
+    def resource_namespace(self, resource_type: str, name: str) -> Any:
+        key = f"{resource_type}.{name}"
+        block = self.source.resources.get(key)
+        if block is None:
+            return Invalid(f"resource {key} is not declared")
+        address = self.prefix + key
+        repeated = "count" in block.attrs or "for_each" in block.attrs
+        return Namespace(
+            address, lambda attribute: self.resource_attribute(block, address, attribute), address, repeated
+        )
+
+    def resource_attribute(self, block: Block, address: str, attribute: str) -> Any:
+        if attribute in IDENTITY_ATTRIBUTES:
+            return Ref(address, attribute)
+        if attribute not in block.attrs:
+            return Unresolved(f"{address}.{attribute} is only known after apply")
+        evaluator = self.resource_evaluator(block)
+        return self.once(f"{address}.{attribute}", lambda: self.eval(block.attrs[attribute], evaluator))
+
+    def data_source(self, data_type: str, name: str) -> Any:
+        key = f"{data_type}.{name}"
+        block = self.source.data.get(key)
+        if block is None:
+            return Invalid(f"data source {key} is not declared")
+        address = f"{self.prefix}data.{key}"
+        repeated = "count" in block.attrs or "for_each" in block.attrs
+        return Namespace(address, lambda attribute: self.data_attribute(block, address, attribute), "", repeated)
+
+    def data_attribute(self, block: Block, address: str, attribute: str) -> Any:
+        data_type = block.labels[0]
+        if (data_type, attribute) in SYMBOLIC:
+            return SYMBOLIC[(data_type, attribute)]
+        evaluator = self.resource_evaluator(block)
+        if data_type == "aws_iam_policy_document" and attribute in ("json", "minified_json"):
+            return self.once(f"{address}.json", lambda: self.policy_document(block, evaluator))
+        if data_type == "aws_kms_alias" and attribute in ("name", "arn", "target_key_id", "target_key_arn", "id"):
+            return self.kms_alias(block, evaluator, attribute)
+        if data_type == "aws_kms_key" and attribute in ("key_id", "arn", "id") and "key_id" in block.attrs:
+            return self.eval(block.attrs["key_id"], evaluator)
+        if attribute in block.attrs:
+            return self.eval(block.attrs[attribute], evaluator)
+        return Unresolved(f"{address}.{attribute} is read from AWS at plan time")
+
+    def kms_alias(self, block: Block, evaluator: Evaluator, attribute: str) -> Any:
+        """An alias looked up by name: AWS managed aliases stay `alias/aws/...`, which the graph knows as the AWS
+        managed key; a customer alias is its name, which the graph follows to the key of that alias."""
+        if "name" not in block.attrs:
+            return Unresolved("data.aws_kms_alias without a name")
+        alias = self.eval(block.attrs["name"], evaluator)
+        if not isinstance(alias, str) or attribute in ("name", "id"):
+            return alias
+        if attribute == "arn" and not alias.startswith("alias/aws/"):
+            return f"arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{AWS::AccountId}}:{alias}"
+        return alias
+
+    def module_namespace(self, name: str) -> Any:
+        if name not in self.source.modules:
+            return Invalid(f"module {name} is not declared")
+        call = self.source.modules[name]
+        child = self.child(name)
+        repeated = "count" in call.attrs or "for_each" in call.attrs
+        if isinstance(child, Unresolved):
+            return Namespace(f"module.{name}", lambda output: child, "", repeated)
+        return Namespace(f"module.{name}", child.output, "", repeated)
+
+    def output(self, name: str) -> Any:
+        block = self.source.outputs.get(name)
+        if block is None or "value" not in block.attrs:
+            return Invalid(f"module output {name} is not declared")
+        return self.once(f"output.{name}", lambda: self.eval(block.attrs["value"]))
+
+    def child(self, name: str) -> Instance | Unresolved:
+        if name not in self.children:
+            self.children[name] = self.make_child(name, self.source.modules[name])
+        return self.children[name]
+
+    def make_child(self, name: str, call: Block) -> Instance | Unresolved:
+        source_attr = call.attrs.get("source")
+        source = literal(source_attr) if source_attr else None
+        directory = local_source(self.source.directory, call) or self.unit.loader.vendored(
+            self.unit.root, self.prefix + f"module.{name}"
+        )
+        if directory is None:
+            return Unresolved(f"module {self.prefix}module.{name} ({source}) is not vendored; its outputs are unknown")
+        if directory in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
+            raise LoadError(call.file, call.line, f"module {name} calls itself (through {source})")
+        parsed = self.unit.loader.module(directory)
+        if parsed is None:
+            return Unresolved(f"module {self.prefix}module.{name} ({source}) could not be loaded")
+        self.unit.files.update(parsed.files)
+        evaluator = self.resource_evaluator(call)
+        inputs: dict[str, Callable[[], Any]] = {
+            key: functools.partial(self.eval, attr, evaluator)
+            for key, attr in call.attrs.items()
+            if key not in ("source", "version", "count", "for_each", "providers", "depends_on")
+        }
+        repeated = self.repeated or repeated_by(call)
+        return Instance(self.unit, parsed, f"{self.prefix}module.{name}.", inputs, (*self.chain, directory), repeated)
+
+    def resource_evaluator(self, block: Block) -> Evaluator:
+        """An evaluator with `count` and `each` of a block: its one instance's values, or unresolved when its
+        instances differ (every instance of a declaration is modelled as one node)."""
+        bindings: dict[str, Any] = {}
+        if "count" in block.attrs:
+            count = to_number(self.eval(block.attrs["count"]))
+            index: Any = 0 if count == 1 else Unresolved("count.index differs between the instances")
+            bindings["count"] = Namespace("count", lambda n: index if n == "index" else Invalid(f"count.{n}"))
+        if "for_each" in block.attrs:
+            collection = self.eval(block.attrs["for_each"])
+            key, value = _each(collection)
+            bindings["each"] = Namespace(
+                "each", lambda n: {"key": key, "value": value}.get(n, Invalid(f"each.{n} does not exist"))
+            )
+        return self.evaluator.child(bindings) if bindings else self.evaluator
+
+    def exists(self, block: Block) -> bool:
+        """False only when count is 0 or for_each is empty for sure."""
+        if "count" in block.attrs:
+            return to_number(self.eval(block.attrs["count"])) != 0
+        if "for_each" in block.attrs:
+            collection = self.eval(block.attrs["for_each"])
+            return not (isinstance(collection, (list, dict)) and not collection)
+        return True
+
+    # -- policy documents -------------------------------------------------------------------------------
+    def policy_document(self, block: Block, evaluator: Evaluator) -> Any:
+        """data.aws_iam_policy_document rendered as the JSON document Terraform would produce."""
+        if block.has_dynamic or any(s.has_dynamic for s in block.nested("statement")):
+            return Unresolved("policy document with dynamic blocks is not evaluated")
+        sources = self.documents(block, "source_policy_documents", evaluator)
+        overrides = self.documents(block, "override_policy_documents", evaluator)
+        for found in (sources, overrides):
+            if isinstance(found, Unresolved):
+                return found
+        result: list[Any] = []
+        # later statements replace earlier ones with the same Sid: sources, then statement blocks, then overrides
+        for item in [*sources, *(self.statement(s, evaluator) for s in block.nested("statement")), *overrides]:
+            sid = item.get("Sid") if isinstance(item, dict) else None
+            same = [i for i, s in enumerate(result) if sid and isinstance(s, dict) and s.get("Sid") == sid]
+            if same:
+                result[same[0]] = item
+            else:
+                result.append(item)
+        version = self.eval(block.attrs["version"], evaluator) if "version" in block.attrs else "2012-10-17"
+        return Encoded({"Version": version, "Statement": result})
+
+    def documents(self, block: Block, attr_name: str, evaluator: Evaluator) -> Any:
+        """The statements of the JSON documents listed in `attr_name`."""
+        attr = block.attrs.get(attr_name)
+        if attr is None:
+            return []
+        documents = self.eval(attr, evaluator)
+        if not isinstance(documents, list):
+            return first_unresolved(documents) or Invalid(f"{attr_name} is not a list")
+        result: list[Any] = []
+        for raw in documents:
+            parsed = document(raw, self.tokens)
+            found = first_unresolved(parsed)
+            if found:
+                return found
+            items = parsed.get("Statement", []) if isinstance(parsed, dict) else None
+            if isinstance(items, dict):
+                items = [items]
+            if not isinstance(items, list):
+                return Invalid(f"a document in {attr_name} has no statements")
+            result.extend(items)
+        return result
+
+    def statement(self, block: Block, evaluator: Evaluator) -> dict[str, Any]:
+        fields = {
+            "sid": "Sid",
+            "effect": "Effect",
+            "actions": "Action",
+            "not_actions": "NotAction",
+            "resources": "Resource",
+            "not_resources": "NotResource",
+        }
+        rendered: dict[str, Any] = {"Effect": "Allow"}
+        for attr_name, key in fields.items():
+            if attr_name in block.attrs:
+                rendered[key] = self.eval(block.attrs[attr_name], evaluator)
+        for block_name, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+            principals: dict[str, Any] = {}
+            for principal in block.nested(block_name):
+                kind = self.eval(principal.attrs["type"], evaluator) if "type" in principal.attrs else None
+                identifiers = (
+                    self.eval(principal.attrs["identifiers"], evaluator) if "identifiers" in principal.attrs else []
+                )
+                if kind == "*":
+                    rendered[key] = "*"
+                    break
+                if not isinstance(kind, str):
+                    rendered[key] = first_unresolved(kind) or Invalid("principals without a type")
+                    break
+                existing = principals.setdefault(str(kind), [])
+                existing.extend(identifiers if isinstance(identifiers, list) else [identifiers])
+            else:
+                if principals:
+                    rendered[key] = principals
+        conditions: dict[str, Any] = {}
+        for condition in block.nested("condition"):
+            test = self.eval(condition.attrs["test"], evaluator) if "test" in condition.attrs else None
+            variable = self.eval(condition.attrs["variable"], evaluator) if "variable" in condition.attrs else None
+            values = self.eval(condition.attrs["values"], evaluator) if "values" in condition.attrs else []
+            if not isinstance(test, str) or not isinstance(variable, str):
+                rendered["Condition"] = first_unresolved([test, variable]) or Invalid("condition without test")
+                break
+            conditions.setdefault(test, {})[variable] = values
+        else:
+            if conditions:
+                rendered["Condition"] = conditions
+        return rendered
+
+    # -- nodes ------------------------------------------------------------------------------------------
+    def build(self) -> None:
+        for key, block in self.source.resources.items():
+            self.unit.resources += 1
+            builder = BUILDERS.get(block.labels[0])
+            if builder is None or not self.exists(block):
+                continue
+            builder(Resource(self, block, self.prefix + key))
+        for name, call in self.source.modules.items():
+            child = self.child(name)  # read even when disabled, so its files count as scanned
+            if isinstance(child, Instance) and self.exists(call):
+                child.build()
+
+
+def _each(collection: Any) -> tuple[Any, Any]:
+    """`each.key` and `each.value` when every instance has the same ones (or the collection is a resource)."""
+    if isinstance(collection, Unresolved):
+        return collection, collection
+    if isinstance(collection, Namespace):
+        return Unresolved("each.key of a repeated resource"), collection
+    if isinstance(collection, dict):
+        pairs = list(collection.items())
+    elif isinstance(collection, list):
+        pairs = [(item, item) for item in collection]
+    else:
+        return Invalid("for_each of something that is not a map or set"), Invalid("for_each of a non-collection")
+    differ = Unresolved("each.value differs between the instances")
+    keys = {json.dumps(plain(k, {}), sort_keys=True, default=repr) for k, _ in pairs}
+    values = {json.dumps(plain(v, {}), sort_keys=True, default=repr) for _, v in pairs}
+    key = pairs[0][0] if len(keys) == 1 else Unresolved("each.key differs between the instances")
+    value = pairs[0][1] if len(values) == 1 else differ
+    return key, value
+
+
+# -- the loader: directories to units ---------------------------------------------------------------------
+@dataclass
+class Outcome:
+    files: int = 0
+    resources: int = 0
+    errors: list[LoadError] = field(default_factory=list)
+
+
+class Loader:
+    """Loads every Terraform module directory of a scan, each root module into a unit of its own."""
+
+    def __init__(self, variables: Variables, environment: dict[str, str] | None = None) -> None:
+        self.variables = variables
+        self.environment = os.environ if environment is None else environment
+        self.parsed: dict[str, ModuleSource | None] = {}
+        self.errors: list[LoadError] = []
+        self.reported: set[str] = set()
+        self.root_cache: dict[str, dict[str, tuple[Any, str]]] = {}
+        self.vendored_cache: dict[str, dict[str, str]] = {}
+
+    def module(self, directory: str) -> ModuleSource | None:
+        if directory not in self.parsed:
+            parsed, errors = parse_module(directory, module_files(directory))
+            self.parsed[directory] = parsed
+            self.errors.extend(errors)
+        return self.parsed[directory]
+
+    def load(self, directories: list[str], graph: Graph) -> Outcome:
+        outcome = Outcome()
+        directories = list(dict.fromkeys(os.path.abspath(d) for d in directories))
+        callers: dict[str, list[str]] = {}
+        for directory in directories:
+            parsed = self.module(directory)
+            for called in parsed.local_calls() if parsed is not None else ():
+                callers.setdefault(called, []).append(directory)
+        attempted = set()
+        for root in [d for d in directories if d not in callers]:
+            self.load_root(root, graph, outcome)
+            attempted.add(root)
+        for directory in directories:
+            if directory in attempted or self.parsed.get(directory) is None or self.loaded(callers[directory]):
+                continue
+            # called only by modules that failed to load, or by a module it calls back: scanned on its own
+            self.load_root(directory, graph, outcome)
+            attempted.add(directory)
+        outcome.files = len(self.reported)
+        outcome.errors = self.errors
+        return outcome
+
+    def loaded(self, directories: list[str]) -> bool:
+        """Whether any of `directories` was loaded (as a root or through a caller)."""
+        return any((m := self.parsed.get(d)) is not None and self.reported.issuperset(m.files) for d in directories)
+
+    def load_root(self, root: str, graph: Graph, outcome: Outcome) -> None:
+        parsed = self.module(root)
+        if parsed is None:
+            return
+        unit = _Unit(root, self)
+        unit.files.update(parsed.files)
+        self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
+        try:
+            instance = Instance(unit, parsed, "", None, (root,))
+            instance.build()
+            for apply in unit.deferred:
+                apply()
+        except LoadError as exc:
+            self.errors.append(exc)
+            return
+        except RecursionError:
+            self.errors.append(LoadError(unit.name, 1, "configuration nested too deeply to evaluate"))
+            return
+        self.reported.update(unit.files)
+        outcome.resources += unit.resources
+        graph.merge(unit.graph)
+
+    def vendored(self, root: str, key: str) -> str | None:
+        """A registry or git module that `terraform init` downloaded (`.terraform/modules/modules.json`)."""
+        if root not in self.vendored_cache:
+            table: dict[str, str] = {}
+            path = os.path.join(root, ".terraform", "modules", "modules.json")
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    entries = json.load(handle).get("Modules", [])
+                for entry in entries if isinstance(entries, list) else []:
+                    if (
+                        isinstance(entry, dict)
+                        and isinstance(entry.get("Key"), str)
+                        and isinstance(entry.get("Dir"), str)
+                    ):
+                        table[entry["Key"]] = os.path.normpath(os.path.join(root, entry["Dir"]))
+            except (OSError, ValueError, AttributeError):
+                pass  # no `terraform init` here: registry modules stay opaque
+            self.vendored_cache[root] = table
+        dotted = ".".join(part for part in key.split(".") if part != "module")
+        directory = self.vendored_cache[root].get(dotted)
+        return directory if directory and os.path.isdir(directory) else None
+
+    def root_values(self, root: str) -> dict[str, tuple[Any, str]]:
+        """Variable values of a root module, lowest precedence first: TF_VAR_* (with --var-env), terraform.tfvars,
+        *.auto.tfvars, --var-file, --var."""
+        if root in self.root_cache:
+            return self.root_cache[root]
+        values: dict[str, tuple[Any, str]] = {}
+        if self.variables.from_environment:
+            for name, raw in self.environment.items():
+                if name.startswith("TF_VAR_"):
+                    values[name[7:]] = (raw, f"variable {name[7:]}, from {name}")
+        names = sorted(os.listdir(root)) if os.path.isdir(root) else []
+        files = [os.path.join(root, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+        files += [os.path.join(root, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+        files += list(self.variables.files)
+        for path in files:
+            shown = display_path(path)
+            try:
+                assignments = self.tfvars(path, shown)
+            except LoadError as exc:
+                if shown not in {e.file for e in self.errors}:
+                    self.errors.append(exc)
+                continue
+            for name, value in assignments.items():
+                values[name] = (value, f"variable {name}, from {shown}")
+        for name, raw in self.variables.values.items():
+            values[name] = (raw, f"variable {name}, from --var")
+        self.root_cache[root] = values
+        return values
+
+    def tfvars(self, path: str, shown: str) -> dict[str, Any]:
+        text = read_text(path, shown)
+        if path.endswith(".json"):
+            try:
+                data = json.loads(text)
+            except ValueError as exc:
+                raise LoadError(shown, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
+            return data if isinstance(data, dict) else {}
+        attrs, _ = parse_body(text, shown)
+        evaluator = Evaluator(NoScope())
+        return {name: evaluator.eval(attr.expr) for name, attr in attrs.items()}
+
+
+def build_declarations(name: str, file: str, resources: dict[str, Block], graph: Graph) -> int:
+    """Nodes for resource declarations whose values are evaluated already (a plan): one unit named `name`."""
+    directory = os.path.dirname(os.path.abspath(file))
+    unit = _Unit(directory, Loader(Variables()), name)
+    source = ModuleSource(directory, [file], resources=resources)
+    Instance(unit, source, "", None, (directory,)).build()
+    for apply in unit.deferred:
+        apply()
+    graph.merge(unit.graph)
+    return unit.resources
+
+
+def load_directories(directories: list[str], graph: Graph, variables: Variables) -> Outcome:
+    """Load the Terraform module directories of a scan into `graph`."""
+    return Loader(variables).load(directories, graph)

@@ -1,0 +1,328 @@
+"""Terraform configuration files (`.tf`, `.tf.json`) parsed into blocks and attributes, one module per directory.
+
+Expressions stay Lark trees (or JSON values) here; `terraform` evaluates them in the scope of a module instance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from crosswire.loaders import LoadError
+from crosswire.loaders.hcl_eval import Evaluator, Invalid
+from crosswire.model import Ref, Unresolved
+from crosswire.runner import display_path, read_text
+
+SUFFIXES = (".tf", ".tf.json")
+
+
+@dataclass
+class Attr:
+    name: str
+    expr: Any  # a Lark tree, a JsonValue for `.tf.json`, or Evaluated for plans
+    file: str
+    line: int
+    end_line: int
+
+
+@dataclass
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    attrs: dict[str, Attr]
+    blocks: list[Block]
+    file: str
+    line: int
+    end_line: int
+    repeated: str = ""  # set when the block stands for several instances that were expanded already (plans)
+
+    def nested(self, name: str) -> list[Block]:
+        found = [b for b in self.blocks if b.type == name]
+        attr = self.attrs.get(name)
+        if not found and attr is not None and isinstance(attr.expr, JsonValue):
+            raw = attr.expr.value
+            for item in raw if isinstance(raw, list) else [raw]:
+                if isinstance(item, dict):
+                    found.append(json_block(name, (), item, attr.file, attr.line, attr.end_line))
+        if not found and attr is not None and isinstance(attr.expr, Evaluated):
+            for values in attr.expr.blocks():
+                attrs = {k: Attr(k, v, attr.file, attr.line, attr.end_line) for k, v in values.items()}
+                found.append(Block(name, (), attrs, [], attr.file, attr.line, attr.end_line))
+        return found
+
+    @property
+    def has_dynamic(self) -> bool:
+        return any(b.type == "dynamic" for b in self.blocks)
+
+
+class Evaluated:
+    """An attribute that arrives evaluated already (a plan's planned values), with its nested blocks."""
+
+    def evaluate(self) -> Any:
+        raise NotImplementedError
+
+    def blocks(self) -> list[dict[str, Evaluated]]:
+        return []
+
+
+@dataclass(frozen=True)
+class JsonValue:
+    """A value of a `.tf.json` file: strings are templates, the rest literal."""
+
+    value: Any
+
+
+@dataclass
+class ModuleSource:
+    """One directory's configuration, parsed once however many times it is called."""
+
+    directory: str
+    files: list[str]
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, Attr] = field(default_factory=dict)
+    resources: dict[str, Block] = field(default_factory=dict)
+    data: dict[str, Block] = field(default_factory=dict)
+    modules: dict[str, Block] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+
+    def add(self, block: Block, override: bool = False) -> None:
+        """Declare `block`; from an override file, merge it into the declaration it overrides instead."""
+        table = self.table(block)
+        if block.type == "locals":
+            for name, attr in block.attrs.items():
+                if name in self.locals and not override:
+                    raise LoadError(attr.file, attr.line, f"local {name} is declared twice")
+                self.locals[name] = attr
+            return
+        if table is None:
+            return
+        key = ".".join(block.labels)
+        existing = table.get(key)
+        if override and existing is not None:
+            replaced = {b.type for b in block.blocks}
+            existing.attrs.update(block.attrs)
+            existing.blocks = [b for b in existing.blocks if b.type not in replaced] + block.blocks
+        elif existing is not None and not override:
+            what = f"{block.type} {key}"
+            raise LoadError(block.file, block.line, f"{what} is declared twice (also at line {existing.line})")
+        else:
+            table[key] = block
+
+    def table(self, block: Block) -> dict[str, Block] | None:
+        tables = {"resource": (self.resources, 2), "data": (self.data, 2), "variable": (self.variables, 1)}
+        tables |= {"module": (self.modules, 1), "output": (self.outputs, 1)}
+        found = tables.get(block.type)
+        return found[0] if found and len(block.labels) == found[1] else None
+
+    def local_calls(self) -> list[str]:
+        """The directories this module calls as local modules."""
+        return [d for d in (local_source(self.directory, b) for b in self.modules.values()) if d]
+
+
+def local_source(directory: str, call: Block) -> str | None:
+    attr = call.attrs.get("source")
+    if attr is None:
+        return None
+    source = literal(attr)
+    if not isinstance(source, str) or not source.startswith(("./", "../")):
+        return None
+    return os.path.normpath(os.path.join(directory, source))
+
+
+def literal(attr: Attr) -> Any:
+    """An attribute that Terraform requires to be a literal (module `source`)."""
+    return Evaluator(NoScope()).eval(attr.expr) if not isinstance(attr.expr, JsonValue) else attr.expr.value
+
+
+class NoScope:
+    """The scope of `.tfvars` files and literal-only attributes: no names are defined."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, Ref] = {}
+
+    def name(self, identifier: str) -> Any:
+        return Unresolved(f"{identifier} cannot be used here")
+
+    def read_file(self, path: Any) -> Any:
+        return Unresolved("file() cannot be used here")
+
+
+def tree_blocks(body: Any, file: str) -> tuple[dict[str, Attr], list[Block]]:
+    from lark import Tree
+
+    attrs: dict[str, Attr] = {}
+    blocks: list[Block] = []
+    for child in body.children:
+        if not isinstance(child, Tree):
+            continue
+        if child.data == "attribute":
+            name = str(child.children[0].children[0])
+            attrs[name] = Attr(name, child.children[2], file, child.meta.line, child.meta.end_line)
+        elif child.data == "block":
+            subtrees = [c for c in child.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+            inner = subtrees[-1]
+            names = []
+            for label in subtrees[:-1]:
+                if label.data == "string":
+                    names.append("".join(str(p.children[0]) for p in label.children if isinstance(p, Tree)))
+                else:
+                    names.append(str(label.children[0]))
+            nested_attrs, nested_blocks = tree_blocks(inner, file)
+            blocks.append(
+                Block(
+                    names[0],
+                    tuple(names[1:]),
+                    nested_attrs,
+                    nested_blocks,
+                    file,
+                    child.meta.line,
+                    child.meta.end_line,
+                )
+            )
+    return attrs, blocks
+
+
+def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
+    """The top-level attributes and blocks of an HCL file; a syntax error is a LoadError with its line."""
+    import hcl2  # lazy: only when Terraform is scanned
+    from lark.exceptions import UnexpectedInput
+
+    try:
+        tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
+    except UnexpectedInput as exc:
+        line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
+        message = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        raise LoadError(shown, line, f"malformed HCL: {message}") from None
+    except RecursionError:
+        raise LoadError(shown, 1, "nesting too deep to parse") from None
+    except Exception as exc:  # python-hcl2's post-lexer and transformer raise their own errors
+        raise LoadError(shown, 1, f"cannot parse: {exc}") from None
+    return tree_blocks(tree.children[0], shown)
+
+
+def parse_hcl(text: str, shown: str) -> list[Block]:
+    attrs, blocks = parse_body(text, shown)
+    if attrs:
+        first = min(attrs.values(), key=lambda a: a.line)
+        raise LoadError(shown, first.line, f"attribute {first.name} outside of any block")
+    return blocks
+
+
+def parse_json(text: str, shown: str) -> list[Block]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        raise LoadError(shown, line, f"malformed JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise LoadError(shown, 1, "a .tf.json file must hold an object")
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    depth = {"resource": 2, "data": 2, "variable": 1, "module": 1, "output": 1, "locals": 0}
+    for block_type, content in data.items():
+        levels = depth.get(block_type)
+        if levels is None:
+            continue
+        for labels, body in _json_labelled(content, levels):
+            line = _json_line(lines, (block_type, *labels))
+            blocks.append(json_block(block_type, labels, body, shown, line, line))
+    return blocks
+
+
+def _json_labelled(content: Any, levels: int) -> Iterable[tuple[tuple[str, ...], dict]]:
+    items = content if isinstance(content, list) else [content]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if levels == 0:
+            yield (), item
+            continue
+        for key, value in item.items():
+            for labels, body in _json_labelled(value, levels - 1):
+                yield (str(key), *labels), body
+
+
+def _json_line(lines: list[str], keys: tuple[str, ...]) -> int:
+    """The line where a block's last label is written, found by following its keys down the file (the JSON
+    parser keeps no positions)."""
+    found = 0
+    for key in keys:
+        pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
+        found = next((n for n in range(found, len(lines)) if pattern.search(lines[n])), found)
+    return found + 1
+
+
+def json_block(block_type: str, labels: tuple[str, ...], body: dict, file: str, line: int, end: int) -> Block:
+    attrs = {str(k): Attr(str(k), JsonValue(v), file, line, end) for k, v in body.items()}
+    return Block(block_type, labels, attrs, [], file, line, end)
+
+
+def parse_file(path: str) -> list[Block]:
+    shown = display_path(path)
+    text = read_text(path, shown)
+    if path.endswith(".tf.json"):
+        return parse_json(text, shown)
+    return parse_hcl(text, shown)
+
+
+def parse_module(directory: str, files: list[str]) -> tuple[ModuleSource | None, list[LoadError]]:
+    module = ModuleSource(directory, files)
+    errors: list[LoadError] = []
+    # override files (`override.tf`, `*_override.tf`) are merged into the declarations after all others
+    stems = {p: os.path.basename(p).split(".", 1)[0] for p in files}
+    overrides = [p for p in files if stems[p] == "override" or stems[p].endswith("_override")]
+    for path in [p for p in files if p not in overrides] + overrides:
+        try:
+            for block in parse_file(path):
+                module.add(block, override=path in overrides)
+        except LoadError as exc:
+            errors.append(exc)
+    return (None if errors else module), errors
+
+
+def module_files(directory: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [
+        os.path.join(directory, n) for n in names if n.endswith(SUFFIXES) and os.path.isfile(os.path.join(directory, n))
+    ]
+
+
+def type_name(attr: Attr) -> str:
+    expr = attr.expr
+    if isinstance(expr, JsonValue):
+        return str(expr.value).strip("${}")
+    try:
+        term = expr.children[0]
+        if term.data == "function_call":
+            term = term.children[0]
+        return str(term.children[0]) if term.data == "identifier" else ""
+    except (AttributeError, IndexError):
+        return ""
+
+
+def parse_value(text: str, what: str) -> Any:
+    import hcl2
+
+    try:
+        tree = hcl2.parses_to_tree(f"value = {text}\n")
+        attrs, _ = tree_blocks(tree.children[0], "")
+    except Exception:  # lark raises several error types; all mean the text is not a value
+        return Invalid(f"{what}: {text!r} is not a valid value")
+    return Evaluator(NoScope()).eval(attrs["value"].expr) if "value" in attrs else Invalid(f"{what}: no value")
+
+
+def repeated_by(block: Block) -> str:
+    if block.repeated:
+        return block.repeated
+    if "count" in block.attrs:
+        return "count"
+    if "for_each" in block.attrs:
+        return "for_each"
+    return ""

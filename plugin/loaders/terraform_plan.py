@@ -1,0 +1,187 @@
+"""Terraform plan JSON (`terraform show -json`): planned values into the graph, linked through the configuration.
+
+A plan knows the values of what it will create except identifiers such as ARNs, so links are read from the
+`configuration` section's expression references, following module outputs and inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from crosswire.graph import Graph
+from crosswire.loaders import LoadError
+from crosswire.loaders.terraform import build_declarations
+from crosswire.loaders.terraform_config import Attr, Block, Evaluated
+from crosswire.model import Ref, Unresolved
+
+_INDEX = re.compile(r"\[[^\]]*\]")
+MAX_HOPS = 32
+NOT_RESOURCES = {"var", "local", "each", "count", "path", "self", "terraform", "data"}
+
+
+def looks_like_plan(text: str) -> bool:
+    """Cheap test before parsing: a plan has planned values and a configuration."""
+    return '"planned_values"' in text and '"format_version"' in text
+
+
+def declaration(address: str) -> str:
+    """`module.a[0].aws_sqs_queue.q["x"]` -> `module.a.aws_sqs_queue.q`: every instance is one declaration."""
+    return _INDEX.sub("", address)
+
+
+class Plan:
+    """The configuration of a plan, indexed by module prefix, to follow references across modules."""
+
+    def __init__(self, data: dict) -> None:
+        self.expressions: dict[str, dict] = {}  # declaration address -> expressions
+        self.outputs: dict[tuple[str, str], tuple[str, Any]] = {}  # (module prefix, output) -> (prefix, expr)
+        self.inputs: dict[tuple[str, str], tuple[str, Any]] = {}  # (module prefix, variable) -> (caller, expr)
+        configuration = data.get("configuration")
+        root = configuration.get("root_module") if isinstance(configuration, dict) else None
+        self.index(root if isinstance(root, dict) else {}, "", 0)
+
+    def index(self, module: dict, prefix: str, depth: int) -> None:
+        if depth > MAX_HOPS:
+            return
+        for resource in _dicts(module.get("resources")):
+            expressions = resource.get("expressions")
+            if isinstance(resource.get("address"), str) and isinstance(expressions, dict):
+                self.expressions[prefix + resource["address"]] = expressions
+        for name, output in _items(module.get("outputs")):
+            self.outputs[(prefix, name)] = (prefix, output.get("expression"))
+        for name, call in _items(module.get("module_calls")):
+            child = f"{prefix}module.{name}."
+            for variable, expression in _items(call.get("expressions")):
+                self.inputs[(child, variable)] = (prefix, expression)
+            inner = call.get("module")
+            if isinstance(inner, dict):
+                self.index(inner, child, depth + 1)
+
+    def follow(self, prefix: str, expression: Any, hops: int = 0) -> Any:
+        """What a configuration expression refers to: one resource as a Ref, through module outputs and inputs;
+        None when it refers to nothing (a constant), Unresolved when it refers to anything else or to several
+        things, since the plan does not say how they combine."""
+        if not isinstance(expression, dict):
+            return None
+        references = [r for r in expression.get("references") or () if isinstance(r, str)]
+        if not references:
+            return None
+        if hops > MAX_HOPS:
+            return Unresolved("references nested too deeply")
+        # Terraform lists a traversal and each of its prefixes (`aws_sqs_queue.q.arn`, `aws_sqs_queue.q`)
+        longest = [r for r in references if not any(o != r and o.startswith((r + ".", r + "[")) for o in references)]
+        targets = {self.target(prefix, reference, hops) for reference in longest}
+        unknown = Unresolved(f"{references[0]} is only known after apply")
+        if len(targets) != 1:
+            return unknown
+        (target,) = targets
+        return target if isinstance(target, Ref) else unknown
+
+    def target(self, prefix: str, reference: str, hops: int) -> Any:
+        parts = declaration(reference).split(".")
+        if parts[0] == "module" and len(parts) >= 3:
+            found = self.outputs.get((f"{prefix}module.{parts[1]}.", parts[2]))
+            return self.follow(found[0], found[1], hops + 1) if found else None
+        if parts[0] == "var" and len(parts) >= 2 and (prefix, parts[1]) in self.inputs:
+            caller, caller_expression = self.inputs[(prefix, parts[1])]
+            return self.follow(caller, caller_expression, hops + 1)
+        if parts[0] not in NOT_RESOURCES and len(parts) >= 2:
+            return Ref(f"{prefix}{parts[0]}.{parts[1]}", parts[2] if len(parts) > 2 else None)
+        return None
+
+
+class Planned(Evaluated):
+    """A planned attribute value, with the configuration expression that says what it refers to."""
+
+    def __init__(self, plan: Plan, prefix: str, value: Any, expression: Any) -> None:
+        self.plan = plan
+        self.prefix = prefix
+        self.value = value
+        self.expression = expression
+
+    def evaluate(self) -> Any:
+        if self.value is not None and not isinstance(self.value, (list, dict)):
+            return self.value
+        if isinstance(self.value, (list, dict)) and self.value:
+            return self.value
+        followed = self.plan.follow(self.prefix, self.expression)
+        return self.value if followed is None else followed
+
+    def blocks(self) -> list[dict[str, Evaluated]]:
+        values = self.value if isinstance(self.value, list) else [self.value]
+        expressions = self.expression if isinstance(self.expression, list) else [self.expression]
+        result: list[dict[str, Evaluated]] = []
+        for index, item in enumerate(values):
+            if not isinstance(item, dict):
+                continue
+            expression = expressions[index] if index < len(expressions) else None
+            result.append(_planned(self.plan, self.prefix, item, expression if isinstance(expression, dict) else {}))
+        return result
+
+
+def _planned(plan: Plan, prefix: str, values: dict, expressions: dict) -> dict[str, Evaluated]:
+    names = [*values, *(k for k in expressions if k not in values)]
+    return {name: Planned(plan, prefix, values.get(name), expressions.get(name)) for name in names}
+
+
+def _dicts(raw: Any) -> list[dict]:
+    return [item for item in raw if isinstance(item, dict)] if isinstance(raw, list) else []
+
+
+def _items(raw: Any) -> list[tuple[str, dict]]:
+    return [(str(k), v) for k, v in raw.items() if isinstance(v, dict)] if isinstance(raw, dict) else []
+
+
+def _planned_resources(module: Any, depth: int = 0) -> list[dict]:
+    if not isinstance(module, dict) or depth > MAX_HOPS:
+        return []
+    found = _dicts(module.get("resources"))
+    for child in _dicts(module.get("child_modules")):
+        found.extend(_planned_resources(child, depth + 1))
+    return found
+
+
+def load_plan(text: str, file: str, graph: Graph) -> int | None:
+    """Add the planned resources of a plan file to `graph`; None when the JSON is not a plan."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise LoadError(file, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("planned_values"), dict):
+        return None
+    plan = Plan(data)
+    lines = text.splitlines()
+    declarations: dict[str, Block] = {}
+    for resource in _planned_resources(data["planned_values"].get("root_module")):
+        address = resource.get("address")
+        if resource.get("mode") != "managed" or not isinstance(address, str) or "." not in address:
+            continue
+        key = declaration(address)
+        if key in declarations:
+            declarations[key].repeated = declarations[key].repeated or _repetition(address) or "count"
+            continue
+        values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
+        resource_type, name = key.rsplit(".", 2)[-2:]
+        prefix = key[: -len(f"{resource_type}.{name}")]
+        line = _line(lines, address)
+        attrs = {
+            k: Attr(k, v, file, line, line)
+            for k, v in _planned(plan, prefix, values or {}, plan.expressions.get(key, {})).items()
+        }
+        repeated = _repetition(address)
+        declarations[key] = Block("resource", (resource_type, name), attrs, [], file, line, line, repeated)
+    return build_declarations(file, file, declarations, graph)
+
+
+def _repetition(address: str) -> str:
+    """How an instance address says it is one of several: `["key"]` is for_each, `[0]` count."""
+    if '["' in address:
+        return "for_each"
+    return "count" if "[" in address else ""
+
+
+def _line(lines: list[str], address: str) -> int:
+    pattern = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
+    return next((n for n, line in enumerate(lines, start=1) if pattern.search(line)), 1)
