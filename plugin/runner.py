@@ -115,7 +115,7 @@ def read_text(path: str, shown: str) -> str:
         raise LoadError(shown, line, "not UTF-8 text") from None
 
 
-def load_cloudformation(path: str, graph: Graph, options: ScanOptions) -> int | None:
+def load_cloudformation(path: str, graph: Graph, options: ScanOptions, errors: list[ScanError]) -> int | None:
     """Load one template file (or a Terraform plan JSON); None when the file is neither."""
     from crosswire.loaders import cloudformation
 
@@ -132,8 +132,9 @@ def load_cloudformation(path: str, graph: Graph, options: ScanOptions) -> int | 
     if not cloudformation.is_template(template):
         return None
     staged = Graph()
-    count = cloudformation.load(template, shown, staged, options.params)
+    count, problems = cloudformation.load(template, shown, staged, options.params)
     graph.merge(staged)
+    errors.extend(ScanError(p.file, p.line, p.message) for p in problems)
     return count
 
 
@@ -194,7 +195,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         if not path.endswith(TEMPLATE_SUFFIXES):
             continue
         try:
-            count = load_cloudformation(path, graph, options)
+            count = load_cloudformation(path, graph, options, errors)
         except LoadError as exc:
             errors.append(ScanError(exc.file, exc.line, exc.message))
             continue

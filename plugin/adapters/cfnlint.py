@@ -86,7 +86,7 @@ def _scan(cfn: Template) -> dict[str, list[Finding]]:
         return by_check
     graph = Graph()
     try:
-        cloudformation.load(as_written(cfn.template), cfn.filename or "-", graph, {})
+        cloudformation.load(as_written(cfn.template), cfn.filename or "-", graph, {})  # cfn-lint reports bad resources
     except LoadError as exc:
         # the same defect (no Type, Properties not a mapping...) is one of cfn-lint's own E-rules already
         LOGGER.debug("crosswire could not load %s: %s", cfn.filename, exc)

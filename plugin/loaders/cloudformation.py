@@ -90,10 +90,11 @@ def is_template(data: Any) -> bool:
     if "AWSTemplateFormatVersion" in data:
         return True
     resources = data.get("Resources")
-    return (
-        isinstance(resources, dict)
-        and bool(resources)
-        and all(isinstance(r, dict) and isinstance(r.get("Type"), str) for r in resources.values())
+    if not isinstance(resources, dict):
+        return False
+    # a SAM/extensions template may lack the version; one typed resource is enough to know what this is
+    return "Transform" in data or any(
+        isinstance(r, dict) and isinstance(r.get("Type"), str) for r in resources.values()
     )
 
 
@@ -115,9 +116,11 @@ def parse(text: str, file: str) -> Any:
     return template
 
 
-def load(template: Any, file: str, graph: Graph, params: dict[str, str]) -> int:
-    """Add the resources of a parsed template to `graph`; returns how many template resources it holds."""
-    return _Template(template, file, graph, params).load()
+def load(template: Any, file: str, graph: Graph, params: dict[str, str]) -> tuple[int, list[LoadError]]:
+    """Add the resources of a parsed template to `graph`: how many template resources it holds, and the resources
+    that could not be read (each an error with its line; the others are still loaded)."""
+    loaded = _Template(template, file, graph, params)
+    return loaded.load(), loaded.problems
 
 
 def _line(node: Any) -> int | None:
@@ -140,11 +143,14 @@ class _Template:
         globals_ = template.get("Globals") or {}
         self.function_globals = globals_.get("Function") or {} if isinstance(globals_, dict) else {}
         self.visits = 0
+        self.problems: list[LoadError] = []
         self.last_line_cache: dict[int, int] = {}
 
     # -- parameters, conditions -------------------------------------------------------------------------
-    def _parameters(self, declared: dict, overrides: dict[str, str]) -> dict[str, tuple[Any, str]]:
+    def _parameters(self, declared: Any, overrides: dict[str, str]) -> dict[str, tuple[Any, str]]:
         result: dict[str, tuple[Any, str]] = {}
+        if not isinstance(declared, dict):
+            raise LoadError(self.file, _line(declared) or 1, "Parameters is not a mapping")
         for name, spec in declared.items():
             spec = spec if isinstance(spec, dict) else {}
             kind = str(spec.get("Type", "String"))
@@ -156,6 +162,7 @@ class _Template:
             else:
                 result[name] = (Unresolved(f"parameter {name} has no default and no --param value"), "")
                 continue
+            raw = _parameter_text(raw)
             if kind.startswith("List<") or kind == "CommaDelimitedList":
                 raw = [part.strip() for part in raw.split(",")] if isinstance(raw, str) else raw
             elif kind.startswith("AWS::SSM::Parameter::Value"):
@@ -226,7 +233,9 @@ class _Template:
         variables: dict[str, Any] = {}
         if isinstance(arg, list) and len(arg) == 2:
             arg, raw_vars = arg
-            variables = {k: self.resolve(v, depth) for k, v in (raw_vars or {}).items()}
+            if not isinstance(raw_vars, dict):
+                return Unresolved("Fn::Sub variables are not a mapping")
+            variables = {str(k): self.resolve(v, depth) for k, v in raw_vars.items()}
         if not isinstance(arg, str):
             return Unresolved("Fn::Sub with a template string that cannot be read")
         tokens = list(_SUB_TOKEN.finditer(arg))
@@ -268,10 +277,10 @@ class _Template:
         index, items = arg
         if isinstance(index, Unresolved) or isinstance(items, Unresolved):
             return index if isinstance(index, Unresolved) else items
-        try:
-            return items[int(index)]
-        except (ValueError, TypeError, IndexError):
-            return Unresolved("Fn::Select index out of range")
+        position = _whole_number(index)
+        if not isinstance(items, list) or position is None or not 0 <= position < len(items):
+            return Unresolved("Fn::Select index out of range or not a list")
+        return items[position]
 
     def _split(self, arg: Any, depth: int) -> Any:
         arg = self.resolve(arg, depth)
@@ -356,6 +365,8 @@ class _Template:
             note = note or self.params[str(raw_node["Ref"])][1]
         if resolved is NO_VALUE:
             return default(kind, attribute)
+        if resolved is None:
+            return Value(None, Origin.UNRESOLVED, span, "the value is empty")
         unresolved = _first_unresolved(resolved)
         if unresolved:
             return Value(None, Origin.UNRESOLVED, span, unresolved.reason)
@@ -365,22 +376,33 @@ class _Template:
     def load(self) -> int:
         count = 0
         for logical_id, resource in self.resources.items():
-            if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
-                raise LoadError(self.file, _line(logical_id) or 1, f"resource {logical_id} has no Type")
+            if str(logical_id).startswith("Fn::ForEach::"):
+                continue  # AWS::LanguageExtensions loops are expanded at deploy time; not modelled
+            try:
+                props, suppressions = self.readable(logical_id, resource)
+            except LoadError as problem:
+                self.problems.append(problem)
+                continue
             count += 1
             condition = resource.get("Condition")
             if condition is not None and self.condition(str(condition)) is False:
                 continue
             builder = _BUILDERS.get(str(resource["Type"]))
             if builder is not None:
-                props = resource.get("Properties") or {}
-                if not isinstance(props, dict):
-                    raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
                 span = self.span(logical_id, resource)
                 first = len(self.graph.nodes)
                 builder(self, str(logical_id), resource, props, span)
-                self.mark_parts(first, span, self.metadata_suppressions(str(logical_id), resource))
+                self.mark_parts(first, span, suppressions)
         return count
+
+    def readable(self, logical_id: Any, resource: Any) -> tuple[dict, tuple[Suppression, ...]]:
+        """A resource's Properties and Metadata suppressions, or a LoadError saying why they cannot be read."""
+        if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+            raise LoadError(self.file, _line(logical_id) or 1, f"resource {logical_id} has no Type")
+        props = resource.get("Properties") or {}
+        if not isinstance(props, dict):
+            raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
+        return props, self.metadata_suppressions(str(logical_id), resource)
 
     def mark_parts(self, first: int, span: Span, suppressions: tuple[Suppression, ...]) -> None:
         """Every node built from one resource (SAM events, inline subscriptions...) learns the resource's span
@@ -431,7 +453,7 @@ class _Template:
         }
 
     def as_int(self, value: Value) -> Value:
-        return _convert(value, int, "a whole number")
+        return _convert(value, _to_int, "a whole number")
 
     def as_bool(self, value: Value) -> Value:
         return _convert(value, _to_bool, "true or false")
@@ -688,7 +710,7 @@ class _Template:
         ignored = self.resolve(resource.get("IgnoreGlobals", []))
         if ignored == "*":
             return merged, from_globals
-        ignored = set(ignored) if isinstance(ignored, list) else set()
+        ignored = {i for i in ignored if isinstance(i, str)} if isinstance(ignored, list) else set()
         if isinstance(self.function_globals, dict):
             for key, value in self.function_globals.items():
                 if key not in merged and str(key) not in ignored:
@@ -877,6 +899,17 @@ def _concat(parts: list[Any]) -> Any:
     return "".join(text)
 
 
+def _parameter_text(raw: Any) -> Any:
+    """A parameter value as CloudFormation passes it: text (YAML's `true` is "true", `30` is "30")."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if raw is None:
+        return ""
+    if isinstance(raw, (int, float)):
+        return str(raw)
+    return raw
+
+
 def _logic(op: str) -> Callable[[_Template, Any, int], Any]:
     def evaluate(template: _Template, arg: Any, depth: int) -> Any:
         values = [template.resolve(a, depth) for a in (arg if isinstance(arg, list) else [arg])]
@@ -894,6 +927,20 @@ def _unresolvable(name: str) -> Callable[[_Template, Any, int], Any]:
     return lambda template, arg, depth: Unresolved(f"{name} is only known at deploy time")
 
 
+def _whole_number(raw: Any) -> int | None:
+    try:
+        return _to_int(raw)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _to_int(raw: Any) -> int:
+    """CloudFormation numbers may be written as text ("30"); booleans and fractions are not whole numbers."""
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise ValueError(raw)
+    return int(raw)
+
+
 def _to_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -907,7 +954,7 @@ def _convert(value: Value, convert: Callable[[Any], Any], expected: str) -> Valu
         return value
     try:
         converted = convert(value.value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return Value(None, Origin.UNRESOLVED, value.span, f"{value.value!r} is not {expected}")
     return Value(converted, value.origin, value.span, value.note)
 

@@ -1,0 +1,148 @@
+"""Odd but possible templates: each either resolves correctly, skips as unresolved, or is an input error with a
+line — never a wrong verdict, a silent drop, or an internal error."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import scan_json
+
+PAIR = """\
+  Q: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 10}}
+  F: {Type: AWS::Lambda::Function, Properties: {Timeout: 20, Role: arn:aws:iam::1:role/r}}
+  M: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !Ref F}}
+"""
+
+
+def test_a_null_value_is_unresolved_and_does_not_hide_other_findings(write):
+    write("a.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n" + PAIR)
+    write(
+        "z.yaml",
+        """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Q: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: }}
+  F: {Type: AWS::Lambda::Function, Properties: {Timeout: .inf, Role: arn:aws:iam::1:role/r}}
+  M: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !Ref F}}
+""",
+    )
+    run = scan_json(".")
+    assert run.report["errors"] == []
+    assert run.findings() == {("CW301", "Q", 3)}
+    unresolved = {(u["check_id"], u["file"], u["reason"]) for u in run.report["unresolved"]}
+    assert ("CW301", "z.yaml", "visibility timeout of queue Q is unresolved: the value is empty") in unresolved
+
+
+def test_a_boolean_is_not_a_number(write):
+    write("t.yaml", "Resources:\n" + PAIR.replace("VisibilityTimeout: 10", "VisibilityTimeout: true"))
+    run = scan_json(".")
+    assert run.findings() == set()
+    assert [u["reason"] for u in run.report["unresolved"]][0].endswith("True is not a whole number")
+
+
+def test_yaml_boolean_parameter_default_compares_as_cloudformation_sees_it(write):
+    write(
+        "t.yaml",
+        """\
+Parameters: {UseCmk: {Type: String, AllowedValues: [true, false], Default: true}}
+Conditions: {Cmk: !Equals [!Ref UseCmk, "true"]}
+Resources:
+  Key: {Type: AWS::KMS::Key}
+  Topic: {Type: AWS::SNS::Topic, Properties: {Subscription: [{Protocol: sqs, Endpoint: !GetAtt Q.Arn}]}}
+  Q: {Type: AWS::SQS::Queue, Properties: {KmsMasterKeyId: !If [Cmk, !Ref Key, alias/aws/sqs]}}
+""",
+    )
+    assert scan_json(".").findings() == set()
+    assert scan_json(".", "--param", "UseCmk=false").findings() == {("CW102", "Q", 6)}
+
+
+def test_a_sam_template_with_one_untyped_resource_is_reported_not_dropped(write):
+    write(
+        "t.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n" + PAIR + "  Broken: {Typ: AWS::SNS::Topic}\n",
+    )
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "Q", 3)}
+    assert run.report["errors"] == [{"file": "t.yaml", "line": 6, "message": "resource Broken has no Type"}]
+
+
+def test_language_extensions_foreach_is_skipped_and_the_rest_scanned(write):
+    write(
+        "t.yaml",
+        """\
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Topics:
+    - Name
+    - [A, B]
+    - Topic${Name}: {Type: AWS::SNS::Topic}
+"""
+        + PAIR,
+    )
+    run = scan_json(".")
+    assert run.report["errors"] == []
+    assert run.findings() == {("CW301", "Q", 7)}
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "Conditions: {C: !Not []}\n",
+        "Conditions: [a]\n",
+        "Parameters: [a]\n",
+        "Parameters: {P: {Type: String, Default: }}\n",
+        "Mappings: [a]\n",
+        "Globals: [a]\n",
+        "Globals: {Function: [a]}\n",
+    ],
+)
+def test_malformed_sections_do_not_crash(write, fragment):
+    write("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\n" + fragment + "Resources:\n" + PAIR)
+    run = scan_json(".")
+    assert not any("internal error" in e["message"] for e in run.report["errors"]), run.report["errors"]
+    assert run.findings() == {("CW301", "Q", 4)} or run.report["errors"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!Select [0, {a: 1}]",
+        "!Select [-1, [a, b]]",
+        "!Select [99999999999999999999, [a]]",
+        '!Sub ["x-${A}", [1]]',
+        '!Sub ["x-${A}", {A: [1, 2]}]',
+        "!Sub 42",
+        "!GetAtt [Q, Arn, Extra]",
+        "!If [C]",
+        "!If [[C], 1, 2]",
+        "!Join [1, 2]",
+        "!Join ['', [[a]]]",
+        "!FindInMap [M]",
+        "!Split [',', !Ref Q]",
+        "!Equals [a]",
+        "!Ref [a]",
+        "{Ref: {Ref: Q}}",
+        "!Base64 x",
+    ],
+)
+def test_odd_intrinsics_are_unresolved_or_values_never_internal_errors(write, value):
+    write(
+        "t.yaml",
+        "Conditions: {C: !Equals [a, a]}\nMappings: {M: {a: {b: c}}}\nResources:\n"
+        + PAIR
+        + f"  S: {{Type: AWS::SQS::Queue, Properties: {{QueueName: {value}}}}}\n",
+    )
+    run = scan_json(".")
+    assert not any("internal error" in e["message"] for e in run.report["errors"]), run.report["errors"]
+    assert run.findings() == {("CW301", "Q", 4)}
+
+
+def test_ignore_globals_with_odd_values_does_not_crash(write):
+    write(
+        "t.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals: {Function: {Timeout: 60}}\nResources:\n"
+        "  F: {Type: AWS::Serverless::Function, IgnoreGlobals: [[Timeout]], Properties: {Handler: x}}\n",
+    )
+    run = scan_json(".")
+    assert not any("internal error" in e["message"] for e in run.report["errors"]), run.report["errors"]
