@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Option, Reference, Severity, Skip, noun
-from crosswire.checks.visibility_timeout_below_function_timeout import seconds, unresolved_timeouts
+from crosswire.check import (
+    CheckMeta,
+    Finding,
+    Option,
+    Reference,
+    Severity,
+    Skip,
+    consumers,
+    noun,
+    seconds,
+    unresolved_timeouts,
+)
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Kind, Mapping, Queue
+from crosswire.model import Kind
 
 DEFAULT_MULTIPLIER = 6
 
@@ -52,25 +62,43 @@ META = CheckMeta(
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     multiplier = int(options.get("multiplier", DEFAULT_MULTIPLIER))
-    for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
-        yield Skip(META, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
-    for queue in graph.of_kind(Queue):
-        for mapping, function in graph.consumers_of(queue):
-            reason = unresolved_timeouts(queue, function)
-            window = mapping.batching_window
-            if not reason and not window.resolved:
-                reason = f"batching window of {noun(mapping)} is unresolved: {window.note}"
-            if reason:
-                yield Skip(META, queue, reason)
-                continue
-            visibility, timeout = queue.visibility_timeout, function.timeout
-            needed = multiplier * timeout.value + window.value
-            if timeout.value <= visibility.value < needed:
+    for pair in consumers(graph, META):
+        if isinstance(pair, Skip):
+            yield pair
+            continue
+        queue, function, mappings = pair
+        reason = unresolved_timeouts(queue, function)
+        if reason:
+            yield Skip(META, queue, reason)
+            continue
+        visibility, timeout = queue.visibility_timeout, function.timeout
+        if visibility.value < timeout.value:
+            continue  # CW301's error, not this warning
+        consumer = f"{noun(function)}{', ' + timeout.describe() if timeout.describe() else ''}"
+        floor = multiplier * timeout.value
+        unknown = next((m.batching_window for m in mappings if not m.batching_window.resolved), None)
+        if unknown is not None:
+            if visibility.value < floor:  # short whatever the window is
                 yield Finding(
                     META,
                     queue,
                     f"{noun(queue)}: visibility timeout {seconds(visibility)} is below {multiplier} × "
-                    f"{timeout.value} s ({noun(function)}{', ' + timeout.describe() if timeout.describe() else ''})"
-                    f" + {seconds(window)} batching window = {needed} s",
+                    f"{timeout.value} s ({consumer}) = {floor} s even before the batching window "
+                    f"(unresolved: {unknown.note})",
                     related=(function,),
                 )
+            else:
+                yield Skip(
+                    META, queue, f"batching window of the mapping to {noun(function)} is unresolved: {unknown.note}"
+                )
+            continue
+        window = max((m.batching_window for m in mappings), key=lambda w: w.value)  # the longest window decides
+        needed = floor + window.value
+        if visibility.value < needed:
+            yield Finding(
+                META,
+                queue,
+                f"{noun(queue)}: visibility timeout {seconds(visibility)} is below {multiplier} × "
+                f"{timeout.value} s ({consumer}) + {seconds(window)} batching window = {needed} s",
+                related=(function,),
+            )

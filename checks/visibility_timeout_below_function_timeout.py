@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, consumers, noun, seconds, unresolved_timeouts
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Kind, Mapping, Queue, Value
+from crosswire.model import Kind
 
 META = CheckMeta(
     id="CW301",
@@ -36,37 +36,22 @@ META = CheckMeta(
 )
 
 
-def seconds(value: Value) -> str:
-    """ "120 s", with where the number came from when it was not written on the resource itself."""
-    how = value.describe()
-    return f"{value.value} s" + (f" ({how})" if how else "")
-
-
-def unresolved_timeouts(queue: Queue, function_node: Any) -> str | None:
-    for owner, value, what in (
-        (queue, queue.visibility_timeout, "visibility timeout"),
-        (function_node, function_node.timeout, "timeout"),
-    ):
-        if not value.resolved:
-            return f"{what} of {noun(owner)} is unresolved: {value.note}"
-    return None
-
-
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
-    for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
-        yield Skip(META, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
-    for queue in graph.of_kind(Queue):
-        for _mapping, function in graph.consumers_of(queue):
-            reason = unresolved_timeouts(queue, function)
-            if reason:
-                yield Skip(META, queue, reason)
-                continue
-            visibility, timeout = queue.visibility_timeout, function.timeout
-            if visibility.value < timeout.value:
-                yield Finding(
-                    META,
-                    queue,
-                    f"{noun(queue)}: visibility timeout {seconds(visibility)} is below the timeout "
-                    f"{seconds(timeout)} of its consumer {noun(function)}; Lambda rejects the event source mapping",
-                    related=(function,),
-                )
+    for pair in consumers(graph, META):
+        if isinstance(pair, Skip):
+            yield pair
+            continue
+        queue, function, _mappings = pair
+        reason = unresolved_timeouts(queue, function)
+        if reason:
+            yield Skip(META, queue, reason)
+            continue
+        visibility, timeout = queue.visibility_timeout, function.timeout
+        if visibility.value < timeout.value:
+            yield Finding(
+                META,
+                queue,
+                f"{noun(queue)}: visibility timeout {seconds(visibility)} is below the timeout "
+                f"{seconds(timeout)} of its consumer {noun(function)}; Lambda rejects the event source mapping",
+                related=(function,),
+            )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.model import Kind, Node, Subscription
+from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Queue, Subscription, Value
 
 
 class Severity(str, Enum):
@@ -133,3 +133,38 @@ def delivering_origins(graph: Graph, node: Node) -> tuple[Node, ...]:
 def listing(nodes: Iterable[Node]) -> str:
     """ "SNS topic A, S3 bucket B" for a message."""
     return ", ".join(sorted({noun(n) for n in nodes}))
+
+
+def seconds(value: Value) -> str:
+    """ "120 s", with where the number came from when it was not written on the resource itself."""
+    how = value.describe()
+    return f"{value.value} s" + (f" ({how})" if how else "")
+
+
+def consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
+    """Each queue with each Lambda function consuming it, once per pair with the mappings that wire them, and a
+    Skip wherever a mapping's queue or function could not be followed (so a missing consumer is not a pass)."""
+    for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
+        yield Skip(meta, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
+    for queue in graph.of_kind(Queue):
+        pairs: dict[str, tuple[Function, list[Mapping]]] = {}
+        for mapping in graph.mappings_of(queue):
+            functions = [f for f in graph.targets(mapping, EdgeKind.INVOKES) if isinstance(f, Function)]
+            reason = graph.why_unlinked(mapping, EdgeKind.INVOKES)
+            if not functions and reason:
+                yield Skip(meta, queue, f"consumer of {noun(queue)} ({noun(mapping)}) is unresolved: {reason}")
+            for function in functions:
+                pairs.setdefault(function.uid, (function, []))[1].append(mapping)
+        for function, mappings in pairs.values():
+            yield queue, function, mappings
+
+
+def unresolved_timeouts(queue: Queue, function: Function) -> str | None:
+    """Why the visibility timeout or the function timeout cannot be compared, or None."""
+    for owner, value, what in (
+        (queue, queue.visibility_timeout, "visibility timeout"),
+        (function, function.timeout, "timeout"),
+    ):
+        if not value.resolved:
+            return f"{what} of {noun(owner)} is unresolved: {value.note}"
+    return None

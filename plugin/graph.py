@@ -32,6 +32,10 @@ N = TypeVar("N", bound=Node)
 
 AWS_MANAGED_KEY_ALIASES = ("alias/aws/sqs", "alias/aws/sns")
 _TOKEN = re.compile(r"\$\{[^}]*\}")
+# "${Worker.Arn}" or "${Worker.Arn}:live": a reference written inside a string, optionally qualified
+_REFERENCE_TOKEN = re.compile(r"\$\{([^}]+)\}(?::[^:${}]+)?")
+# Lambda accepts "123456789012:function:name" and "function:name[:qualifier]" for a function
+_PARTIAL_FUNCTION_ARN = re.compile(r"(?:\d{12}:)?function:([^:]+)(?::[^:]+)?")
 # the part of an ARN's resource that names the resource, per service
 _ARN_KINDS = {"sqs": Kind.QUEUE, "sns": Kind.TOPIC, "lambda": Kind.FUNCTION, "kms": Kind.KEY, "iam": Kind.ROLE}
 
@@ -85,11 +89,18 @@ def literal_identity(text: str) -> tuple[Kind | None, str]:
             elif service in ("kms", "iam"):
                 resource = resource.rsplit("/", 1)[-1]
             return _ARN_KINDS.get(service), resource
+    partial = _PARTIAL_FUNCTION_ARN.fullmatch(text)
+    if partial:
+        return Kind.FUNCTION, partial.group(1)
     if _TOKEN.sub("X", text).startswith(("https://sqs.", "https://queue.amazonaws.com")):
         return Kind.QUEUE, text.rstrip("/").rsplit("/", 1)[-1]
     if text.startswith("alias/"):
         return Kind.ALIAS, text
     return None, text
+
+
+def _shown(raw: Any) -> str:
+    return f"reference to {raw.target}" if isinstance(raw, Ref) else repr(raw)
 
 
 class Graph:
@@ -99,6 +110,7 @@ class Graph:
         self._in: dict[str, list[Edge]] = {}
         self._ids: dict[tuple[str, str], list[Node]] = {}
         self._names: dict[tuple[str, str], list[Node]] = {}
+        self._names_anywhere: dict[str, list[Node]] = {}  # literal names across units, for links between stacks
         self._wires: list[_Wire] = []
         self._unlinked: dict[tuple[str, E], str] = {}
 
@@ -111,13 +123,19 @@ class Graph:
         for name in names:
             if name.resolved and isinstance(name.value, str):
                 self._names.setdefault((node.unit, name.value), []).append(node)
+                self._names_anywhere.setdefault(name.value, []).append(node)
         return node
 
     def merge(self, other: Graph) -> None:
         """Take over everything `other` holds; loaders build one file into a graph of its own, so a file that
         fails halfway leaves nothing behind."""
         self.nodes.update(other.nodes)
-        for table, theirs in ((self._ids, other._ids), (self._names, other._names)):
+        tables: tuple[tuple[dict, dict], ...] = (
+            (self._ids, other._ids),
+            (self._names, other._names),
+            (self._names_anywhere, other._names_anywhere),
+        )
+        for table, theirs in tables:
             for key, nodes in theirs.items():
                 table.setdefault(key, []).extend(nodes)
         for edges in other._out.values():
@@ -148,7 +166,13 @@ class Graph:
                 continue
             raws = wire.value.value if isinstance(wire.value.value, (list, tuple)) else [wire.value.value]
             for raw in raws:
-                for target in self.find(wire.source.unit, raw, wire.kinds, wire.value):
+                targets = self.find(wire.source.unit, raw, wire.kinds, wire.value)
+                if not targets:
+                    # a checked link that leads nowhere is a value the check cannot judge, not a pass
+                    self._unlinked.setdefault(
+                        (wire.source.uid, wire.kind), f"{_shown(raw)} is not among the scanned resources"
+                    )
+                for target in targets:
                     if wire.reverse:
                         self.link(wire.kind, target, wire.source)
                     else:
@@ -161,18 +185,32 @@ class Graph:
 
         Aliases are followed to their key; an AWS managed key alias yields that key's node."""
         found: list[Node] = []
+        token = _REFERENCE_TOKEN.fullmatch(raw) if isinstance(raw, str) else None
+        if token:
+            raw = self._token_reference(unit, token.group(1))
         if isinstance(raw, Ref):
             found = list(self._ids.get((unit, raw.target), ()))
         elif isinstance(raw, str):
             kind, name = literal_identity(raw)
             if name in AWS_MANAGED_KEY_ALIASES:
                 return [self._aws_managed_key(name, origin)] if Kind.KEY in kinds else []
-            found = [n for n in self._names.get((unit, name), ()) if kind is None or n.kind in (kind, Kind.ALIAS)]
+            wanted = (kind, Kind.ALIAS) if kind else tuple(Kind)
+            found = [n for n in self._names.get((unit, name), ()) if n.kind in wanted]
+            if not found:
+                # another template or module: only when exactly one resource anywhere has that name
+                elsewhere = [n for n in self._names_anywhere.get(name, ()) if n.kind in wanted and n.kind in kinds]
+                found = elsewhere if len(elsewhere) == 1 else []
         if Kind.KEY in kinds:
             found = [k for n in found for k in ([n] if n.kind is not Kind.ALIAS else self.targets(n, E.ALIASES))]
-            for alias in [n for n in found if n.kind is Kind.ALIAS]:
-                found.remove(alias)
         return [n for n in found if n.kind in kinds]
+
+    def _token_reference(self, unit: str, inner: str) -> Ref | str:
+        """`Worker.Arn` or `aws_sqs_queue.q.arn` inside `${}`: the longest prefix that names a resource."""
+        parts = inner.split(".")
+        for end in range(len(parts), 0, -1):
+            if (unit, ".".join(parts[:end])) in self._ids:
+                return Ref(".".join(parts[:end]), ".".join(parts[end:]) or None)
+        return "${" + inner + "}"
 
     def _aws_managed_key(self, alias: str, origin: Value | None) -> Key:
         uid = f"aws-managed:{alias}"
@@ -183,10 +221,6 @@ class Graph:
         key = self.nodes[uid]
         assert isinstance(key, Key)
         return key
-
-    def refers_to(self, raw: Any, node: Node) -> bool:
-        """Whether `raw` names `node` (for policy statements and the like)."""
-        return node in self.find(node.unit, raw, (node.kind,))
 
     # -- reading ----------------------------------------------------------------------------------------
     def of_kind(self, cls: type[N]) -> Iterator[N]:

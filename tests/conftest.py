@@ -25,8 +25,10 @@ class Run:
         return json.loads(self.out)
 
     def findings(self) -> set[tuple[str, str, int]]:
-        """(check ID, resource, line) of every finding."""
-        return {(f["check_id"], f["resource"], f["line"]) for f in self.report["findings"]}
+        """(check ID, resource, line) of every finding; a finding reported twice fails the test."""
+        found = [(f["check_id"], f["resource"], f["line"]) for f in self.report["findings"]]
+        assert len(found) == len(set(found)), f"duplicate findings: {sorted(found)}"
+        return set(found)
 
 
 def run_cli(*args: str) -> Run:

@@ -3,6 +3,8 @@ line — never a wrong verdict, a silent drop, or an internal error."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import scan_json
@@ -146,3 +148,122 @@ def test_ignore_globals_with_odd_values_does_not_crash(write):
     )
     run = scan_json(".")
     assert not any("internal error" in e["message"] for e in run.report["errors"]), run.report["errors"]
+
+
+def test_two_mappings_of_one_queue_and_function_give_one_finding(write):
+    write(
+        "t.yaml",
+        """\
+Resources:
+  Q: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 50}}
+  F: {Type: AWS::Lambda::Function, Properties: {Timeout: 100, Role: arn:aws:iam::1:role/r}}
+  M1: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !Ref F}}
+  M2: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !GetAtt F.Arn}}
+""",
+    )
+    assert [(f["check_id"], f["resource"], f["line"]) for f in scan_json(".").report["findings"]] == [("CW301", "Q", 2)]
+    write(
+        "t.yaml",
+        Path("t.yaml")
+        .read_text()
+        .replace("VisibilityTimeout: 50", "VisibilityTimeout: 300")
+        .replace("FunctionName: !GetAtt F.Arn}", "FunctionName: !GetAtt F.Arn, MaximumBatchingWindowInSeconds: 20}"),
+    )
+    findings = scan_json(".").report["findings"]
+    assert [(f["check_id"], f["resource"], f["line"]) for f in findings] == [("CW302", "Q", 2)]
+    assert findings[0]["message"].endswith("+ 20 s batching window = 620 s")
+
+
+def test_a_consumer_that_cannot_be_followed_is_listed_as_unresolved(write):
+    write(
+        "t.yaml",
+        """\
+Parameters: {FnName: {Type: String}}
+Resources:
+  Q: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 5}}
+  M1: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !Ref FnName}}
+  M2: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: elsewhere}}
+""",
+    )
+    run = scan_json(".")
+    assert run.findings() == set()
+    reasons = sorted((u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"])
+    assert reasons == [
+        (
+            "CW301",
+            "Q",
+            "consumer of queue Q (mapping M1) is unresolved: parameter FnName has no default and no --param value",
+        ),
+        (
+            "CW301",
+            "Q",
+            "consumer of queue Q (mapping M2) is unresolved: 'elsewhere' is not among the scanned resources",
+        ),
+        (
+            "CW302",
+            "Q",
+            "consumer of queue Q (mapping M1) is unresolved: parameter FnName has no default and no --param value",
+        ),
+        (
+            "CW302",
+            "Q",
+            "consumer of queue Q (mapping M2) is unresolved: 'elsewhere' is not among the scanned resources",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "function_name",
+    [
+        "123456789012:function:worker",
+        "arn:aws:lambda:eu-west-1:123456789012:function:worker:live",
+        '!Sub "${F.Arn}:live"',
+    ],
+)
+def test_partial_and_qualified_function_arns_link(write, function_name):
+    write(
+        "t.yaml",
+        f"""\
+Resources:
+  Q: {{Type: AWS::SQS::Queue, Properties: {{VisibilityTimeout: 10}}}}
+  F: {{Type: AWS::Lambda::Function, Properties: {{FunctionName: worker, Timeout: 20, Role: arn:aws:iam::1:role/r}}}}
+  M: {{Type: AWS::Lambda::EventSourceMapping, Properties: {{EventSourceArn: !GetAtt Q.Arn, FunctionName: {function_name}}}}}
+""",
+    )
+    assert scan_json(".").findings() == {("CW301", "Q", 2)}
+
+
+def test_cw302_does_not_skip_when_an_unresolved_window_cannot_change_the_verdict(write):
+    write(
+        "t.yaml",
+        "Resources:\n"
+        + PAIR.replace("VisibilityTimeout: 10", "VisibilityTimeout: 30").replace(
+            "FunctionName: !Ref F}", "FunctionName: !Ref F, MaximumBatchingWindowInSeconds: !ImportValue w}"
+        ),
+    )
+    run = scan_json(".")
+    assert run.findings() == {("CW302", "Q", 2)}
+    assert run.report["findings"][0]["message"].endswith(
+        "is below 6 × 20 s (function F) = 120 s even before the batching window (unresolved: "
+        "Fn::ImportValue is only known at deploy time)"
+    )
+
+
+def test_literal_arns_link_across_templates_when_the_name_is_unique(write):
+    write(
+        "queues.yaml",
+        "Resources:\n  Orders: {Type: AWS::SQS::Queue, Properties: {QueueName: orders, VisibilityTimeout: 10}}\n",
+    )
+    write(
+        "functions.yaml",
+        """\
+Resources:
+  F: {Type: AWS::Lambda::Function, Properties: {Timeout: 20, Role: arn:aws:iam::1:role/r}}
+  M: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: arn:aws:sqs:us-east-1:123456789012:orders, FunctionName: !Ref F}}
+""",
+    )
+    assert scan_json(".").findings() == {("CW301", "Orders", 2)}
+    write("other/queues.yaml", "Resources:\n  Orders: {Type: AWS::SQS::Queue, Properties: {QueueName: orders}}\n")
+    run = scan_json(".")
+    assert run.findings() == set()  # two queues named orders: which one is meant is not guessed
+    assert ("CW301", "M") in {(u["check_id"], u["resource"]) for u in run.report["unresolved"]}
