@@ -200,6 +200,10 @@ def _scan(args: argparse.Namespace) -> int:
     for pattern in options.select + options.ignore:
         if not CHECK_PATTERN.fullmatch(pattern):
             return _usage_error(f"unknown check ID or prefix {pattern!r} (expected e.g. CW302 or CW3)")
+    for pattern in options.select:
+        # a typo in --select would otherwise run nothing and pass the gate
+        if not any(c.meta.id.startswith(pattern.upper()) for c in ALL_CHECKS):
+            return _usage_error(f"--select {pattern} matches no check; `crosswire checks` lists them")
     result = scan(args.paths, ALL_CHECKS, options)
     renderers = {
         "text": text.render,

@@ -18,7 +18,8 @@ from crosswire.suppressions import Suppressed
 if TYPE_CHECKING:
     from crosswire.loaders import terraform
 
-SKIPPED_DIRECTORIES = {".git", ".terraform", "node_modules", ".venv", "__pycache__", ".tox"}
+# .aws-sam holds `sam build` copies of the templates: scanning them would report every finding twice
+SKIPPED_DIRECTORIES = {".git", ".terraform", ".aws-sam", "node_modules", ".venv", "__pycache__", ".tox"}
 SUPPORTED_FORMATS = ("cloudformation", "terraform")
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -182,6 +183,9 @@ def run_checks(
 
 
 def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) -> ScanResult:
+    named = {
+        os.path.normpath(p) for p in paths if os.path.isfile(p)
+    }  # a file the user names is read whatever its suffix
     errors: list[ScanError] = []
     graph = Graph()
     files = resources = 0
@@ -192,7 +196,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         if path.endswith(TERRAFORM_SUFFIXES):
             terraform_directories[os.path.dirname(path) or "."] = None
             continue
-        if not path.endswith(TEMPLATE_SUFFIXES):
+        if not (path.lower().endswith(TEMPLATE_SUFFIXES) or path in named):
             continue
         try:
             count = load_cloudformation(path, graph, options, errors)

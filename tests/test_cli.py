@@ -87,7 +87,8 @@ def test_select_and_ignore_by_id_and_prefix(write):
     write("t.yaml", VALID)
     assert scan_json(".", "--ignore", "CW301").findings() == set()
     assert scan_json(".", "--select", "CW3").findings() == {("CW301", "Queue", 3)}
-    assert scan_json(".", "--select", "CW1,CW2").findings() == set()
+    assert scan_json(".", "--select", "CW1,CW30").findings() == {("CW301", "Queue", 3)}
+    assert scan_json(".", "--select", "CW1").findings() == set()
     bad = run_cli("scan", ".", "--select", "XX9")
     assert bad.code == 2 and "unknown check ID or prefix 'XX9'" in bad.err
 
@@ -229,3 +230,25 @@ def test_a_console_that_cannot_encode_the_report_gets_replacement_characters_not
     assert "Traceback" not in done.stderr
     assert done.returncode == 1
     assert "visibility timeout 60 s is below 6 ? 20 s (function Worker)" in done.stdout
+
+
+def test_a_file_named_on_the_command_line_is_scanned_whatever_its_suffix(write):
+    write("stack.cfn", VALID)
+    write("STACK.YAML", VALID)
+    assert scan_json("stack.cfn").findings() == {("CW301", "Queue", 3)}
+    assert scan_json(".").report["summary"]["files"] == 1  # a directory walk reads template suffixes only, any case
+    assert scan_json("STACK.YAML").findings() == {("CW301", "Queue", 3)}
+
+
+def test_select_that_matches_no_check_is_a_usage_error(write):
+    write("t.yaml", VALID)
+    run = run_cli("scan", ".", "--select", "CW31")
+    assert run.code == 2
+    assert "--select CW31 matches no check" in run.err
+
+
+def test_sam_build_output_is_not_scanned_twice(write):
+    write("template.yaml", VALID)
+    write(".aws-sam/build/template.yaml", VALID)
+    run = scan_json(".")
+    assert [(f["file"], f["line"]) for f in run.report["findings"]] == [("template.yaml", 3)]
