@@ -139,10 +139,15 @@ def load_cloudformation(path: str, graph: Graph, options: ScanOptions, errors: l
     return count
 
 
-def load_terraform(directories: list[str], graph: Graph, options: ScanOptions) -> terraform.Outcome:
-    """Load Terraform module directories; root modules are found among them, local modules through callers."""
+def load_terraform(directories: list[str], graph: Graph, options: ScanOptions, changed_only: bool) -> terraform.Outcome:
+    """Load Terraform module directories; root modules are found among them, local modules through callers.
+
+    With `changed_only` (files named one by one, as pre-commit does) the root modules under the current directory
+    that call those modules are loaded too, so a local module is judged with its caller's inputs."""
     from crosswire.loaders import terraform
 
+    if changed_only:
+        directories = [*directories, *terraform.callers_within(directories, ".")]
     variables = terraform.Variables(options.variables, options.var_files, options.var_env)
     return terraform.load_directories(directories, graph, variables)
 
@@ -182,10 +187,15 @@ def run_checks(
     return findings, skips
 
 
+def touches(files: set[str], *nodes: Node) -> bool:
+    """Whether any of `nodes` is written in one of `files` (real paths)."""
+    return any(os.path.realpath(n.span.file) in files for n in nodes)
+
+
 def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) -> ScanResult:
-    named = {
-        os.path.normpath(p) for p in paths if os.path.isfile(p)
-    }  # a file the user names is read whatever its suffix
+    named = {os.path.normpath(p) for p in paths if os.path.isfile(p)}  # read whatever its suffix
+    # only files named (pre-commit's changed files): report what touches them, judged on whole modules
+    changed = {os.path.realpath(p) for p in named} if paths and len(named) == len(paths) else set()
     errors: list[ScanError] = []
     graph = Graph()
     files = resources = 0
@@ -210,13 +220,16 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
             files += 1
             resources += count
     if terraform_directories:
-        loaded = load_terraform(list(terraform_directories), graph, options)
+        loaded = load_terraform(list(terraform_directories), graph, options, bool(changed))
         errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
         files += loaded.files
         resources += loaded.resources
     graph.resolve_wires()
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)
+    if changed:
+        findings = [f for f in findings if touches(changed, f.node, *f.related)]
+        skips = [s for s in skips if touches(changed, s.node)]
     findings, suppressed = suppressions.apply(findings)
     baselined = [f for f in findings if f.fingerprint in options.baseline]
     findings = [f for f in findings if f.fingerprint not in options.baseline]

@@ -152,3 +152,31 @@ def test_a_malformed_template_among_the_changed_files_exits_2_with_its_line(writ
     assert run.report["findings"] == []
     assert run.report["summary"]["files"] == 1
     assert "Traceback" not in run.err
+
+
+@needs_git_checkout
+def test_changing_only_lambda_tf_reports_the_queue_in_main_tf_and_a_clean_module_passes(tmp_path):
+    from test_changed_files import LAMBDA, QUEUE
+
+    repo = git_repo(tmp_path / "repo", {"infra/main.tf": QUEUE, "infra/lambda.tf": LAMBDA.replace("60", "10")})
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"],
+        cwd=repo,
+        check=True,
+        env=_clean_env(),
+    )
+    (repo / "infra" / "lambda.tf").write_text(LAMBDA)  # the change: the worker's timeout goes from 10 s to 60 s
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=_clean_env())
+    run = try_repo(repo, tmp_path, "--files", "infra/lambda.tf")
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output
+    assert "infra/main.tf:1: CW302 warning" in output
+    assert "queue aws_sqs_queue.jobs: visibility timeout 120 s is below 6 × 60 s" in output
+    assert "aws_sqs_queue.other" not in output  # in the module, but not wired to the changed file
+
+    (repo / "infra" / "main.tf").write_text(QUEUE.replace("= 120", "= 360").replace("= 20\n", "= 60\n"))
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=_clean_env())
+    run = try_repo(repo, tmp_path, "--files", "infra/lambda.tf")
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert re.search(r"crosswire\.+Passed", output), output

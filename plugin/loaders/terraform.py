@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from crosswire.loaders.hcl_eval import (
     to_number,
 )
 from crosswire.loaders.terraform_config import (
+    SUFFIXES,
     Attr,
     Block,
     Evaluated,
@@ -623,6 +625,37 @@ def build_declarations(name: str, file: str, resources: dict[str, Block], graph:
         apply()
     graph.merge(unit.graph)
     return unit.resources
+
+
+_LOCAL_SOURCE = re.compile(r'source\s*[=:]\s*"\.\.?/')
+
+
+def callers_within(directories: list[str], boundary: str) -> list[str]:
+    """The module directories under `boundary` that call any of `directories` as a local module, directly or
+    through other modules: a change to a local module is checked through the root modules that use it."""
+    calls: dict[str, list[str]] = {}
+    for root, dirs, files in os.walk(boundary):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        tf_files = [os.path.join(root, f) for f in files if f.endswith(SUFFIXES)]
+        if any(_LOCAL_SOURCE.search(_text_or_empty(f)) for f in tf_files):  # cheap test before parsing HCL
+            parsed, _errors = parse_module(os.path.abspath(root), module_files(root))
+            calls[os.path.abspath(root)] = parsed.local_calls() if parsed is not None else []
+    wanted = {os.path.abspath(d) for d in directories}
+    found: set[str] = set()
+    while True:
+        more = {caller for caller, called in calls.items() if caller not in found and wanted & set(called)}
+        if not more:
+            return sorted(found)
+        found |= more
+        wanted |= more
+
+
+def _text_or_empty(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(1_000_000)
+    except OSError:
+        return ""
 
 
 def load_directories(directories: list[str], graph: Graph, variables: Variables) -> Outcome:
