@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from crosswire import suppressions
 from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError
+from crosswire.loaders import LoadError, display_path, read_text
 from crosswire.model import Node
 from crosswire.suppressions import Suppressed
 
@@ -23,7 +23,6 @@ SKIPPED_DIRECTORIES = {".git", ".terraform", ".aws-sam", "node_modules", ".venv"
 SUPPORTED_FORMATS = ("cloudformation", "terraform")
 TERRAFORM_SUFFIXES = (".tf", ".tf.json")
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -63,12 +62,6 @@ class ScanResult:
         return sum(1 for f in self.findings if f.level is severity)
 
 
-def display_path(path: str) -> str:
-    """Paths in reports are relative to the current directory."""
-    relative = os.path.relpath(path)
-    return relative if not relative.startswith("..") else os.path.abspath(path)
-
-
 def discover(paths: Sequence[str], errors: list[ScanError]) -> list[str]:
     """Files to consider under `paths`, sorted; unreadable paths become errors. Symlinked directories are not
     followed, so a symlink loop cannot trap the walk."""
@@ -97,23 +90,6 @@ def skipped(path: str, patterns: Sequence[str]) -> bool:
         if any(fnmatch.fnmatchcase(shown, option) for option in options):
             return True
     return False
-
-
-def read_text(path: str, shown: str) -> str:
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            raise LoadError(shown, 1, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise LoadError(shown, 1, f"cannot read: {exc.strerror}") from None
-    if b"\0" in data:
-        raise LoadError(shown, 1, "binary file, not a template")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoadError(shown, line, "not UTF-8 text") from None
 
 
 def load_cloudformation(path: str, graph: Graph, options: ScanOptions, errors: list[ScanError]) -> int | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError
+from crosswire.loaders import LoadError, display_path, read_text
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
     Encoded,
@@ -50,7 +50,6 @@ from crosswire.model import (
     Ref,
     Unresolved,
 )
-from crosswire.runner import display_path, read_text
 
 MAX_MODULE_DEPTH = 16
 # attributes that name a resource rather than configure it: a reference to one of these is a link (a Ref)

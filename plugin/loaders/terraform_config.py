@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire.loaders import LoadError
+from crosswire.loaders import LoadError, display_path, read_text
 from crosswire.loaders.hcl_eval import Evaluator, Invalid
 from crosswire.model import Ref, Unresolved
-from crosswire.runner import display_path, read_text
 
 SUFFIXES = (".tf", ".tf.json")
 

@@ -1,0 +1,40 @@
+"""The one-way flow of STYLE.md: files -> loaders -> graph -> checks -> findings -> reporters -> CLI / adapters.
+A module may import only from layers before it."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from conftest import ROOT
+
+# what each part of the code may not import (crosswire.* modules)
+FORBIDDEN = {
+    "plugin/model.py": ("loaders", "graph", "check", "checks", "runner", "reporters", "cli", "adapters"),
+    "plugin/graph.py": ("loaders", "check", "checks", "runner", "reporters", "cli", "adapters"),
+    "plugin/loaders": ("checks", "runner", "reporters", "cli", "adapters"),
+    "checks": ("loaders", "runner", "reporters", "cli", "adapters"),
+    "plugin/reporters": ("loaders", "checks", "cli", "adapters"),
+}
+
+
+def imports(path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("crosswire.")}
+
+
+@pytest.mark.parametrize("part", sorted(FORBIDDEN))
+def test_imports_flow_one_way(part):
+    target = ROOT / part
+    files = [target] if target.is_file() else sorted(target.rglob("*.py"))
+    assert files
+    for path in files:
+        for name in imports(path):
+            layer = name.split(".")[1]
+            assert layer not in FORBIDDEN[part], f"{path.relative_to(ROOT)} imports {name}"
