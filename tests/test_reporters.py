@@ -388,3 +388,47 @@ def test_an_output_file_through_a_symlink_replaces_the_target_and_keeps_the_link
     assert (workspace / "latest.xml").is_symlink()
     assert ET.parse(workspace / "reports" / "crosswire.xml").getroot().get("failures") == "4"
     assert sorted(p.name for p in (workspace / "reports").iterdir()) == ["crosswire.xml"]
+
+
+def test_sarif_keeps_suppressed_and_baselined_findings_as_dismissed_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    template = """\
+Resources:
+  Queue:  # crosswire:ignore CW301 the worker finishes in 5 s; timeout is a safety net
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 10}
+  Other:
+    Type: AWS::SQS::Queue
+    Properties: {VisibilityTimeout: 10}
+  Worker: {Type: AWS::Lambda::Function, Properties: {Timeout: 20, Role: arn:aws:iam::1:role/r}}
+  M1: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Queue.Arn, FunctionName: !Ref Worker}}
+  M2: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Other.Arn, FunctionName: !Ref Worker}}
+"""
+    (tmp_path / "t.yaml").write_text(template)
+    assert run_cli("scan", ".", "--write-baseline", "base.json").code == 0
+    (tmp_path / "t.yaml").write_text(template.replace("  Other:", "  # moved\n  Other:"))
+    run = run_cli("scan", ".", "--baseline", "base.json", "--format", "sarif")
+    assert run.code == 0
+    log = validate_sarif(run.out)
+    results = [
+        (r["ruleId"], r["locations"][0]["logicalLocations"][0]["name"], r.get("baselineState"), r["suppressions"][0])
+        for r in log["runs"][0]["results"]
+    ]
+    assert results == [
+        (
+            "CW301",
+            "Queue",
+            None,
+            {
+                "kind": "inSource",
+                "justification": "the worker finishes in 5 s; timeout is a safety net",
+                "location": {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": "t.yaml", "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": 2, "endLine": 2},
+                    }
+                },
+            },
+        ),
+        ("CW301", "Other", "unchanged", {"kind": "external", "justification": "recorded in the crosswire baseline"}),
+    ]

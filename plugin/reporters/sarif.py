@@ -16,6 +16,7 @@ from crosswire.check import CheckMeta, Finding, Severity, noun
 from crosswire.model import Node
 from crosswire.reporters import catalogue
 from crosswire.runner import ScanResult
+from crosswire.suppressions import Suppressed
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"
@@ -107,6 +108,28 @@ def result_entry(finding: Finding, rule_index: int) -> dict[str, Any]:
     return entry
 
 
+def suppressed_entry(suppressed: Suppressed, rule_index: int) -> dict[str, Any]:
+    """A finding the author suppressed in the source: still a result, so code-scanning UIs show it as dismissed."""
+    entry = result_entry(suppressed.finding, rule_index)
+    where = suppressed.suppression.span
+    entry["suppressions"] = [
+        {
+            "kind": "inSource",
+            "justification": suppressed.suppression.reason,
+            "location": {"physicalLocation": physical_location(where.file, where.line, where.end_line)},
+        }
+    ]
+    return entry
+
+
+def baselined_entry(finding: Finding, rule_index: int) -> dict[str, Any]:
+    """A finding accepted by the baseline file: reported as known, not new."""
+    entry = result_entry(finding, rule_index)
+    entry["baselineState"] = "unchanged"
+    entry["suppressions"] = [{"kind": "external", "justification": "recorded in the crosswire baseline"}]
+    return entry
+
+
 def render(result: ScanResult) -> str:
     rules = catalogue(result)
     index = {meta.id: i for i, meta in enumerate(rules)}
@@ -145,7 +168,9 @@ def render(result: ScanResult) -> str:
                     }
                 },
                 "invocations": [invocation],
-                "results": [result_entry(f, index[f.meta.id]) for f in result.findings],
+                "results": [result_entry(f, index[f.meta.id]) for f in result.findings]
+                + [suppressed_entry(s, index[s.finding.meta.id]) for s in result.suppressed]
+                + [baselined_entry(f, index[f.meta.id]) for f in result.baselined],
             }
         ],
     }
