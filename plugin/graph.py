@@ -106,8 +106,10 @@ def _shown(raw: Any) -> str:
 class Graph:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
-        self._out: dict[str, list[Edge]] = {}
-        self._in: dict[str, list[Edge]] = {}
+        # edges by node and kind, so following one kind of wire costs what it finds, not every edge of the node
+        self._out: dict[str, dict[E, list[Edge]]] = {}
+        self._in: dict[str, dict[E, list[Edge]]] = {}
+        self._edges: set[tuple[str, E, str]] = set()
         self._ids: dict[tuple[str, str], list[Node]] = {}
         self._names: dict[tuple[str, str], list[Node]] = {}
         self._names_anywhere: dict[str, list[Node]] = {}  # literal names across units, for links between stacks
@@ -138,17 +140,20 @@ class Graph:
         for table, theirs in tables:
             for key, nodes in theirs.items():
                 table.setdefault(key, []).extend(nodes)
-        for edges in other._out.values():
-            for edge in edges:
-                self.link(edge.kind, edge.source, edge.target)
+        for by_kind in other._out.values():
+            for edges in by_kind.values():
+                for edge in edges:
+                    self.link(edge.kind, edge.source, edge.target)
         self._wires.extend(other._wires)
 
     def link(self, kind: E, source: Node, target: Node) -> None:
-        if any(e.target is target and e.kind is kind for e in self._out.get(source.uid, ())):
+        key = (source.uid, kind, target.uid)
+        if key in self._edges:
             return
+        self._edges.add(key)
         edge = Edge(kind, source, target)
-        self._out.setdefault(source.uid, []).append(edge)
-        self._in.setdefault(target.uid, []).append(edge)
+        self._out.setdefault(source.uid, {}).setdefault(kind, []).append(edge)
+        self._in.setdefault(target.uid, {}).setdefault(kind, []).append(edge)
 
     def wire(self, kind: E, source: Node, value: Value, kinds: tuple[Kind, ...], reverse: bool = False) -> None:
         """Ask for an edge from `source` to whatever `value` refers to (or from it, with `reverse`).
@@ -229,10 +234,10 @@ class Graph:
                 yield node
 
     def targets(self, node: Node, kind: E) -> list[Node]:
-        return [e.target for e in self._out.get(node.uid, ()) if e.kind is kind]
+        return [e.target for e in self._out.get(node.uid, {}).get(kind, ())]
 
     def sources(self, node: Node, kind: E) -> list[Node]:
-        return [e.source for e in self._in.get(node.uid, ()) if e.kind is kind]
+        return [e.source for e in self._in.get(node.uid, {}).get(kind, ())]
 
     def unlinked(self, cls: type[N], kind: E) -> Iterator[tuple[N, str]]:
         """The nodes of `cls` whose `kind` link could not be followed (an unresolved reference), with why."""
