@@ -127,6 +127,12 @@ class Node:
     resource_span: Span | None = None
     suppressions: tuple[Suppression, ...] = ()
 
+    @property
+    def declared_span(self) -> Span:
+        """The resource as written: where reports point when this node is the other end of a wire, so a bucket
+        notification points at its bucket, as a topic points at its topic."""
+        return self.resource_span or self.span
+
     def __repr__(self) -> str:
         return f"<{self.kind.value} {self.uid}>"
 
