@@ -158,6 +158,15 @@ def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
     ]
 
 
+def unless_uncertain(finding: Finding) -> Finding | Skip:
+    """The finding, or a skip when a resource it rests on (the one reported or another end of the wire) may not
+    exist: a wire to a resource behind an undecided condition is no more certain than an unresolved value."""
+    for node in (finding.node, *finding.related):
+        if not node.existence.resolved:
+            return Skip(finding.meta, finding.node, node.existence.note)
+    return finding
+
+
 def run_checks(
     graph: Graph, checks: Iterable[Check], options: ScanOptions, errors: list[ScanError] | None = None
 ) -> tuple[list[Finding], list[Skip]]:
@@ -172,6 +181,8 @@ def run_checks(
             errors.append(ScanError(f"<check {check.meta.id}>", 0, f"internal error, please report: {exc!r}"))
             continue
         for outcome in outcomes:
+            if isinstance(outcome, Finding):
+                outcome = unless_uncertain(outcome)
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
     # a local module called by several root modules is one resource in the files: what each caller finds the
     # same way about it is reported once

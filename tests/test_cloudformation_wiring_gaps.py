@@ -192,3 +192,69 @@ def test_sqs_subscription_on_an_unknown_condition_models_the_queue_as_unresolved
         ("CW301", "F", 12, f"visibility timeout of queue of SAM function F is unresolved: {ENV_REASON}"),
         ("CW302", "F", 12, f"visibility timeout of queue of SAM function F is unresolved: {ENV_REASON}"),
     }
+
+
+# -- resources under a condition nobody can decide ------------------------------------------------------------
+
+IS_PROD = """\
+Parameters: {Env: {Type: String}}
+Conditions: {IsProd: !Equals [!Ref Env, prod]}
+"""
+IS_PROD_REASON = "which is unresolved: parameter Env has no default and no --param value"
+
+
+def test_a_finding_on_a_rule_behind_an_undecided_condition_is_a_skip(write):
+    write(
+        "t.yaml",
+        IS_PROD
+        + """\
+Resources:
+  Rule:
+    Type: AWS::Events::Rule
+    Condition: IsProd
+    Properties:
+      EventPattern: {source: [aws.s3]}
+      Targets: [{Id: q, Arn: !GetAtt Q.Arn}]
+  Q: {Type: AWS::SQS::Queue, Properties: {SqsManagedSseEnabled: true}}
+""",
+    )
+    run = scan_json(".")
+    assert run.findings() == set()
+    reason = f"whether Rule exists depends on condition IsProd, {IS_PROD_REASON}"
+    assert unresolved(run) == {("CW101", "Q", 10, reason)}
+    assert scan_json(".", "--param", "Env=prod").findings() == {("CW101", "Q", 10)}
+    assert scan_json(".", "--param", "Env=dev").findings() == set()
+
+
+def test_a_finding_on_a_consumer_behind_an_undecided_condition_is_a_skip(write):
+    write(
+        "t.yaml",
+        IS_PROD
+        + """\
+Resources:
+  Q: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 10}}
+  F:
+    Type: AWS::Lambda::Function
+    Condition: IsProd
+    Properties: {Timeout: 20, Role: arn:aws:iam::1:role/r}
+  M: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !Ref F}}
+""",
+    )
+    run = scan_json(".", "--select", "CW301")
+    assert run.findings() == set()
+    reason = f"whether F exists depends on condition IsProd, {IS_PROD_REASON}"
+    assert unresolved(run) == {("CW301", "Q", 4, reason)}
+    assert scan_json(".", "--select", "CW301", "--param", "Env=prod").findings() == {("CW301", "Q", 4)}
+
+
+def test_a_sam_function_behind_an_undecided_condition_skips_on_its_generated_queue(write):
+    write(
+        "t.yaml",
+        SQS_SUBSCRIPTION.replace(
+            "    Properties:\n      Timeout: 60", "    Condition: Prod\n    Properties:\n      Timeout: 60"
+        ).replace("SqsSubscription: !If [Prod, true, false]", "SqsSubscription: true"),
+    )
+    run = scan_json(".", "--select", "CW301")
+    assert run.findings() == set()
+    reason = f"whether F exists depends on condition Prod, {IS_PROD_REASON}"
+    assert unresolved(run) == {("CW301", "F", 13, reason)}

@@ -16,8 +16,8 @@ from typing import Any
 from crosswire.defaults import default
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
-from crosswire.model import Alias as AliasNode
 from crosswire.model import (
+    EXISTS,
     BucketNotification,
     Function,
     Key,
@@ -37,6 +37,7 @@ from crosswire.model import (
     Unresolved,
     Value,
 )
+from crosswire.model import Alias as AliasNode
 from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
 from crosswire.suppressions import CHECK_ID, split_ids
@@ -410,15 +411,15 @@ class _Template:
                 self.problems.append(problem)
                 continue
             count += 1
-            condition = resource.get("Condition")
-            if condition is not None and self.condition(str(condition)) is False:
+            existence = self.existence(str(logical_id), resource)
+            if existence.value is False:
                 continue
             builder = _BUILDERS.get(str(resource["Type"]))
             if builder is not None:
                 span = self.span(logical_id, resource)
                 first = len(self.graph.nodes)
                 builder(self, str(logical_id), resource, props, span)
-                self.mark_parts(first, span, suppressions)
+                self.mark_parts(first, span, suppressions, existence)
         return count
 
     def readable(self, logical_id: Any, resource: Any) -> tuple[dict, tuple[Suppression, ...]]:
@@ -430,12 +431,26 @@ class _Template:
             raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
         return props, self.metadata_suppressions(str(logical_id), resource)
 
-    def mark_parts(self, first: int, span: Span, suppressions: tuple[Suppression, ...]) -> None:
-        """Every node built from one resource (SAM events, inline subscriptions...) learns the resource's span
-        and the suppressions written in its Metadata."""
+    def existence(self, logical_id: str, resource: dict) -> Value:
+        """Whether the resource is created: its `Condition` decided (True or False), or unresolved with why."""
+        key = next((k for k in resource if k == "Condition"), None)
+        if key is None:
+            return EXISTS
+        name = str(resource[key])
+        decided = self.condition(name)
+        span = self.span(key, resource[key])
+        if isinstance(decided, Unresolved):
+            note = f"whether {logical_id} exists depends on condition {name}, which is unresolved: {decided.reason}"
+            return Value(None, Origin.UNRESOLVED, span, note)
+        return Value(decided is not False, Origin.EXPLICIT, span)
+
+    def mark_parts(self, first: int, span: Span, suppressions: tuple[Suppression, ...], existence: Value) -> None:
+        """Every node built from one resource (SAM events, inline subscriptions...) learns the resource's span,
+        the suppressions written in its Metadata and whether the resource exists."""
         for node in itertools.islice(reversed(self.graph.nodes.values()), len(self.graph.nodes) - first):
             node.resource_span = span
             node.suppressions = suppressions
+            node.existence = existence
 
     def metadata_suppressions(self, logical_id: str, resource: dict) -> tuple[Suppression, ...]:
         """`Metadata: crosswire: ignore: [{id: CW302, reason: ...}]`; a malformed entry is an input error (like a
