@@ -159,9 +159,10 @@ def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
 
 
 def unless_uncertain(finding: Finding) -> Finding | Skip:
-    """The finding, or a skip when a resource it rests on (the one reported or another end of the wire) may not
-    exist: a wire to a resource behind an undecided condition is no more certain than an unresolved value."""
-    for node in (finding.node, *finding.related):
+    """The finding, or a skip when a resource it rests on (the one reported, another end of the wire, or one in
+    between) may not exist: a wire through a resource behind an undecided condition is no more certain than an
+    unresolved value."""
+    for node in (finding.node, *finding.related, *finding.via):
         if not node.existence.resolved:
             return Skip(finding.meta, finding.node, node.existence.note)
     return finding

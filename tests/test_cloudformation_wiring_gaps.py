@@ -258,3 +258,32 @@ def test_a_sam_function_behind_an_undecided_condition_skips_on_its_generated_que
     assert run.findings() == set()
     reason = f"whether F exists depends on condition Prod, {IS_PROD_REASON}"
     assert unresolved(run) == {("CW301", "F", 13, reason)}
+
+
+def test_a_subscription_or_mapping_behind_an_undecided_condition_makes_the_finding_a_skip(write):
+    write(
+        "t.yaml",
+        IS_PROD
+        + """\
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+  Sub:
+    Type: AWS::SNS::Subscription
+    Condition: IsProd
+    Properties: {TopicArn: !Ref Topic, Protocol: sqs, Endpoint: !GetAtt Q.Arn}
+  Q: {Type: AWS::SQS::Queue, Properties: {SqsManagedSseEnabled: true, VisibilityTimeout: 10}}
+  F: {Type: AWS::Lambda::Function, Properties: {Timeout: 20, Role: arn:aws:iam::1:role/r}}
+  M:
+    Type: AWS::Lambda::EventSourceMapping
+    Condition: IsProd
+    Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !Ref F}
+""",
+    )
+    run = scan_json(".", "--select", "CW101,CW301")
+    assert run.findings() == set()
+    assert unresolved(run) == {
+        ("CW101", "Q", 9, f"whether Sub exists depends on condition IsProd, {IS_PROD_REASON}"),
+        ("CW301", "Q", 9, f"whether M exists depends on condition IsProd, {IS_PROD_REASON}"),
+    }
+    run = scan_json(".", "--select", "CW101,CW301", "--param", "Env=prod")
+    assert run.findings() == {("CW101", "Q", 9), ("CW301", "Q", 9)}
