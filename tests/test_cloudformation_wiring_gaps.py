@@ -6,7 +6,7 @@ from __future__ import annotations
 from conftest import scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import cloudformation
-from crosswire.model import Origin, Span
+from crosswire.model import EdgeKind, Origin, Span
 
 
 def related(run, check_id: str) -> list[tuple[str, int]]:
@@ -287,3 +287,65 @@ Resources:
     }
     run = scan_json(".", "--select", "CW101,CW301", "--param", "Env=prod")
     assert run.findings() == {("CW101", "Q", 9), ("CW301", "Q", 9)}
+
+
+def test_an_unresolved_notification_configuration_is_an_unresolved_destination_not_no_notification():
+    graph = load(
+        UNKNOWN_ENV
+        + """\
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration: !If [Prod, {QueueConfigurations: [{Event: "s3:*", Queue: !GetAtt Q.Arn}]}, {}]
+  Q: {Type: AWS::SQS::Queue}
+"""
+    )
+    notification = graph.nodes["t.yaml#Bucket.QueueConfigurations[0]"]
+    destination = notification.destination
+    assert (destination.origin, destination.note, destination.span) == (
+        Origin.UNRESOLVED,
+        ENV_REASON,
+        Span("t.yaml", 7, 7),
+    )
+    assert graph.why_unlinked(notification, EdgeKind.DELIVERS_TO) == ENV_REASON
+
+
+def test_odd_nested_blocks_are_unresolved_or_ignored_never_a_crash(write):
+    write(
+        "t.yaml",
+        "Transform: AWS::Serverless-2016-10-31\n"
+        + UNKNOWN_ENV
+        + """\
+Resources:
+  Q: {Type: AWS::SQS::Queue, Properties: {RedrivePolicy: [1], VisibilityTimeout: 10}}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties: {NotificationConfiguration: {QueueConfigurations: !Ref AWS::NoValue}}
+  Rule:
+    Type: AWS::Events::Rule
+    Properties: {Targets: [!If [Prod, {Id: a, Arn: !GetAtt Q.Arn}, !Ref AWS::NoValue], 3, !Ref Env]}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Timeout: 20
+      Role: arn:aws:iam::1:role/r
+      Events:
+        A: {Type: SQS, Properties: 5}
+        B: {Type: SNS, Properties: {Topic: !Ref AWS::NoValue, SqsSubscription: {QueueArn: !If [Prod, !GetAtt Q.Arn, x]}}}
+""",
+    )
+    run = scan_json(".")
+    assert run.report["errors"] == []
+    assert run.findings() == set()
+    not_a_mapping = "queue of mapping of SAM function F is unresolved: Properties is not a mapping"
+    queue_arn = f"queue of mapping of SAM function F is unresolved: {ENV_REASON}"
+    endpoint = f"endpoint of subscription of SAM function F is unresolved: {ENV_REASON}"
+    assert unresolved(run) == {
+        ("CW301", "F", 18, not_a_mapping),
+        ("CW302", "F", 18, not_a_mapping),
+        ("CW101", "F", 19, endpoint),
+        ("CW102", "F", 19, endpoint),
+        ("CW301", "F", 19, queue_arn),
+        ("CW302", "F", 19, queue_arn),
+    }
