@@ -62,4 +62,5 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             f"{noun(queue)} is encrypted with the AWS managed key alias/aws/sqs, whose policy cannot grant "
             f"{listing(origins)}: its deliveries fail with KMS access denied and the messages are lost",
             related=origins,
+            via=tuple(graph.feeders_of(queue)),
         )

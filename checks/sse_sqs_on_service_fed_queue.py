@@ -62,4 +62,5 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             f"{noun(queue)} is encrypted with SSE-SQS (set explicitly) but {listing(origins)} delivers into it; "
             "AWS services deliver reliably only to queues with a customer managed KMS key that grants them",
             related=origins,
+            via=tuple(graph.feeders_of(queue)),
         )

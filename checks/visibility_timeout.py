@@ -86,6 +86,7 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
                     f"{timeout.value} s ({consumer}) = {floor} s even before the batching window "
                     f"(unresolved: {unknown.note})",
                     related=(function,),
+                    via=tuple(mappings),
                 )
             else:
                 yield Skip(
@@ -101,4 +102,5 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
                 f"{noun(queue)}: visibility timeout {seconds(visibility)} is below {multiplier} × "
                 f"{timeout.value} s ({consumer}) + {seconds(window)} batching window = {needed} s",
                 related=(function,),
+                via=tuple(mappings),
             )

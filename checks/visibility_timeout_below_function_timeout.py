@@ -41,7 +41,7 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
         if isinstance(pair, Skip):
             yield pair
             continue
-        queue, function, _mappings = pair
+        queue, function, mappings = pair
         reason = unresolved_timeouts(queue, function)
         if reason:
             yield Skip(META, queue, reason)
@@ -54,4 +54,5 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
                 f"{noun(queue)}: visibility timeout {seconds(visibility)} is below the timeout "
                 f"{seconds(timeout)} of its consumer {noun(function)}; Lambda rejects the event source mapping",
                 related=(function,),
+                via=tuple(mappings),
             )

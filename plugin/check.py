@@ -61,13 +61,16 @@ class CheckMeta:
 
 @dataclass(frozen=True)
 class Finding:
-    """A broken wire: `node` is the resource reported, `related` the other ends of the wire."""
+    """A broken wire: `node` is the resource reported, `related` the other ends of the wire, `via` the resources
+    in between that reports do not name (the subscription behind a topic, the mapping behind a consumer) but
+    that the finding rests on all the same (crosswire.runner skips it when one of them may not exist)."""
 
     meta: CheckMeta
     node: Node
     message: str
     related: tuple[Node, ...] = ()
     severity: Severity | None = None  # overrides the check's severity for this finding (e.g. CW303's info band)
+    via: tuple[Node, ...] = ()
 
     @property
     def level(self) -> Severity:

@@ -67,6 +67,7 @@ class Value:
 
 
 ABSENT = Value(None, Origin.DEFAULT)
+EXISTS = Value(True, Origin.EXPLICIT)
 
 
 class Suppression(NamedTuple):
@@ -114,7 +115,11 @@ class Node:
     `resource_span` is the whole resource as written when the node models only part of it (a SAM event, an inline
     subscription, a bucket notification), so a suppression on that resource covers the part too. `suppressions`
     are those the loader read from the resource's own data (CloudFormation `Metadata`); comment directives are
-    read from the file text by crosswire.suppressions."""
+    read from the file text by crosswire.suppressions.
+
+    `existence` is whether the resource is deployed at all: unresolved when it hangs on a condition the loader
+    cannot decide (a CloudFormation `Condition` on a parameter without default), so that a finding resting on it
+    becomes a skip instead of a guess (crosswire.runner)."""
 
     uid: str
     address: str
@@ -126,6 +131,13 @@ class Node:
     repeated: str = ""
     resource_span: Span | None = None
     suppressions: tuple[Suppression, ...] = ()
+    existence: Value = EXISTS
+
+    @property
+    def declared_span(self) -> Span:
+        """The resource as written: where reports point when this node is the other end of a wire, so a bucket
+        notification points at its bucket, as a topic points at its topic."""
+        return self.resource_span or self.span
 
     def __repr__(self) -> str:
         return f"<{self.kind.value} {self.uid}>"

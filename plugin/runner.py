@@ -139,6 +139,16 @@ def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
     ]
 
 
+def unless_uncertain(finding: Finding) -> Finding | Skip:
+    """The finding, or a skip when a resource it rests on (the one reported, another end of the wire, or one in
+    between) may not exist: a wire through a resource behind an undecided condition is no more certain than an
+    unresolved value."""
+    for node in (finding.node, *finding.related, *finding.via):
+        if not node.existence.resolved:
+            return Skip(finding.meta, finding.node, node.existence.note)
+    return finding
+
+
 def run_checks(
     graph: Graph, checks: Iterable[Check], options: ScanOptions, errors: list[ScanError] | None = None
 ) -> tuple[list[Finding], list[Skip]]:
@@ -153,6 +163,8 @@ def run_checks(
             errors.append(ScanError(f"<check {check.meta.id}>", 0, f"internal error, please report: {exc!r}"))
             continue
         for outcome in outcomes:
+            if isinstance(outcome, Finding):
+                outcome = unless_uncertain(outcome)
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
     # a local module called by several root modules is one resource in the files: what each caller finds the
     # same way about it is reported once

@@ -44,7 +44,7 @@ SELECT = ("--select", ",".join(CHECK_IDS))
 EXPECTED = [
     ("CW101", "OrdersQueue", 16, [("OrderEvents", 8)]),
     ("CW302", "OrdersQueue", 16, [("OrdersWorker", 21)]),
-    ("CW102", "PaymentsQueue", 33, [("OrderEvents", 8), ("PaymentsRule", 76)]),
+    ("CW102", "PaymentsQueue", 33, [("OrderEvents", 8), ("PaymentsRule", 70)]),
     ("CW301", "JobsQueue", 37, [("JobsWorker", 39)]),
 ]
 
@@ -61,7 +61,7 @@ def result(monkeypatch) -> ScanResult:
 
 def test_the_shared_findings_are_the_expected_ones(result):
     found = [
-        (f.meta.id, f.node.address, f.node.span.line, [(r.address, r.span.line) for r in f.related])
+        (f.meta.id, f.node.address, f.node.span.line, [(r.address, r.declared_span.line) for r in f.related])
         for f in result.findings
     ]
     assert found == EXPECTED
@@ -112,7 +112,7 @@ def test_sarif_validates_and_carries_every_finding_with_its_wire(result):
     assert found == [
         ("CW101", "OrdersQueue", 16, [("SNS topic OrderEvents", 8)]),
         ("CW302", "OrdersQueue", 16, [("function OrdersWorker", 21)]),
-        ("CW102", "PaymentsQueue", 33, [("SNS topic OrderEvents", 8), ("EventBridge rule PaymentsRule", 76)]),
+        ("CW102", "PaymentsQueue", 33, [("SNS topic OrderEvents", 8), ("EventBridge rule PaymentsRule", 70)]),
         ("CW301", "JobsQueue", 37, [("function JobsWorker", 39)]),
     ]
     assert [(r["level"], r["locations"][0]["physicalLocation"]["region"]) for r in run["results"]] == [
@@ -237,7 +237,7 @@ def test_junit_has_a_suite_per_check_and_a_case_per_check_and_resource(result):
         f"{ORDERS}:33-36",
         result.findings[2].message,
         f"related: SNS topic OrderEvents ({ORDERS}:8)",
-        f"related: EventBridge rule PaymentsRule ({ORDERS}:76)",
+        f"related: EventBridge rule PaymentsRule ({ORDERS}:70)",
     ]
     assert f"fix: {result.findings[2].fix}" in body
     (error_case,) = suites["crosswire.errors"].findall("testcase")

@@ -10,13 +10,14 @@ import itertools
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from crosswire.defaults import default
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
-from crosswire.model import Alias as AliasNode
 from crosswire.model import (
+    EXISTS,
     BucketNotification,
     Function,
     Key,
@@ -36,6 +37,7 @@ from crosswire.model import (
     Unresolved,
     Value,
 )
+from crosswire.model import Alias as AliasNode
 from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
 from crosswire.suppressions import CHECK_ID, split_ids
@@ -126,6 +128,24 @@ def load(template: Any, file: str, graph: Graph, params: dict[str, str]) -> tupl
 def _line(node: Any) -> int | None:
     mark = getattr(node, "start_mark", None)
     return mark.line + 1 if mark is not None else None
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A nested property mapping (RedrivePolicy, ScalingConfig, a SAM event's Properties...) as the loader reads it.
+
+    `entries` are template nodes as written, or the data an intrinsic resolved to (which carries no lines, so
+    `span`, the enclosing property's, stands in for them). When the block itself could not be resolved,
+    `unresolved` says why, and every entry read from it is unresolved for that reason: an `!If` on an unknown
+    condition does not mean "absent"."""
+
+    entries: dict = field(default_factory=dict)
+    span: Span | None = None
+    unresolved: Unresolved | None = None
+
+
+def _block(props: dict | _Block) -> _Block:
+    return props if isinstance(props, _Block) else _Block(props)
 
 
 class _Template:
@@ -349,18 +369,25 @@ class _Template:
         start = _line(item) or around.line
         return Span(self.file, start, max(start, self.last_line(item)))
 
-    def span(self, key: Any, node: Any) -> Span:
-        start = _line(key) or _line(node) or 1
+    def span(self, key: Any, node: Any, fallback: Span | None = None) -> Span:
+        """The lines of `key: node`; `fallback` when neither has a line (data an intrinsic resolved to)."""
+        start = _line(key) or _line(node)
+        if start is None and fallback is not None:
+            return fallback
+        start = start or 1
         return Span(self.file, start, max(start, self.last_line(node)))
 
-    def value(self, props: dict, name: str, kind: Kind, attribute: str, note: str = "") -> Value:
+    def value(self, props: dict | _Block, name: str, kind: Kind, attribute: str, note: str = "") -> Value:
         """The property `name` as a Value: explicit, an AWS default when absent, or unresolved."""
-        key = next((k for k in props if k == name), None)
+        block = _block(props)
+        if block.unresolved is not None:
+            return Value(None, Origin.UNRESOLVED, block.span, block.unresolved.reason)
+        key = next((k for k in block.entries if k == name), None)
         if key is None:
             return default(kind, attribute)
-        raw_node = props[key]
+        raw_node = block.entries[key]
         resolved = self.resolve(raw_node)
-        span = self.span(key, raw_node)
+        span = self.span(key, raw_node, block.span)
         if isinstance(raw_node, dict) and list(raw_node) == ["Ref"] and str(raw_node["Ref"]) in self.params:
             note = note or self.params[str(raw_node["Ref"])][1]
         if resolved is NO_VALUE:
@@ -384,15 +411,15 @@ class _Template:
                 self.problems.append(problem)
                 continue
             count += 1
-            condition = resource.get("Condition")
-            if condition is not None and self.condition(str(condition)) is False:
+            existence = self.existence(str(logical_id), resource)
+            if existence.value is False:
                 continue
             builder = _BUILDERS.get(str(resource["Type"]))
             if builder is not None:
                 span = self.span(logical_id, resource)
                 first = len(self.graph.nodes)
                 builder(self, str(logical_id), resource, props, span)
-                self.mark_parts(first, span, suppressions)
+                self.mark_parts(first, span, suppressions, existence)
         return count
 
     def readable(self, logical_id: Any, resource: Any) -> tuple[dict, tuple[Suppression, ...]]:
@@ -404,12 +431,26 @@ class _Template:
             raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
         return props, self.metadata_suppressions(str(logical_id), resource)
 
-    def mark_parts(self, first: int, span: Span, suppressions: tuple[Suppression, ...]) -> None:
-        """Every node built from one resource (SAM events, inline subscriptions...) learns the resource's span
-        and the suppressions written in its Metadata."""
+    def existence(self, logical_id: str, resource: dict) -> Value:
+        """Whether the resource is created: its `Condition` decided (True or False), or unresolved with why."""
+        key = next((k for k in resource if k == "Condition"), None)
+        if key is None:
+            return EXISTS
+        name = str(resource[key])
+        decided = self.condition(name)
+        span = self.span(key, resource[key])
+        if isinstance(decided, Unresolved):
+            note = f"whether {logical_id} exists depends on condition {name}, which is unresolved: {decided.reason}"
+            return Value(None, Origin.UNRESOLVED, span, note)
+        return Value(decided is not False, Origin.EXPLICIT, span)
+
+    def mark_parts(self, first: int, span: Span, suppressions: tuple[Suppression, ...], existence: Value) -> None:
+        """Every node built from one resource (SAM events, inline subscriptions...) learns the resource's span,
+        the suppressions written in its Metadata and whether the resource exists."""
         for node in itertools.islice(reversed(self.graph.nodes.values()), len(self.graph.nodes) - first):
             node.resource_span = span
             node.suppressions = suppressions
+            node.existence = existence
 
     def metadata_suppressions(self, logical_id: str, resource: dict) -> tuple[Suppression, ...]:
         """`Metadata: crosswire: ignore: [{id: CW302, reason: ...}]`; a malformed entry is an input error (like a
@@ -478,16 +519,63 @@ class _Template:
         self.graph.wire(E.ENCRYPTED_BY, node, node.kms_key, (Kind.KEY,))
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
 
-    def sub_props(self, props: dict, name: str) -> dict:
-        """A nested property mapping (RedrivePolicy may also be written as a JSON string)."""
-        raw = props.get(name)
-        if isinstance(raw, str):
+    def sub_props(self, props: dict | _Block, name: str) -> _Block:
+        """The nested property mapping `name`: as written, or what an intrinsic on it resolves to (RedrivePolicy
+        may also be a JSON string); empty when absent, unresolved when it cannot be worked out."""
+        block = _block(props)
+        if block.unresolved is not None:
+            return block
+        key = next((k for k in block.entries if k == name), None)
+        if key is None:
+            return _Block()
+        raw = block.entries[key]
+        span = self.span(key, raw, block.span)
+        if isinstance(raw, dict) and not _is_intrinsic(raw):
+            return _Block(raw, span)  # as written, so that each entry keeps its own line
+        resolved = self.resolve(raw)
+        if isinstance(resolved, str):
             try:
-                parsed = json.loads(raw)
+                resolved = json.loads(resolved)
             except ValueError:
-                return {}
-            return parsed if isinstance(parsed, dict) else {}
-        return raw if isinstance(raw, dict) and not _is_intrinsic(raw) else {}
+                return _Block(span=span, unresolved=Unresolved(f"{name} is neither a mapping nor JSON text"))
+        if resolved is NO_VALUE:
+            return _Block()
+        if isinstance(resolved, Unresolved):
+            return _Block(span=span, unresolved=resolved)
+        if resolved is None:
+            return _Block(span=span, unresolved=Unresolved(f"{name} is empty"))
+        if not isinstance(resolved, dict):
+            return _Block(span=span, unresolved=Unresolved(f"{name} is not a mapping"))
+        return _Block(resolved, span)
+
+    def items(self, props: dict | _Block, name: str, around: Span) -> list[tuple[int, _Block, Span]]:
+        """The mappings of the list property `name` (notification configurations, rule targets), each with its
+        index and lines. The list, or one item, may be an intrinsic: it is resolved, and when it cannot be, one
+        unresolved item stands for whatever it holds."""
+        block = _block(props)
+        if block.unresolved is not None:
+            return [(0, block, block.span or around)]
+        key = next((k for k in block.entries if k == name), None)
+        if key is None:
+            return []
+        raw = block.entries[key]
+        list_span = self.span(key, raw, block.span or around)
+        if not isinstance(raw, list):
+            raw = self.resolve(raw)
+            if isinstance(raw, Unresolved):
+                return [(0, _Block(span=list_span, unresolved=raw), list_span)]
+        found: list[tuple[int, _Block, Span]] = []
+        for index, item in enumerate(raw if isinstance(raw, list) else []):
+            item_span = self.item_span(item, list_span) if _line(item) else list_span
+            if isinstance(item, dict) and _is_intrinsic(item):
+                item = self.resolve(item)
+                if item is NO_VALUE:
+                    continue
+            if isinstance(item, Unresolved):
+                found.append((index, _Block(span=item_span, unresolved=item), item_span))
+            elif isinstance(item, dict):
+                found.append((index, _Block(item, item_span), item_span))
+        return found
 
     def topic(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
         t = Kind.TOPIC
@@ -514,7 +602,7 @@ class _Template:
         kwargs = self.node_kwargs(logical_id, "AWS::SNS::Subscription", span)
         self.subscription_node(kwargs, props, self.value(props, "TopicArn", Kind.SUBSCRIPTION, "topic"))
 
-    def subscription_node(self, kwargs: dict, props: dict, topic: Value) -> Subscription:
+    def subscription_node(self, kwargs: dict, props: dict | _Block, topic: Value) -> Subscription:
         s = Kind.SUBSCRIPTION
         protocol = self.value(props, "Protocol", s, "protocol")
         redrive = self.sub_props(props, "RedrivePolicy")
@@ -613,7 +701,7 @@ class _Template:
         self.graph.wire(E.ASSUMES, node, node.role, (Kind.ROLE,))
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
 
-    def mapping_node(self, kwargs: dict, props: dict, source: Value, function: Value) -> Mapping:
+    def mapping_node(self, kwargs: dict, props: dict | _Block, source: Value, function: Value) -> Mapping:
         m = Kind.MAPPING
         scaling = self.sub_props(props, "ScalingConfig")
         response_types = self.value(props, "FunctionResponseTypes", m, "report_batch_item_failures")
@@ -668,11 +756,7 @@ class _Template:
             ("TopicConfigurations", "Topic", (Kind.TOPIC,)),
             ("LambdaConfigurations", "Function", (Kind.FUNCTION,)),
         ):
-            items = config.get(section)
-            for index, item in enumerate(items if isinstance(items, list) else []):
-                if not isinstance(item, dict):
-                    continue
-                item_span = self.item_span(item, span)
+            for index, item, item_span in self.items(config, section, span):
                 kwargs = self.node_kwargs(
                     logical_id, "AWS::S3::Bucket", item_span, f".{section}[{index}]", generated=False
                 )
@@ -686,11 +770,7 @@ class _Template:
                 self.graph.wire(E.DELIVERS_TO, node, node.destination, kinds)
 
     def rule(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
-        targets = props.get("Targets")
-        for index, item in enumerate(targets if isinstance(targets, list) else []):
-            if not isinstance(item, dict):
-                continue
-            item_span = self.item_span(item, span)
+        for index, item, item_span in self.items(props, "Targets", span):
             kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]", generated=False)
             node = RuleTarget(
                 **kwargs,
@@ -774,20 +854,22 @@ class _Template:
         self.graph.link(E.ASSUMES, function, role)
 
     def sam_event(self, logical_id: str, event_id: str, event: dict, span: Span) -> None:
-        props = _as_dict(event.get("Properties"))
+        props = self.sub_props(event, "Properties")
         function_ref = Value(Ref(logical_id), Origin.EXPLICIT, span)
         kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
         if event.get("Type") == "SQS":
             self.mapping_node(kwargs, props, self.value(props, "Queue", Kind.MAPPING, "source"), function_ref)
         elif event.get("Type") == "SNS":
             topic = self.value(props, "Topic", Kind.SUBSCRIPTION, "topic")
-            sqs_subscription = self.resolve(props.get("SqsSubscription", False))
-            if sqs_subscription is True or isinstance(sqs_subscription, dict) or sqs_subscription == "true":
-                self.sam_sqs_subscription(logical_id, event_id, props, span, topic, function_ref)
+            sqs_subscription = self.value(props, "SqsSubscription", Kind.SUBSCRIPTION, "sqs_subscription")
+            # unresolved (`!If` on an unknown condition): SAM may create the queue, so it is modelled with what
+            # cannot be known about it unresolved, rather than assumed away
+            choice = sqs_subscription.value
+            if not sqs_subscription.resolved or choice is True or isinstance(choice, dict) or choice == "true":
+                self.sam_sqs_subscription(logical_id, event_id, props, span, topic, function_ref, sqs_subscription)
                 return
-            subscription = {k: v for k, v in props.items() if k in ("RedrivePolicy", "FilterPolicy", "Region")} | {
-                "Protocol": "lambda"
-            }
+            kept = {k: v for k, v in props.entries.items() if k in ("RedrivePolicy", "FilterPolicy", "Region")}
+            subscription = _Block(kept | {"Protocol": "lambda"}, props.span)
             sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
             node = self.subscription_node(sub_kwargs, subscription, topic)
             node.endpoint = function_ref
@@ -799,18 +881,36 @@ class _Template:
             node_permission.action = Value("lambda:InvokeFunction", Origin.EXPLICIT, span)
 
     def sam_sqs_subscription(
-        self, logical_id: str, event_id: str, props: dict, span: Span, topic: Value, function_ref: Value
+        self,
+        logical_id: str,
+        event_id: str,
+        props: _Block,
+        span: Span,
+        topic: Value,
+        function_ref: Value,
+        sqs_subscription: Value,
     ) -> None:
         """SNS event with `SqsSubscription`: SAM creates a queue (default attributes), its policy for SNS, the
-        subscription and an event source mapping from that queue to the function."""
-        options = _as_dict(props.get("SqsSubscription"))
+        subscription and an event source mapping from that queue to the function. When `SqsSubscription` is
+        unresolved, so are the queue's attributes and the mapping's options."""
+        if not sqs_subscription.resolved:
+            options = _Block(span=sqs_subscription.span, unresolved=Unresolved(sqs_subscription.note))
+        elif isinstance(sqs_subscription.value, dict):
+            options = self.sub_props(props, "SqsSubscription")
+        else:
+            options = _Block()
         suffix = f"{event_id}Queue"
-        if "QueueArn" in options:
+        if "QueueArn" in options.entries:
             queue_ref = self.value(options, "QueueArn", Kind.MAPPING, "source")
         else:
             queue = Queue(**self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix))
-            for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse"):
-                setattr(queue, attribute, default(Kind.QUEUE, attribute, span))
+            if options.unresolved is None:
+                for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse"):
+                    setattr(queue, attribute, default(Kind.QUEUE, attribute, span))
+            else:
+                unknown = Value(None, Origin.UNRESOLVED, options.span, options.unresolved.reason)
+                for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse", "kms_key"):
+                    setattr(queue, attribute, unknown)
             self.graph.add(queue, ids=(f"{logical_id}{suffix}",))
             queue_ref = Value(Ref(f"{logical_id}{suffix}"), Origin.EXPLICIT, span)
             policy_document = {

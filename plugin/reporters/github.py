@@ -38,7 +38,7 @@ def render(result: ScanResult) -> str:
         message = "\n".join(
             [
                 finding.message,
-                *(f"related: {noun(r)} ({r.span.file}:{r.span.line})" for r in finding.related),
+                *(f"related: {noun(r)} ({r.declared_span.file}:{r.declared_span.line})" for r in finding.related),
                 f"fix: {finding.fix}",
             ]
         )

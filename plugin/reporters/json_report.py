@@ -24,7 +24,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "file": node.span.file,
         "line": node.span.line,
         "end_line": node.span.end_line,
-        "related": [{"resource": r.address, "file": r.span.file, "line": r.span.line} for r in finding.related],
+        "related": [
+            {"resource": r.address, "file": r.declared_span.file, "line": r.declared_span.line} for r in finding.related
+        ],
         "fix": finding.fix,
         "docs": meta.docs,
         "fingerprint": finding.fingerprint,

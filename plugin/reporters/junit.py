@@ -66,7 +66,7 @@ def _location(file: str, line: int, end_line: int | None = None) -> str:
 def _failure_body(finding: Finding) -> str:
     span = finding.node.span
     lines = [_location(span.file, span.line, span.end_line), finding.message]
-    lines += [f"related: {noun(r)} ({_location(r.span.file, r.span.line)})" for r in finding.related]
+    lines += [f"related: {noun(r)} ({_location(r.declared_span.file, r.declared_span.line)})" for r in finding.related]
     lines += [f"fix: {finding.fix}", f"docs: {finding.meta.docs}"]
     return "\n".join(lines)
 

@@ -80,9 +80,10 @@ def rule(meta: CheckMeta) -> dict[str, Any]:
 
 
 def related_location(index: int, node: Node) -> dict[str, Any]:
+    span = node.declared_span
     return {
         "id": index,
-        "physicalLocation": physical_location(node.span.file, node.span.line, node.span.end_line),
+        "physicalLocation": physical_location(span.file, span.line, span.end_line),
         "message": {"text": noun(node)},
     }
 

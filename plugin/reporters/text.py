@@ -17,7 +17,7 @@ def render(result: ScanResult) -> str:
             f"{finding.node.span.file}:{finding.node.span.line}: {meta.id} {finding.level.value}: {meta.title}",
             f"  {finding.message}",
         ]
-        lines += [f"  related: {r.address} ({r.span.file}:{r.span.line})" for r in finding.related]
+        lines += [f"  related: {r.address} ({r.declared_span.file}:{r.declared_span.line})" for r in finding.related]
         lines.append(f"  fix: {finding.fix}")
         blocks.append("\n".join(lines))
     for error in result.errors:
