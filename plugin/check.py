@@ -120,7 +120,9 @@ def noun(node: Node) -> str:
     word = _NOUNS.get(node.resource_type, node.kind.value)
     if node.resource_type == "AWS::Serverless::Function" and node.kind is not Kind.FUNCTION:
         return f"{node.kind.value} of SAM function {node.address}"
-    return f"{word} {node.address}"
+    # a count/for_each declaration is one node: say the verdict holds for each of its instances
+    repeated = f" (every instance of its {node.repeated})" if node.repeated else ""
+    return f"{word} {node.address}{repeated}"
 
 
 def delivering_origins(graph: Graph, node: Node) -> tuple[Node, ...]:

@@ -1347,3 +1347,32 @@ def test_a_module_its_only_caller_disables_is_not_scanned_on_its_own(write):
     run = scan_json(".")
     assert (run.report["summary"]["files"], run.report["summary"]["resources"]) == (2, 0)
     assert run.report["unresolved"] == []
+
+
+def test_a_counted_queue_is_reported_once_with_a_note_that_it_is_repeated(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "jobs" {
+  count                      = 2
+  name                       = "jobs-${count.index}"
+  visibility_timeout_seconds = 20
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/r"
+  timeout       = 30
+}
+
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = aws_sqs_queue.jobs[0].arn
+  function_name    = aws_lambda_function.worker.arn
+}
+""",
+    )
+    run = scan_json(".")
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert run.report["findings"][0]["message"].startswith(
+        "queue aws_sqs_queue.jobs (every instance of its count): visibility timeout 20 s is below the timeout 30 s"
+    )
