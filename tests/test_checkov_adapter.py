@@ -23,7 +23,7 @@ CHECKOV = os.environ.get("CROSSWIRE_TEST_CHECKOV") or str(ROOT / ".venv-checkov"
 pytestmark = pytest.mark.skipif(not Path(CHECKOV).exists(), reason="Checkov is not installed (see .ci/run)")
 
 
-def checkov(directory: Path) -> list[tuple[str, str, str, list[int]]]:
+def checkov(directory: Path, framework: str = "cloudformation") -> list[tuple[str, str, str, list[int]]]:
     env = dict(os.environ, CROSSWIRE_BIN=str(Path(sys.executable).with_name("crosswire")), BC_SKIP_MAPPING="TRUE")
     done = subprocess.run(
         [
@@ -31,7 +31,7 @@ def checkov(directory: Path) -> list[tuple[str, str, str, list[int]]]:
             "-d",
             str(directory),
             "--framework",
-            "cloudformation",
+            framework,
             "--skip-download",
             "--quiet",
             "--external-checks-dir",
@@ -67,3 +67,11 @@ def test_checkov_reports_crosswire_ids_on_the_bad_fixture(tmp_path):
 def test_checkov_passes_the_good_fixture(tmp_path):
     shutil.copy(FIXTURES / "visibility-timeout" / "cloudformation" / "good" / "template.yaml", tmp_path)
     assert checkov(tmp_path) == []
+
+
+def test_checkov_reports_crosswire_ids_on_terraform(tmp_path):
+    shutil.copy(FIXTURES / "visibility-timeout" / "terraform" / "bad" / "main.tf", tmp_path)
+    assert checkov(tmp_path, "terraform") == [
+        ("CW302", "aws_sqs_queue.audit", "FAILED", [26, 29]),
+        ("CW302", "aws_sqs_queue.orders", "FAILED", [6, 9]),
+    ]
