@@ -1347,3 +1347,45 @@ def test_a_module_its_only_caller_disables_is_not_scanned_on_its_own(write):
     run = scan_json(".")
     assert (run.report["summary"]["files"], run.report["summary"]["resources"]) == (2, 0)
     assert run.report["unresolved"] == []
+
+
+def _plan_with_queue_instances(*instances: dict) -> dict:
+    """PLAN with the module queue replaced by for_each instances of `aws_sqs_queue.q`, consumed by the worker."""
+    plan = copy.deepcopy(PLAN)
+    plan["planned_values"]["root_module"]["child_modules"] = []
+    plan["planned_values"]["root_module"]["resources"][2:] = [
+        {"address": f'aws_sqs_queue.q["{key}"]', "mode": "managed", "type": "aws_sqs_queue", "name": "q", **rest}
+        for key, rest in instances
+    ]
+    plan["configuration"]["root_module"]["module_calls"] = {}
+    mapping = plan["configuration"]["root_module"]["resources"][0]
+    mapping["expressions"]["event_source_arn"] = {
+        "references": ['aws_sqs_queue.q["b"].arn', 'aws_sqs_queue.q["b"]', "aws_sqs_queue.q"]
+    }
+    return plan
+
+
+def test_plan_values_that_differ_between_instances_are_unresolved(write):
+    plan = _plan_with_queue_instances(
+        ("a", {"values": {"name": "a", "visibility_timeout_seconds": 900, "fifo_queue": False}}),
+        ("b", {"values": {"name": "b", "visibility_timeout_seconds": 20, "fifo_queue": False}}),
+    )
+    text = json.dumps(plan, indent=2)
+    write("plan.json", text)
+    run = scan_json("plan.json", "--select", "CW301,CW302")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if 'aws_sqs_queue.q[\\"a\\"]' in t)
+    assert run.findings() == set()
+    assert {(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]} == {
+        (
+            check,
+            "aws_sqs_queue.q",
+            line,
+            "visibility timeout of queue aws_sqs_queue.q is unresolved: differs between the instances",
+        )
+        for check in ("CW301", "CW302")
+    }
+    graph = Graph()
+    terraform_plan.load_plan(text, "plan.json", graph)
+    queue = graph.nodes["plan.json#aws_sqs_queue.q"]
+    assert isinstance(queue, Queue) and queue.repeated == "for_each"
+    assert queue.fifo.value is False  # what the instances share is still known
