@@ -1389,3 +1389,34 @@ def test_plan_values_that_differ_between_instances_are_unresolved(write):
     queue = graph.nodes["plan.json#aws_sqs_queue.q"]
     assert isinstance(queue, Queue) and queue.repeated == "for_each"
     assert queue.fifo.value is False  # what the instances share is still known
+
+
+def test_plan_values_known_only_after_apply_are_unresolved_not_defaults(write):
+    plan = copy.deepcopy(PLAN)
+    queue = plan["planned_values"]["root_module"]["child_modules"][0]["resources"][0]
+    queue["values"].pop("visibility_timeout_seconds")
+    plan["planned_values"]["root_module"]["resources"][1]["values"]["scaling_config"] = [{}]
+    plan["resource_changes"] = [
+        {
+            "address": "module.queue.aws_sqs_queue.this",
+            "change": {"after_unknown": {"visibility_timeout_seconds": True, "arn": True}},
+        },
+        {
+            "address": "aws_lambda_event_source_mapping.jobs",
+            "change": {"after_unknown": {"scaling_config": [{"maximum_concurrency": True}]}},
+        },
+    ]
+    text = json.dumps(plan, indent=2)
+    write("plan.json", text)
+    run = scan_json("plan.json", "--select", "CW301,CW302")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if '"module.queue.aws_sqs_queue.this"' in t)
+    assert run.findings() == set()
+    reason = "visibility timeout of queue module.queue.aws_sqs_queue.this is unresolved: known only after apply"
+    assert {(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]} == {
+        ("CW301", "module.queue.aws_sqs_queue.this", line, reason),
+        ("CW302", "module.queue.aws_sqs_queue.this", line, reason),
+    }
+    graph = Graph()
+    terraform_plan.load_plan(text, "plan.json", graph)
+    mapping = graph.nodes["plan.json#aws_lambda_event_source_mapping.jobs"]
+    assert isinstance(mapping, Mapping) and mapping.maximum_concurrency.origin is Origin.UNRESOLVED

@@ -103,7 +103,7 @@ class Planned(Evaluated):
 
     def evaluate(self) -> Any:
         if isinstance(self.value, Unresolved):
-            # different in each instance: still a link when the configuration names one resource
+            # unknown or different in each instance: still a link when the configuration names one resource
             followed = self.plan.follow(self.prefix, self.expression)
             return followed if isinstance(followed, Ref) else self.value
         if self.value is not None and not isinstance(self.value, (list, dict)):
@@ -156,6 +156,7 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
     if not isinstance(data, dict) or not isinstance(data.get("planned_values"), dict):
         return None
     plan = Plan(data)
+    unknown = _after_unknown(data)
     lines = text.splitlines()
     instances: dict[str, list[tuple[str, dict]]] = {}
     for resource in _planned_resources(data["planned_values"].get("root_module")):
@@ -163,7 +164,8 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
         if resource.get("mode") != "managed" or not isinstance(address, str) or "." not in address:
             continue
         values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
-        instances.setdefault(declaration(address), []).append((address, values or {}))
+        known = _mark_unknown(values or {}, unknown.get(address))
+        instances.setdefault(declaration(address), []).append((address, known))
     declarations: dict[str, Block] = {}
     for key, found in instances.items():
         first = found[0][0]
@@ -181,8 +183,40 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
     return build_declarations(file, file, declarations, graph)
 
 
+def _after_unknown(data: dict) -> dict[str, Any]:
+    """`after_unknown` of each resource instance: which of its values are known only after apply."""
+    found: dict[str, Any] = {}
+    for change in _dicts(data.get("resource_changes")):
+        details = change.get("change")
+        if isinstance(change.get("address"), str) and isinstance(details, dict):
+            found[change["address"]] = details.get("after_unknown")
+    return found
+
+
+def _mark_unknown(value: Any, unknown: Any) -> Any:
+    """`value` with what `unknown` marks as true replaced by Unresolved (a plan omits or nulls those values,
+    which would otherwise read as absent and take the AWS default)."""
+    if unknown is True:
+        return Unresolved("known only after apply")
+    if isinstance(unknown, dict):
+        values = value if isinstance(value, dict) else {}
+        keys = [*values, *(k for k in unknown if k not in values)]
+        return {k: _mark_unknown(values.get(k), unknown.get(k)) for k in keys}
+    if isinstance(unknown, list):
+        items = value if isinstance(value, list) else []
+        length = max(len(items), len(unknown))
+        return [
+            _mark_unknown(items[i] if i < len(items) else None, unknown[i] if i < len(unknown) else None)
+            for i in range(length)
+        ]
+    return value
+
+
 def _merge(values: list[Any]) -> Any:
     """One value for all instances: what they share, and Unresolved wherever they differ."""
+    for value in values:
+        if isinstance(value, Unresolved):
+            return value
     if all(isinstance(v, dict) for v in values):
         keys = list(dict.fromkeys(k for v in values for k in v))
         return {k: _merge([v.get(k) for v in values]) for k in keys}
