@@ -30,8 +30,7 @@ class ScanOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
-    variables: dict[str, str] = field(default_factory=dict)
-    var_files: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()  # ("var", "NAME=VALUE") and ("file", PATH), in command-line order
     var_env: bool = False
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
@@ -124,7 +123,7 @@ def load_terraform(directories: list[str], graph: Graph, options: ScanOptions, c
 
     if changed_only:
         directories = [*directories, *terraform.callers_within(directories, ".")]
-    variables = terraform.Variables(options.variables, options.var_files, options.var_env)
+    variables = terraform.Variables(options.variables, options.var_env)
     return terraform.load_directories(directories, graph, variables)
 
 

@@ -40,7 +40,9 @@ resource "aws_lambda_event_source_mapping" "jobs" {
 
 def load(directory: str = ".", **variables: str) -> Graph:
     graph = Graph()
-    outcome = terraform.load_directories([directory], graph, terraform.Variables(dict(variables)))
+    outcome = terraform.load_directories(
+        [directory], graph, terraform.Variables(tuple(("var", f"{k}={v}") for k, v in variables.items()))
+    )
     assert outcome.errors == []
     graph.resolve_wires()
     return graph
@@ -85,6 +87,22 @@ def test_tfvars_override_the_default_in_terraform_precedence(write, tmp_path, mo
     write("terraform.tfvars", "")
     assert scan_json(".").findings() == set()  # the environment is read only with --var-env
     assert scan_json(".", "--var-env").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+
+
+def test_var_and_var_file_apply_in_command_line_order(write):
+    write("queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.vt\n}\n')
+    write("variables.tf", 'variable "vt" {\n  type = number\n}\n')
+    write("lambda.tf", CONSUMER)
+    write("f.tfvars", "vt = 20\n")
+    write("g.tfvars", "vt = 400\n")
+    # the later of -var and -var-file wins, as in Terraform
+    assert scan_json(".", "--var", "vt=900", "--var-file", "f.tfvars").findings() == {
+        ("CW301", "aws_sqs_queue.jobs", 1)
+    }
+    assert scan_json(".", "--var-file", "f.tfvars", "--var", "vt=900").findings() == set()
+    assert scan_json(".", "--var-file", "g.tfvars", "--var-file", "f.tfvars").findings() == {
+        ("CW301", "aws_sqs_queue.jobs", 1)
+    }
 
 
 QUEUE_MODULE = """\

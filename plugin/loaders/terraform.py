@@ -81,8 +81,7 @@ SYMBOLIC = {
 class Variables:
     """Terraform variable values given on the command line, applied to every root module."""
 
-    values: dict[str, str] = field(default_factory=dict)
-    files: tuple[str, ...] = ()
+    given: tuple[tuple[str, str], ...] = ()  # ("var", "NAME=VALUE") and ("file", PATH), in command-line order
     from_environment: bool = False
 
 
@@ -574,7 +573,7 @@ class Loader:
 
     def root_values(self, root: str) -> dict[str, tuple[Any, str]]:
         """Variable values of a root module, lowest precedence first: TF_VAR_* (with --var-env), terraform.tfvars,
-        *.auto.tfvars, --var-file, --var."""
+        *.auto.tfvars (in lexical order), then --var and --var-file in the order given."""
         if root in self.root_cache:
             return self.root_cache[root]
         values: dict[str, tuple[Any, str]] = {}
@@ -585,19 +584,21 @@ class Loader:
         names = sorted(os.listdir(root)) if os.path.isdir(root) else []
         files = [os.path.join(root, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [os.path.join(root, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-        files += list(self.variables.files)
-        for path in files:
-            shown = display_path(path)
+        given = [("file", path) for path in files] + list(self.variables.given)
+        for kind, item in given:
+            if kind == "var":
+                name, _, raw = item.partition("=")
+                values[name] = (raw, f"variable {name}, from --var")
+                continue
+            shown = display_path(item)
             try:
-                assignments = self.tfvars(path, shown)
+                assignments = self.tfvars(item, shown)
             except LoadError as exc:
                 if shown not in {e.file for e in self.errors}:
                     self.errors.append(exc)
                 continue
             for name, value in assignments.items():
                 values[name] = (value, f"variable {name}, from {shown}")
-        for name, raw in self.variables.values.items():
-            values[name] = (raw, f"variable {name}, from --var")
         self.root_cache[root] = values
         return values
 
