@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from crosswire import suppressions
 from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, display_path, read_text
+from crosswire.loaders import LoadError, UnresolvedInput, display_path, read_text
 from crosswire.model import Node
 from crosswire.suppressions import Suppressed
 
@@ -56,6 +56,7 @@ class ScanResult:
     nodes: list[Node] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)  # by inline or Metadata suppressions
     baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
+    unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)
@@ -175,6 +176,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     graph = Graph()
     files = resources = 0
     terraform_directories: dict[str, None] = {}
+    unresolved_inputs: list[UnresolvedInput] = []
     for path in discover(paths, errors):
         if skipped(path, options.skip_paths):
             continue
@@ -199,12 +201,14 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
         files += loaded.files
         resources += loaded.resources
+        unresolved_inputs = loaded.unresolved
     graph.resolve_wires()
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)
     if changed:
         findings = [f for f in findings if touches(changed, f.node, *f.related)]
         skips = [s for s in skips if touches(changed, s.node)]
+        unresolved_inputs = [u for u in unresolved_inputs if os.path.realpath(u.file) in changed]
     findings, suppressed = suppressions.apply(findings)
     baselined = [f for f in findings if f.fingerprint in options.baseline]
     findings = [f for f in findings if f.fingerprint not in options.baseline]
@@ -218,4 +222,5 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         nodes=list(graph.nodes.values()),
         suppressed=suppressed,
         baselined=baselined,
+        unresolved_inputs=unresolved_inputs,
     )

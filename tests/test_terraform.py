@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from conftest import scan_json
+from conftest import run_cli, scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import terraform, terraform_plan
 from crosswire.model import EdgeKind as E
@@ -582,6 +582,7 @@ module "queue" {
     assert [(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
         ("CW301", "aws_lambda_event_source_mapping.jobs", 12, reason),
         ("CW302", "aws_lambda_event_source_mapping.jobs", 12, reason),
+        (None, "module.queue", 1, OPAQUE.format(kind="registry", source="terraform-aws-modules/sqs/aws")),
     ]
     graph = load()
     mapping = graph.nodes[".#aws_lambda_event_source_mapping.jobs"]
@@ -593,7 +594,55 @@ module "queue" {
         'variable "name" {}\nresource "aws_sqs_queue" "this" {\n  name = var.name\n}\n'
         'output "queue_arn" {\n  value = aws_sqs_queue.this.arn\n}\n',
     )
-    assert scan_json(".").findings() == {("CW301", "module.queue.aws_sqs_queue.this", 2)}
+    run = scan_json(".")
+    assert run.findings() == {("CW301", "module.queue.aws_sqs_queue.this", 2)}
+    assert run.report["unresolved"] == []
+
+
+OPAQUE = (
+    "{kind} module {source} is not downloaded (no .terraform/modules/modules.json entry): its resources are not checked"
+)
+
+
+def test_opaque_modules_are_named_under_unresolved_even_when_nothing_reads_them(write):
+    write(
+        "main.tf",
+        """\
+module "reg" {
+  source = "terraform-aws-modules/sqs/aws"
+}
+
+module "git" {
+  source = "git::https://example.com/x.git"
+}
+
+module "off" {
+  source = "terraform-aws-modules/sns/aws"
+  count  = 0
+}
+
+module "local" {
+  source = "./modules/local"
+}
+""",
+    )
+    write("modules/local/main.tf", 'module "inner" {\n  source = "github.com/acme/queue"\n}\n')
+    run = scan_json(".")
+    assert run.code == 0 and run.findings() == set()
+    assert [(u["check_id"], u["resource"], u["file"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
+        (None, "module.reg", "main.tf", 1, OPAQUE.format(kind="registry", source="terraform-aws-modules/sqs/aws")),
+        (None, "module.git", "main.tf", 5, OPAQUE.format(kind="git", source="git::https://example.com/x.git")),
+        (
+            None,
+            "module.local.module.inner",
+            "modules/local/main.tf",
+            1,
+            OPAQUE.format(kind="git", source="github.com/acme/queue"),
+        ),
+    ]
+    text = run_cli("scan", ".").out
+    assert "main.tf:1: not checked: module.reg: registry module terraform-aws-modules/sqs/aws is not" in text
+    assert text.endswith("3 inputs not checked\n")
 
 
 def test_malformed_and_binary_files_are_errors_and_other_modules_still_scanned(write):

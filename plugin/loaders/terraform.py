@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, display_path, read_text
+from crosswire.loaders import LoadError, UnresolvedInput, display_path, read_text
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
     Encoded,
@@ -97,6 +97,7 @@ class _Unit:
         self.tokens: dict[str, Ref] = {}
         self.resources = 0
         self.files: set[str] = set()
+        self.opaque: list[UnresolvedInput] = []
         self.deferred: list[Callable[[], None]] = []
 
 
@@ -452,6 +453,31 @@ class Instance:
             child = self.child(name)  # read even when disabled, so its files count as scanned
             if isinstance(child, Instance) and self.exists(call):
                 child.build()
+            elif self.exists(call) and self.opaque(name, call):
+                address = f"{self.prefix}module.{name}"
+                self.unit.opaque.append(UnresolvedInput(address, call.file, call.line, _not_downloaded(call)))
+
+    def opaque(self, name: str, call: Block) -> bool:
+        """Whether a module call is neither local nor downloaded (one that failed to parse is an error already)."""
+        local = local_source(self.source.directory, call)
+        return local is None and self.unit.loader.vendored(self.unit.root, f"{self.prefix}module.{name}") is None
+
+
+def _not_downloaded(call: Block) -> str:
+    """Why a module that is neither local nor downloaded by `terraform init` is not checked."""
+    source_attr = call.attrs.get("source")
+    source = literal(source_attr) if source_attr else None
+    if not isinstance(source, str):
+        return "module source is not a literal: its resources are not checked"
+    if source.startswith(("git::", "git@", "github.com/", "bitbucket.org/")):
+        kind = "git module"
+    elif "::" in source or source.startswith(("http://", "https://")):
+        kind = "remote module"
+    else:
+        kind = "registry module"
+    return (
+        f"{kind} {source} is not downloaded (no .terraform/modules/modules.json entry): its resources are not checked"
+    )
 
 
 def _each(collection: Any) -> tuple[Any, Any]:
@@ -480,6 +506,7 @@ class Outcome:
     files: int = 0
     resources: int = 0
     errors: list[LoadError] = field(default_factory=list)
+    unresolved: list[UnresolvedInput] = field(default_factory=list)  # opaque module calls, once each
 
 
 class Loader:
@@ -546,6 +573,7 @@ class Loader:
             self.errors.append(LoadError(unit.name, 1, "configuration nested too deeply to evaluate"))
             return
         self.reported.update(unit.files)
+        outcome.unresolved.extend(o for o in unit.opaque if o not in outcome.unresolved)
         outcome.resources += unit.resources
         graph.merge(unit.graph)
 
