@@ -1487,3 +1487,34 @@ def test_plan_values_known_only_after_apply_are_unresolved_not_defaults(write):
     terraform_plan.load_plan(text, "plan.json", graph)
     mapping = graph.nodes["plan.json#aws_lambda_event_source_mapping.jobs"]
     assert isinstance(mapping, Mapping) and mapping.maximum_concurrency.origin is Origin.UNRESOLVED
+
+
+def test_tf_json_lines_follow_the_nesting_not_the_first_matching_key(write):
+    write(
+        "main.tf.json",
+        """\
+{
+  "resource": {
+    "aws_sqs_queue": {
+      "a": {
+        "tags": {
+          "q": "x"
+        },
+        "visibility_timeout_seconds": 900
+      },
+      "q": {
+        "visibility_timeout_seconds": 20
+      }
+    },
+    "aws_lambda_function": {"f": {"function_name": "f", "role": "r", "timeout": 60}},
+    "aws_lambda_event_source_mapping": {
+      "m": {"event_source_arn": "${aws_sqs_queue.q.arn}", "function_name": "${aws_lambda_function.f.arn}"}
+    }
+  }
+}
+""",
+    )
+    run = scan_json(".", "--select", "CW301")
+    assert run.findings() == {("CW301", "aws_sqs_queue.q", 10)}
+    assert run.report["findings"][0]["end_line"] == 12
+    assert run.report["findings"][0]["related"][0]["line"] == 14
