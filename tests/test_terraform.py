@@ -1518,3 +1518,18 @@ def test_tf_json_lines_follow_the_nesting_not_the_first_matching_key(write):
     assert run.findings() == {("CW301", "aws_sqs_queue.q", 10)}
     assert run.report["findings"][0]["end_line"] == 12
     assert run.report["findings"][0]["related"][0]["line"] == 14
+
+
+def test_blocks_terraform_rejects_are_errors_not_dropped(write):
+    write("one/main.tf", 'resource "aws_sqs_queue" {\n  name = "a"\n}\n')
+    write("three/main.tf", 'variable "v" {}\n\nresource "aws_sqs_queue" "a" "b" {\n  name = "a"\n}\n')
+    write("twice/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "a"\n\n  name = "b"\n}\n')
+    write("good/main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert {(e["file"], e["line"], e["message"]) for e in run.report["errors"]} == {
+        ("one/main.tf", 1, "resource block has 1 label; it takes type and name"),
+        ("three/main.tf", 3, "resource block has 3 labels; it takes type and name"),
+        ("twice/main.tf", 4, "attribute name is set twice (also at line 2)"),
+    }

@@ -18,6 +18,15 @@ from crosswire.loaders.hcl_eval import Evaluator, Invalid
 from crosswire.model import Ref, Unresolved
 
 SUFFIXES = (".tf", ".tf.json")
+# the labels each top-level block that crosswire reads must have
+LABELS: dict[str, tuple[str, ...]] = {
+    "resource": ("type", "name"),
+    "data": ("type", "name"),
+    "variable": ("name",),
+    "module": ("name",),
+    "output": ("name",),
+    "locals": (),
+}
 
 
 @dataclass
@@ -91,6 +100,12 @@ class ModuleSource:
 
     def add(self, block: Block, override: bool = False) -> None:
         """Declare `block`; from an override file, merge it into the declaration it overrides instead."""
+        wanted = LABELS.get(block.type)
+        if wanted is not None and len(block.labels) != len(wanted):
+            # Terraform rejects such a block; dropping it would hide its resources without a word
+            names = " and ".join(wanted) if wanted else "no labels"
+            got = f"{len(block.labels)} label" + ("s" if len(block.labels) != 1 else "")
+            raise LoadError(block.file, block.line, f"{block.type} block has {got}; it takes {names}")
         table = self.table(block)
         if block.type == "locals":
             for name, attr in block.attrs.items():
@@ -161,6 +176,10 @@ def tree_blocks(body: Any, file: str) -> tuple[dict[str, Attr], list[Block]]:
             continue
         if child.data == "attribute":
             name = str(child.children[0].children[0])
+            if name in attrs:  # Terraform rejects it; keeping either value would be a guess
+                raise LoadError(
+                    file, child.meta.line, f"attribute {name} is set twice (also at line {attrs[name].line})"
+                )
             attrs[name] = Attr(name, child.children[2], file, child.meta.line, child.meta.end_line)
         elif child.data == "block":
             subtrees = [c for c in child.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
