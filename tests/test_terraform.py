@@ -1533,3 +1533,19 @@ def test_blocks_terraform_rejects_are_errors_not_dropped(write):
         ("three/main.tf", 3, "resource block has 3 labels; it takes type and name"),
         ("twice/main.tf", 4, "attribute name is set twice (also at line 2)"),
     }
+
+
+def test_a_module_looping_through_a_symlink_is_one_error_and_the_root_still_checked(write, tmp_path):
+    write(
+        "main.tf",
+        'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n\n'
+        + 'module "loop" {\n  source = "./loop"\n}\n\n'
+        + CONSUMER,
+    )
+    (tmp_path / "loop").symlink_to(".")
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
+        ("main.tf", 5, "module loop calls itself (through ./loop)")
+    ]

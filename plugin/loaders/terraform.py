@@ -312,8 +312,11 @@ class Instance:
         )
         if directory is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) is not vendored; its outputs are unknown")
-        if directory in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
-            raise LoadError(call.file, call.line, f"module {name} calls itself (through {source})")
+        # by real path: a symlink back to a calling directory is the same module, not a new level
+        if os.path.realpath(directory) in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
+            message = f"module {name} calls itself (through {source})"
+            self.unit.loader.error(LoadError(call.file, call.line, message))
+            return Unresolved(message)  # the rest of the calling module is still checked
         parsed = self.unit.loader.module(directory)
         if parsed is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) could not be loaded")
@@ -325,7 +328,8 @@ class Instance:
             if key not in ("source", "version", "count", "for_each", "providers", "depends_on")
         }
         repeated = self.repeated or repeated_by(call)
-        return Instance(self.unit, parsed, f"{self.prefix}module.{name}.", inputs, (*self.chain, directory), repeated)
+        chain = (*self.chain, os.path.realpath(directory))
+        return Instance(self.unit, parsed, f"{self.prefix}module.{name}.", inputs, chain, repeated)
 
     def resource_evaluator(self, block: Block) -> Evaluator:
         """An evaluator with `count` and `each` of a block: its one instance's values, or unresolved when its
@@ -521,6 +525,11 @@ class Loader:
         self.root_cache: dict[str, dict[str, tuple[Any, str]]] = {}
         self.vendored_cache: dict[str, dict[str, str]] = {}
 
+    def error(self, error: LoadError) -> None:
+        """Report `error` once, however many callers meet it."""
+        if all((e.file, e.line, e.message) != (error.file, error.line, error.message) for e in self.errors):
+            self.errors.append(error)
+
     def module(self, directory: str) -> ModuleSource | None:
         if directory not in self.parsed:
             parsed, errors = parse_module(directory, module_files(directory))
@@ -562,7 +571,7 @@ class Loader:
         unit.files.update(parsed.files)
         self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
         try:
-            instance = Instance(unit, parsed, "", None, (root,))
+            instance = Instance(unit, parsed, "", None, (os.path.realpath(root),))
             instance.build()
             for apply in unit.deferred:
                 apply()
@@ -648,7 +657,7 @@ def build_declarations(name: str, file: str, resources: dict[str, Block], graph:
     directory = os.path.dirname(os.path.abspath(file))
     unit = _Unit(directory, Loader(Variables()), name)
     source = ModuleSource(directory, [file], resources=resources)
-    Instance(unit, source, "", None, (directory,)).build()
+    Instance(unit, source, "", None, (os.path.realpath(directory),)).build()
     for apply in unit.deferred:
         apply()
     graph.merge(unit.graph)
