@@ -1549,3 +1549,21 @@ def test_a_module_looping_through_a_symlink_is_one_error_and_the_root_still_chec
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
         ("main.tf", 5, "module loop calls itself (through ./loop)")
     ]
+
+
+def test_a_variable_value_of_the_wrong_type_is_an_error_naming_the_variable(write):
+    write("variables.tf", 'variable "vt" {\n  type = number\n}\n\nvariable "unused" {\n  type = bool\n}\n')
+    write("queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.vt\n}\n')
+    write("lambda.tf", CONSUMER)
+    write("terraform.tfvars", 'unused = "maybe"\n')
+    run = scan_json(".", "--var", "vt=abc")
+    assert run.code == 2
+    assert run.findings() == set()
+    assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
+        ("variables.tf", 1, "variable vt, from --var: 'abc' is not a number (type number)"),
+        ("variables.tf", 5, "variable unused, from terraform.tfvars: 'maybe' is not true or false (type bool)"),
+    ]
+    assert {(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]} == {
+        ("CW301", "aws_sqs_queue.jobs", 1),
+        ("CW302", "aws_sqs_queue.jobs", 1),
+    }

@@ -197,10 +197,12 @@ class Instance:
             return Invalid(f"variable {name} is not declared"), ""
         value: Any = None
         note = ""
+        given = False
         if self.inputs is not None and name in self.inputs:
             value, note = self.inputs[name](), f"module input {name} of {self.prefix.rstrip('.')}"
         elif self.inputs is None and name in self.unit.loader.root_values(self.unit.root):
             value, note = self.unit.loader.root_values(self.unit.root)[name]
+            given = True
         elif "default" in declared.attrs:
             value, note = self.eval(declared.attrs["default"]), f"variable {name} default"
         else:
@@ -213,6 +215,10 @@ class Instance:
             value = to_bool(value)
         elif isinstance(value, str) and kind in ("list", "set", "tuple", "map", "object"):
             value = parse_value(value, f"variable {name}")  # --var and TF_VAR_ give collections as HCL text
+        if given and isinstance(value, Invalid):
+            # Terraform refuses a value given for a root module that does not fit the type: a usage error
+            message = f"{note}: {value.reason.removeprefix(f'variable {name}: ')} (type {kind})"
+            self.unit.loader.error(LoadError(declared.file, declared.line, message))
         return value, note
 
     def local(self, name: str) -> Any:
@@ -572,6 +578,8 @@ class Loader:
         self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
         try:
             instance = Instance(unit, parsed, "", None, (os.path.realpath(root),))
+            for name in parsed.variables:
+                instance.variable(name)  # a value given that does not fit its type is reported even if unused
             instance.build()
             for apply in unit.deferred:
                 apply()
