@@ -1567,3 +1567,15 @@ def test_a_variable_value_of_the_wrong_type_is_an_error_naming_the_variable(writ
         ("CW301", "aws_sqs_queue.jobs", 1),
         ("CW302", "aws_sqs_queue.jobs", 1),
     }
+
+
+def test_syntax_errors_say_what_was_met_in_words(write):
+    write("open/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "x\n}\n')
+    write("brace/main.tf", 'resource "aws_sqs_queue" "q" {\n  tags = [1,\n}\n')
+    write("binary/main.tf", b"\x7fELF\x00\x01\x02")
+    run = scan_json(".")
+    assert {(e["file"], e["line"], e["message"]) for e in run.report["errors"]} == {
+        ("open/main.tf", 2, "malformed HCL: unexpected end of file (a block, string or bracket is not closed)"),
+        ("brace/main.tf", 3, "malformed HCL: unexpected '}' at column 1"),
+        ("binary/main.tf", 1, "binary file, not text"),
+    }

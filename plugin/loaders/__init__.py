@@ -45,7 +45,7 @@ def read_text(path: str, shown: str) -> str:
     except OSError as exc:
         raise LoadError(shown, 1, f"cannot read: {exc.strerror}") from None
     if b"\0" in data:
-        raise LoadError(shown, 1, "binary file, not a template")
+        raise LoadError(shown, 1, "binary file, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -214,13 +214,26 @@ def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
         tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as exc:
         line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
-        message = str(exc).splitlines()[0] if str(exc) else "syntax error"
-        raise LoadError(shown, line, f"malformed HCL: {message}") from None
+        raise LoadError(shown, line, f"malformed HCL: {_syntax_message(exc)}") from None
     except RecursionError:
         raise LoadError(shown, 1, "nesting too deep to parse") from None
     except Exception as exc:  # python-hcl2's post-lexer and transformer raise their own errors
         raise LoadError(shown, 1, f"cannot parse: {exc}") from None
     return tree_blocks(tree.children[0], shown)
+
+
+def _syntax_message(exc: Any) -> str:
+    """What the parser met, in words: Lark's own message names its token types (`Token('STRING_CHARS', ...)`)."""
+    column = getattr(exc, "column", None)
+    at = f" at column {column}" if isinstance(column, int) and column > 0 else ""
+    token = getattr(exc, "token", None)
+    if token is not None and token.type == "$END":
+        return "unexpected end of file (a block, string or bracket is not closed)"
+    if token is not None:
+        text = str(token.value).strip()
+        return f"unexpected {text.splitlines()[0][:20]!r}{at}" if text else f"unexpected end of line{at}"
+    char = getattr(exc, "char", None)
+    return f"unexpected character {char!r}{at}" if char else "syntax error"
 
 
 def parse_hcl(text: str, shown: str) -> list[Block]:
