@@ -26,7 +26,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _InOrder(argparse.Action):
-    """Records -f/--format and --output-file as they come: an --output-file belongs to the --format before it."""
+    """Records options that share a `dest` as they come: an --output-file belongs to the --format before it, and a
+    later --var or --var-file overrides an earlier one."""
 
     def __call__(
         self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any, option_string: Any = None
@@ -92,6 +93,14 @@ def _key_values(raw: list[str] | None, flag: str) -> dict[str, str]:
     return result
 
 
+def _variables(given: list[tuple[str, str]] | None) -> tuple[tuple[str, str], ...]:
+    """--var and --var-file in command-line order; a --var that is not NAME=VALUE is a usage error."""
+    for kind, value in given or ():
+        if kind == "var":
+            _key_values([value], "--var")
+    return tuple(given or ())
+
+
 def _usage_error(message: str) -> int:
     sys.stderr.write(f"crosswire: error: {message}\n")
     return EXIT_ERROR
@@ -130,8 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--baseline", metavar="FILE", help="do not report findings recorded in this baseline")
     scan.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
     scan.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
-    scan.add_argument("--var", action="append", metavar="NAME=VALUE", help="Terraform variable value")
-    scan.add_argument("--var-file", action="append", metavar="FILE", help="Terraform variables file (.tfvars)")
+    # one list for both, as Terraform applies -var and -var-file in the order given (the later wins)
+    scan.add_argument(
+        "--var", dest="variables", action=_InOrder, const="var", metavar="NAME=VALUE", help="Terraform variable value"
+    )
+    scan.add_argument(
+        "--var-file",
+        dest="variables",
+        action=_InOrder,
+        const="file",
+        metavar="FILE",
+        help="Terraform variables file (.tfvars)",
+    )
     scan.add_argument(
         "--var-env", action="store_true", help="read Terraform variables from TF_VAR_* environment variables"
     )
@@ -192,8 +211,7 @@ def _scan(args: argparse.Namespace) -> int:
         check_options=settings.check_options,
         skip_paths=settings.skip_paths,
         baseline=accepted,
-        variables=_key_values(args.var, "--var"),
-        var_files=tuple(args.var_file or ()),
+        variables=_variables(args.variables),
         var_env=args.var_env,
     )
     fail_on = args.fail_on or settings.fail_on or "warning"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from crosswire import suppressions
 from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, display_path, read_text
+from crosswire.loaders import LoadError, UnresolvedInput, display_path, read_text
 from crosswire.model import Node
 from crosswire.suppressions import Suppressed
 
@@ -30,8 +30,7 @@ class ScanOptions:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
-    variables: dict[str, str] = field(default_factory=dict)
-    var_files: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()  # ("var", "NAME=VALUE") and ("file", PATH), in command-line order
     var_env: bool = False
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
@@ -57,6 +56,7 @@ class ScanResult:
     nodes: list[Node] = field(default_factory=list)
     suppressed: list[Suppressed] = field(default_factory=list)  # by inline or Metadata suppressions
     baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
+    unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)
@@ -124,7 +124,7 @@ def load_terraform(directories: list[str], graph: Graph, options: ScanOptions, c
 
     if changed_only:
         directories = [*directories, *terraform.callers_within(directories, ".")]
-    variables = terraform.Variables(options.variables, options.var_files, options.var_env)
+    variables = terraform.Variables(options.variables, options.var_env)
     return terraform.load_directories(directories, graph, variables)
 
 
@@ -188,6 +188,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     graph = Graph()
     files = resources = 0
     terraform_directories: dict[str, None] = {}
+    unresolved_inputs: list[UnresolvedInput] = []
     for path in discover(paths, errors):
         if skipped(path, options.skip_paths):
             continue
@@ -212,12 +213,14 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
         files += loaded.files
         resources += loaded.resources
+        unresolved_inputs = loaded.unresolved
     graph.resolve_wires()
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)
     if changed:
         findings = [f for f in findings if touches(changed, f.node, *f.related)]
         skips = [s for s in skips if touches(changed, s.node)]
+        unresolved_inputs = [u for u in unresolved_inputs if os.path.realpath(u.file) in changed]
     findings, suppressed = suppressions.apply(findings)
     baselined = [f for f in findings if f.fingerprint in options.baseline]
     findings = [f for f in findings if f.fingerprint not in options.baseline]
@@ -231,4 +234,5 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         nodes=list(graph.nodes.values()),
         suppressed=suppressed,
         baselined=baselined,
+        unresolved_inputs=unresolved_inputs,
     )

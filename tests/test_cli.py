@@ -152,7 +152,7 @@ def test_binary_deeply_nested_and_alias_bomb_inputs_are_errors_not_crashes(write
     assert run.findings() == {("CW301", "Queue", 3)}
     errors = {e["file"]: (e["line"], e["message"]) for e in run.report["errors"]}
     assert set(errors) == {"binary.template", "latin1.yaml", "deep.yaml", "bomb.yaml"}
-    assert errors["binary.template"] == (1, "binary file, not a template")
+    assert errors["binary.template"] == (1, "binary file, not text")
     assert errors["latin1.yaml"] == (2, "not UTF-8 text")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from conftest import scan_json
+from conftest import run_cli, scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import terraform, terraform_plan
 from crosswire.model import EdgeKind as E
@@ -40,7 +40,9 @@ resource "aws_lambda_event_source_mapping" "jobs" {
 
 def load(directory: str = ".", **variables: str) -> Graph:
     graph = Graph()
-    outcome = terraform.load_directories([directory], graph, terraform.Variables(dict(variables)))
+    outcome = terraform.load_directories(
+        [directory], graph, terraform.Variables(tuple(("var", f"{k}={v}") for k, v in variables.items()))
+    )
     assert outcome.errors == []
     graph.resolve_wires()
     return graph
@@ -85,6 +87,22 @@ def test_tfvars_override_the_default_in_terraform_precedence(write, tmp_path, mo
     write("terraform.tfvars", "")
     assert scan_json(".").findings() == set()  # the environment is read only with --var-env
     assert scan_json(".", "--var-env").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+
+
+def test_var_and_var_file_apply_in_command_line_order(write):
+    write("queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.vt\n}\n')
+    write("variables.tf", 'variable "vt" {\n  type = number\n}\n')
+    write("lambda.tf", CONSUMER)
+    write("f.tfvars", "vt = 20\n")
+    write("g.tfvars", "vt = 400\n")
+    # the later of -var and -var-file wins, as in Terraform
+    assert scan_json(".", "--var", "vt=900", "--var-file", "f.tfvars").findings() == {
+        ("CW301", "aws_sqs_queue.jobs", 1)
+    }
+    assert scan_json(".", "--var-file", "f.tfvars", "--var", "vt=900").findings() == set()
+    assert scan_json(".", "--var-file", "g.tfvars", "--var-file", "f.tfvars").findings() == {
+        ("CW301", "aws_sqs_queue.jobs", 1)
+    }
 
 
 QUEUE_MODULE = """\
@@ -564,6 +582,7 @@ module "queue" {
     assert [(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
         ("CW301", "aws_lambda_event_source_mapping.jobs", 12, reason),
         ("CW302", "aws_lambda_event_source_mapping.jobs", 12, reason),
+        (None, "module.queue", 1, OPAQUE.format(kind="registry", source="terraform-aws-modules/sqs/aws")),
     ]
     graph = load()
     mapping = graph.nodes[".#aws_lambda_event_source_mapping.jobs"]
@@ -575,7 +594,55 @@ module "queue" {
         'variable "name" {}\nresource "aws_sqs_queue" "this" {\n  name = var.name\n}\n'
         'output "queue_arn" {\n  value = aws_sqs_queue.this.arn\n}\n',
     )
-    assert scan_json(".").findings() == {("CW301", "module.queue.aws_sqs_queue.this", 2)}
+    run = scan_json(".")
+    assert run.findings() == {("CW301", "module.queue.aws_sqs_queue.this", 2)}
+    assert run.report["unresolved"] == []
+
+
+OPAQUE = (
+    "{kind} module {source} is not downloaded (no .terraform/modules/modules.json entry): its resources are not checked"
+)
+
+
+def test_opaque_modules_are_named_under_unresolved_even_when_nothing_reads_them(write):
+    write(
+        "main.tf",
+        """\
+module "reg" {
+  source = "terraform-aws-modules/sqs/aws"
+}
+
+module "git" {
+  source = "git::https://example.com/x.git"
+}
+
+module "off" {
+  source = "terraform-aws-modules/sns/aws"
+  count  = 0
+}
+
+module "local" {
+  source = "./modules/local"
+}
+""",
+    )
+    write("modules/local/main.tf", 'module "inner" {\n  source = "github.com/acme/queue"\n}\n')
+    run = scan_json(".")
+    assert run.code == 0 and run.findings() == set()
+    assert [(u["check_id"], u["resource"], u["file"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
+        (None, "module.reg", "main.tf", 1, OPAQUE.format(kind="registry", source="terraform-aws-modules/sqs/aws")),
+        (None, "module.git", "main.tf", 5, OPAQUE.format(kind="git", source="git::https://example.com/x.git")),
+        (
+            None,
+            "module.local.module.inner",
+            "modules/local/main.tf",
+            1,
+            OPAQUE.format(kind="git", source="github.com/acme/queue"),
+        ),
+    ]
+    text = run_cli("scan", ".").out
+    assert "main.tf:1: not checked: module.reg: registry module terraform-aws-modules/sqs/aws is not" in text
+    assert text.endswith("3 inputs not checked\n")
 
 
 def test_malformed_and_binary_files_are_errors_and_other_modules_still_scanned(write):
@@ -1376,3 +1443,168 @@ resource "aws_lambda_event_source_mapping" "jobs" {
     assert run.report["findings"][0]["message"].startswith(
         "queue aws_sqs_queue.jobs (every instance of its count): visibility timeout 20 s is below the timeout 30 s"
     )
+
+
+def _plan_with_queue_instances(*instances: dict) -> dict:
+    """PLAN with the module queue replaced by for_each instances of `aws_sqs_queue.q`, consumed by the worker."""
+    plan = copy.deepcopy(PLAN)
+    plan["planned_values"]["root_module"]["child_modules"] = []
+    plan["planned_values"]["root_module"]["resources"][2:] = [
+        {"address": f'aws_sqs_queue.q["{key}"]', "mode": "managed", "type": "aws_sqs_queue", "name": "q", **rest}
+        for key, rest in instances
+    ]
+    plan["configuration"]["root_module"]["module_calls"] = {}
+    mapping = plan["configuration"]["root_module"]["resources"][0]
+    mapping["expressions"]["event_source_arn"] = {
+        "references": ['aws_sqs_queue.q["b"].arn', 'aws_sqs_queue.q["b"]', "aws_sqs_queue.q"]
+    }
+    return plan
+
+
+def test_plan_values_that_differ_between_instances_are_unresolved(write):
+    plan = _plan_with_queue_instances(
+        ("a", {"values": {"name": "a", "visibility_timeout_seconds": 900, "fifo_queue": False}}),
+        ("b", {"values": {"name": "b", "visibility_timeout_seconds": 20, "fifo_queue": False}}),
+    )
+    text = json.dumps(plan, indent=2)
+    write("plan.json", text)
+    run = scan_json("plan.json", "--select", "CW301,CW302")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if 'aws_sqs_queue.q[\\"a\\"]' in t)
+    assert run.findings() == set()
+    assert {(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]} == {
+        (
+            check,
+            "aws_sqs_queue.q",
+            line,
+            "visibility timeout of queue aws_sqs_queue.q (every instance of its for_each) is unresolved: differs between the instances",
+        )
+        for check in ("CW301", "CW302")
+    }
+    graph = Graph()
+    terraform_plan.load_plan(text, "plan.json", graph)
+    queue = graph.nodes["plan.json#aws_sqs_queue.q"]
+    assert isinstance(queue, Queue) and queue.repeated == "for_each"
+    assert queue.fifo.value is False  # what the instances share is still known
+
+
+def test_plan_values_known_only_after_apply_are_unresolved_not_defaults(write):
+    plan = copy.deepcopy(PLAN)
+    queue = plan["planned_values"]["root_module"]["child_modules"][0]["resources"][0]
+    queue["values"].pop("visibility_timeout_seconds")
+    plan["planned_values"]["root_module"]["resources"][1]["values"]["scaling_config"] = [{}]
+    plan["resource_changes"] = [
+        {
+            "address": "module.queue.aws_sqs_queue.this",
+            "change": {"after_unknown": {"visibility_timeout_seconds": True, "arn": True}},
+        },
+        {
+            "address": "aws_lambda_event_source_mapping.jobs",
+            "change": {"after_unknown": {"scaling_config": [{"maximum_concurrency": True}]}},
+        },
+    ]
+    text = json.dumps(plan, indent=2)
+    write("plan.json", text)
+    run = scan_json("plan.json", "--select", "CW301,CW302")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if '"module.queue.aws_sqs_queue.this"' in t)
+    assert run.findings() == set()
+    reason = "visibility timeout of queue module.queue.aws_sqs_queue.this is unresolved: known only after apply"
+    assert {(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]} == {
+        ("CW301", "module.queue.aws_sqs_queue.this", line, reason),
+        ("CW302", "module.queue.aws_sqs_queue.this", line, reason),
+    }
+    graph = Graph()
+    terraform_plan.load_plan(text, "plan.json", graph)
+    mapping = graph.nodes["plan.json#aws_lambda_event_source_mapping.jobs"]
+    assert isinstance(mapping, Mapping) and mapping.maximum_concurrency.origin is Origin.UNRESOLVED
+
+
+def test_tf_json_lines_follow_the_nesting_not_the_first_matching_key(write):
+    write(
+        "main.tf.json",
+        """\
+{
+  "resource": {
+    "aws_sqs_queue": {
+      "a": {
+        "tags": {
+          "q": "x"
+        },
+        "visibility_timeout_seconds": 900
+      },
+      "q": {
+        "visibility_timeout_seconds": 20
+      }
+    },
+    "aws_lambda_function": {"f": {"function_name": "f", "role": "r", "timeout": 60}},
+    "aws_lambda_event_source_mapping": {
+      "m": {"event_source_arn": "${aws_sqs_queue.q.arn}", "function_name": "${aws_lambda_function.f.arn}"}
+    }
+  }
+}
+""",
+    )
+    run = scan_json(".", "--select", "CW301")
+    assert run.findings() == {("CW301", "aws_sqs_queue.q", 10)}
+    assert run.report["findings"][0]["end_line"] == 12
+    assert run.report["findings"][0]["related"][0]["line"] == 14
+
+
+def test_blocks_terraform_rejects_are_errors_not_dropped(write):
+    write("one/main.tf", 'resource "aws_sqs_queue" {\n  name = "a"\n}\n')
+    write("three/main.tf", 'variable "v" {}\n\nresource "aws_sqs_queue" "a" "b" {\n  name = "a"\n}\n')
+    write("twice/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "a"\n\n  name = "b"\n}\n')
+    write("good/main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert {(e["file"], e["line"], e["message"]) for e in run.report["errors"]} == {
+        ("one/main.tf", 1, "resource block has 1 label; it takes type and name"),
+        ("three/main.tf", 3, "resource block has 3 labels; it takes type and name"),
+        ("twice/main.tf", 4, "attribute name is set twice (also at line 2)"),
+    }
+
+
+def test_a_module_looping_through_a_symlink_is_one_error_and_the_root_still_checked(write, tmp_path):
+    write(
+        "main.tf",
+        'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n\n'
+        + 'module "loop" {\n  source = "./loop"\n}\n\n'
+        + CONSUMER,
+    )
+    (tmp_path / "loop").symlink_to(".")
+    run = scan_json(".")
+    assert run.code == 2
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
+        ("main.tf", 5, "module loop calls itself (through ./loop)")
+    ]
+
+
+def test_a_variable_value_of_the_wrong_type_is_an_error_naming_the_variable(write):
+    write("variables.tf", 'variable "vt" {\n  type = number\n}\n\nvariable "unused" {\n  type = bool\n}\n')
+    write("queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.vt\n}\n')
+    write("lambda.tf", CONSUMER)
+    write("terraform.tfvars", 'unused = "maybe"\n')
+    run = scan_json(".", "--var", "vt=abc")
+    assert run.code == 2
+    assert run.findings() == set()
+    assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
+        ("variables.tf", 1, "variable vt, from --var: 'abc' is not a number (type number)"),
+        ("variables.tf", 5, "variable unused, from terraform.tfvars: 'maybe' is not true or false (type bool)"),
+    ]
+    assert {(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]} == {
+        ("CW301", "aws_sqs_queue.jobs", 1),
+        ("CW302", "aws_sqs_queue.jobs", 1),
+    }
+
+
+def test_syntax_errors_say_what_was_met_in_words(write):
+    write("open/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "x\n}\n')
+    write("brace/main.tf", 'resource "aws_sqs_queue" "q" {\n  tags = [1,\n}\n')
+    write("binary/main.tf", b"\x7fELF\x00\x01\x02")
+    run = scan_json(".")
+    assert {(e["file"], e["line"], e["message"]) for e in run.report["errors"]} == {
+        ("open/main.tf", 2, "malformed HCL: unexpected end of file (a block, string or bracket is not closed)"),
+        ("brace/main.tf", 3, "malformed HCL: unexpected '}' at column 1"),
+        ("binary/main.tf", 1, "binary file, not text"),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -15,6 +16,17 @@ class LoadError(Exception):
         self.file = file
         self.line = line
         self.message = message
+
+
+@dataclass(frozen=True)
+class UnresolvedInput:
+    """Something a loader knows is there but cannot read (a registry module that is not downloaded): no check
+    sees its resources, so the report names it."""
+
+    address: str
+    file: str
+    line: int
+    reason: str
 
 
 def display_path(path: str) -> str:
@@ -33,7 +45,7 @@ def read_text(path: str, shown: str) -> str:
     except OSError as exc:
         raise LoadError(shown, 1, f"cannot read: {exc.strerror}") from None
     if b"\0" in data:
-        raise LoadError(shown, 1, "binary file, not a template")
+        raise LoadError(shown, 1, "binary file, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

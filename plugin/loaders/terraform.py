@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, display_path, read_text
+from crosswire.loaders import LoadError, UnresolvedInput, display_path, read_text
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
     Encoded,
@@ -81,8 +81,7 @@ SYMBOLIC = {
 class Variables:
     """Terraform variable values given on the command line, applied to every root module."""
 
-    values: dict[str, str] = field(default_factory=dict)
-    files: tuple[str, ...] = ()
+    given: tuple[tuple[str, str], ...] = ()  # ("var", "NAME=VALUE") and ("file", PATH), in command-line order
     from_environment: bool = False
 
 
@@ -98,6 +97,7 @@ class _Unit:
         self.tokens: dict[str, Ref] = {}
         self.resources = 0
         self.files: set[str] = set()
+        self.opaque: list[UnresolvedInput] = []
         self.deferred: list[Callable[[], None]] = []
 
 
@@ -197,10 +197,12 @@ class Instance:
             return Invalid(f"variable {name} is not declared"), ""
         value: Any = None
         note = ""
+        given = False
         if self.inputs is not None and name in self.inputs:
             value, note = self.inputs[name](), f"module input {name} of {self.prefix.rstrip('.')}"
         elif self.inputs is None and name in self.unit.loader.root_values(self.unit.root):
             value, note = self.unit.loader.root_values(self.unit.root)[name]
+            given = True
         elif "default" in declared.attrs:
             value, note = self.eval(declared.attrs["default"]), f"variable {name} default"
         else:
@@ -213,6 +215,10 @@ class Instance:
             value = to_bool(value)
         elif isinstance(value, str) and kind in ("list", "set", "tuple", "map", "object"):
             value = parse_value(value, f"variable {name}")  # --var and TF_VAR_ give collections as HCL text
+        if given and isinstance(value, Invalid):
+            # Terraform refuses a value given for a root module that does not fit the type: a usage error
+            message = f"{note}: {value.reason.removeprefix(f'variable {name}: ')} (type {kind})"
+            self.unit.loader.error(LoadError(declared.file, declared.line, message))
         return value, note
 
     def local(self, name: str) -> Any:
@@ -312,8 +318,11 @@ class Instance:
         )
         if directory is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) is not vendored; its outputs are unknown")
-        if directory in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
-            raise LoadError(call.file, call.line, f"module {name} calls itself (through {source})")
+        # by real path: a symlink back to a calling directory is the same module, not a new level
+        if os.path.realpath(directory) in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
+            message = f"module {name} calls itself (through {source})"
+            self.unit.loader.error(LoadError(call.file, call.line, message))
+            return Unresolved(message)  # the rest of the calling module is still checked
         parsed = self.unit.loader.module(directory)
         if parsed is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) could not be loaded")
@@ -325,7 +334,8 @@ class Instance:
             if key not in ("source", "version", "count", "for_each", "providers", "depends_on")
         }
         repeated = self.repeated or repeated_by(call)
-        return Instance(self.unit, parsed, f"{self.prefix}module.{name}.", inputs, (*self.chain, directory), repeated)
+        chain = (*self.chain, os.path.realpath(directory))
+        return Instance(self.unit, parsed, f"{self.prefix}module.{name}.", inputs, chain, repeated)
 
     def resource_evaluator(self, block: Block) -> Evaluator:
         """An evaluator with `count` and `each` of a block: its one instance's values, or unresolved when its
@@ -453,6 +463,31 @@ class Instance:
             child = self.child(name)  # read even when disabled, so its files count as scanned
             if isinstance(child, Instance) and self.exists(call):
                 child.build()
+            elif self.exists(call) and self.opaque(name, call):
+                address = f"{self.prefix}module.{name}"
+                self.unit.opaque.append(UnresolvedInput(address, call.file, call.line, _not_downloaded(call)))
+
+    def opaque(self, name: str, call: Block) -> bool:
+        """Whether a module call is neither local nor downloaded (one that failed to parse is an error already)."""
+        local = local_source(self.source.directory, call)
+        return local is None and self.unit.loader.vendored(self.unit.root, f"{self.prefix}module.{name}") is None
+
+
+def _not_downloaded(call: Block) -> str:
+    """Why a module that is neither local nor downloaded by `terraform init` is not checked."""
+    source_attr = call.attrs.get("source")
+    source = literal(source_attr) if source_attr else None
+    if not isinstance(source, str):
+        return "module source is not a literal: its resources are not checked"
+    if source.startswith(("git::", "git@", "github.com/", "bitbucket.org/")):
+        kind = "git module"
+    elif "::" in source or source.startswith(("http://", "https://")):
+        kind = "remote module"
+    else:
+        kind = "registry module"
+    return (
+        f"{kind} {source} is not downloaded (no .terraform/modules/modules.json entry): its resources are not checked"
+    )
 
 
 def _each(collection: Any) -> tuple[Any, Any]:
@@ -481,6 +516,7 @@ class Outcome:
     files: int = 0
     resources: int = 0
     errors: list[LoadError] = field(default_factory=list)
+    unresolved: list[UnresolvedInput] = field(default_factory=list)  # opaque module calls, once each
 
 
 class Loader:
@@ -494,6 +530,11 @@ class Loader:
         self.reported: set[str] = set()
         self.root_cache: dict[str, dict[str, tuple[Any, str]]] = {}
         self.vendored_cache: dict[str, dict[str, str]] = {}
+
+    def error(self, error: LoadError) -> None:
+        """Report `error` once, however many callers meet it."""
+        if all((e.file, e.line, e.message) != (error.file, error.line, error.message) for e in self.errors):
+            self.errors.append(error)
 
     def module(self, directory: str) -> ModuleSource | None:
         if directory not in self.parsed:
@@ -536,7 +577,9 @@ class Loader:
         unit.files.update(parsed.files)
         self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
         try:
-            instance = Instance(unit, parsed, "", None, (root,))
+            instance = Instance(unit, parsed, "", None, (os.path.realpath(root),))
+            for name in parsed.variables:
+                instance.variable(name)  # a value given that does not fit its type is reported even if unused
             instance.build()
             for apply in unit.deferred:
                 apply()
@@ -547,6 +590,7 @@ class Loader:
             self.errors.append(LoadError(unit.name, 1, "configuration nested too deeply to evaluate"))
             return
         self.reported.update(unit.files)
+        outcome.unresolved.extend(o for o in unit.opaque if o not in outcome.unresolved)
         outcome.resources += unit.resources
         graph.merge(unit.graph)
 
@@ -574,7 +618,7 @@ class Loader:
 
     def root_values(self, root: str) -> dict[str, tuple[Any, str]]:
         """Variable values of a root module, lowest precedence first: TF_VAR_* (with --var-env), terraform.tfvars,
-        *.auto.tfvars, --var-file, --var."""
+        *.auto.tfvars (in lexical order), then --var and --var-file in the order given."""
         if root in self.root_cache:
             return self.root_cache[root]
         values: dict[str, tuple[Any, str]] = {}
@@ -585,19 +629,21 @@ class Loader:
         names = sorted(os.listdir(root)) if os.path.isdir(root) else []
         files = [os.path.join(root, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [os.path.join(root, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-        files += list(self.variables.files)
-        for path in files:
-            shown = display_path(path)
+        given = [("file", path) for path in files] + list(self.variables.given)
+        for kind, item in given:
+            if kind == "var":
+                name, _, raw = item.partition("=")
+                values[name] = (raw, f"variable {name}, from --var")
+                continue
+            shown = display_path(item)
             try:
-                assignments = self.tfvars(path, shown)
+                assignments = self.tfvars(item, shown)
             except LoadError as exc:
                 if shown not in {e.file for e in self.errors}:
                     self.errors.append(exc)
                 continue
             for name, value in assignments.items():
                 values[name] = (value, f"variable {name}, from {shown}")
-        for name, raw in self.variables.values.items():
-            values[name] = (raw, f"variable {name}, from --var")
         self.root_cache[root] = values
         return values
 
@@ -619,7 +665,7 @@ def build_declarations(name: str, file: str, resources: dict[str, Block], graph:
     directory = os.path.dirname(os.path.abspath(file))
     unit = _Unit(directory, Loader(Variables()), name)
     source = ModuleSource(directory, [file], resources=resources)
-    Instance(unit, source, "", None, (directory,)).build()
+    Instance(unit, source, "", None, (os.path.realpath(directory),)).build()
     for apply in unit.deferred:
         apply()
     graph.merge(unit.graph)

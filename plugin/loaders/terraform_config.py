@@ -5,6 +5,7 @@ Expressions stay Lark trees (or JSON values) here; `terraform` evaluates them in
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -17,6 +18,15 @@ from crosswire.loaders.hcl_eval import Evaluator, Invalid
 from crosswire.model import Ref, Unresolved
 
 SUFFIXES = (".tf", ".tf.json")
+# the labels each top-level block that crosswire reads must have
+LABELS: dict[str, tuple[str, ...]] = {
+    "resource": ("type", "name"),
+    "data": ("type", "name"),
+    "variable": ("name",),
+    "module": ("name",),
+    "output": ("name",),
+    "locals": (),
+}
 
 
 @dataclass
@@ -90,6 +100,12 @@ class ModuleSource:
 
     def add(self, block: Block, override: bool = False) -> None:
         """Declare `block`; from an override file, merge it into the declaration it overrides instead."""
+        wanted = LABELS.get(block.type)
+        if wanted is not None and len(block.labels) != len(wanted):
+            # Terraform rejects such a block; dropping it would hide its resources without a word
+            names = " and ".join(wanted) if wanted else "no labels"
+            got = f"{len(block.labels)} label" + ("s" if len(block.labels) != 1 else "")
+            raise LoadError(block.file, block.line, f"{block.type} block has {got}; it takes {names}")
         table = self.table(block)
         if block.type == "locals":
             for name, attr in block.attrs.items():
@@ -160,6 +176,10 @@ def tree_blocks(body: Any, file: str) -> tuple[dict[str, Attr], list[Block]]:
             continue
         if child.data == "attribute":
             name = str(child.children[0].children[0])
+            if name in attrs:  # Terraform rejects it; keeping either value would be a guess
+                raise LoadError(
+                    file, child.meta.line, f"attribute {name} is set twice (also at line {attrs[name].line})"
+                )
             attrs[name] = Attr(name, child.children[2], file, child.meta.line, child.meta.end_line)
         elif child.data == "block":
             subtrees = [c for c in child.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
@@ -194,13 +214,26 @@ def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
         tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as exc:
         line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
-        message = str(exc).splitlines()[0] if str(exc) else "syntax error"
-        raise LoadError(shown, line, f"malformed HCL: {message}") from None
+        raise LoadError(shown, line, f"malformed HCL: {_syntax_message(exc)}") from None
     except RecursionError:
         raise LoadError(shown, 1, "nesting too deep to parse") from None
     except Exception as exc:  # python-hcl2's post-lexer and transformer raise their own errors
         raise LoadError(shown, 1, f"cannot parse: {exc}") from None
     return tree_blocks(tree.children[0], shown)
+
+
+def _syntax_message(exc: Any) -> str:
+    """What the parser met, in words: Lark's own message names its token types (`Token('STRING_CHARS', ...)`)."""
+    column = getattr(exc, "column", None)
+    at = f" at column {column}" if isinstance(column, int) and column > 0 else ""
+    token = getattr(exc, "token", None)
+    if token is not None and token.type == "$END":
+        return "unexpected end of file (a block, string or bracket is not closed)"
+    if token is not None:
+        text = str(token.value).strip()
+        return f"unexpected {text.splitlines()[0][:20]!r}{at}" if text else f"unexpected end of line{at}"
+    char = getattr(exc, "char", None)
+    return f"unexpected character {char!r}{at}" if char else "syntax error"
 
 
 def parse_hcl(text: str, shown: str) -> list[Block]:
@@ -219,44 +252,101 @@ def parse_json(text: str, shown: str) -> list[Block]:
         raise LoadError(shown, line, f"malformed JSON: {exc}") from None
     if not isinstance(data, dict):
         raise LoadError(shown, 1, "a .tf.json file must hold an object")
-    lines = text.splitlines()
+    try:
+        root = _Positions(text).value(0)[0]
+    except RecursionError:
+        raise LoadError(shown, 1, "nesting too deep to parse") from None
     blocks: list[Block] = []
     depth = {"resource": 2, "data": 2, "variable": 1, "module": 1, "output": 1, "locals": 0}
     for block_type, content in data.items():
         levels = depth.get(block_type)
         if levels is None:
             continue
-        for labels, body in _json_labelled(content, levels):
-            line = _json_line(lines, (block_type, *labels))
-            blocks.append(json_block(block_type, labels, body, shown, line, line))
+        for labels, body, at in _json_labelled(content, levels, root.keys[block_type]):
+            blocks.append(json_block(block_type, labels, body, shown, at.line, at.end_line, at))
     return blocks
 
 
-def _json_labelled(content: Any, levels: int) -> Iterable[tuple[tuple[str, ...], dict]]:
+@dataclass
+class Located:
+    """Where a JSON value is written: `line` is the line of its key (of its first character in an array), so a
+    block's line is the line of its last label."""
+
+    line: int
+    end_line: int = 0
+    keys: dict[str, Located] = field(default_factory=dict)
+    items: list[Located] = field(default_factory=list)
+
+
+class _Positions:
+    """A scanner over JSON text that `json.loads` accepted already, recording the lines of each key and value by
+    nesting (the JSON parser keeps no positions, and searching for a key's text finds the same key elsewhere)."""
+
+    _SPACE = re.compile(r"[ \t\n\r]*")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.newlines = [n for n, c in enumerate(text) if c == "\n"]
+        self.decoder = json.JSONDecoder()
+
+    def line(self, position: int) -> int:
+        return bisect.bisect_right(self.newlines, position - 1) + 1
+
+    def skip(self, position: int) -> int:
+        match = self._SPACE.match(self.text, position)
+        return match.end() if match else position
+
+    def value(self, position: int) -> tuple[Located, int]:
+        position = self.skip(position)
+        located = Located(self.line(position))
+        opening = self.text[position]
+        if opening in "{[":
+            closing = "}" if opening == "{" else "]"
+            position = self.skip(position + 1)
+            while self.text[position] != closing:
+                if opening == "{":
+                    key_line = self.line(position)
+                    key, position = self.decoder.raw_decode(self.text, position)
+                    position = self.skip(position) + 1  # the colon
+                    child, position = self.value(position)
+                    child.line = key_line
+                    located.keys[key] = child
+                else:
+                    child, position = self.value(position)
+                    located.items.append(child)
+                position = self.skip(position)
+                if self.text[position] == ",":
+                    position = self.skip(position + 1)
+            position += 1
+        else:
+            _, position = self.decoder.raw_decode(self.text, position)
+        located.end_line = self.line(position - 1)
+        return located, position
+
+
+def _json_labelled(content: Any, levels: int, at: Located) -> Iterable[tuple[tuple[str, ...], dict, Located]]:
     items = content if isinstance(content, list) else [content]
-    for item in items:
+    places = at.items if isinstance(content, list) else [at]
+    for item, place in zip(items, places, strict=True):
         if not isinstance(item, dict):
             continue
         if levels == 0:
-            yield (), item
+            yield (), item, place
             continue
         for key, value in item.items():
-            for labels, body in _json_labelled(value, levels - 1):
-                yield (str(key), *labels), body
+            for labels, body, inner in _json_labelled(value, levels - 1, place.keys[key]):
+                yield (str(key), *labels), body, inner
 
 
-def _json_line(lines: list[str], keys: tuple[str, ...]) -> int:
-    """The line where a block's last label is written, found by following its keys down the file (the JSON
-    parser keeps no positions)."""
-    found = 0
-    for key in keys:
-        pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
-        found = next((n for n in range(found, len(lines)) if pattern.search(lines[n])), found)
-    return found + 1
-
-
-def json_block(block_type: str, labels: tuple[str, ...], body: dict, file: str, line: int, end: int) -> Block:
-    attrs = {str(k): Attr(str(k), JsonValue(v), file, line, end) for k, v in body.items()}
+def json_block(
+    block_type: str, labels: tuple[str, ...], body: dict, file: str, line: int, end: int, at: Located | None = None
+) -> Block:
+    """A block of a `.tf.json` file; its attributes get their own lines when their positions are known."""
+    attrs = {}
+    for key, value in body.items():
+        place = at.keys.get(str(key)) if at is not None else None
+        first, last = (place.line, place.end_line) if place else (line, end)
+        attrs[str(key)] = Attr(str(key), JsonValue(value), file, first, last)
     return Block(block_type, labels, attrs, [], file, line, end)
 
 

@@ -102,6 +102,10 @@ class Planned(Evaluated):
         self.expression = expression
 
     def evaluate(self) -> Any:
+        if isinstance(self.value, Unresolved):
+            # unknown or different in each instance: still a link when the configuration names one resource
+            followed = self.plan.follow(self.prefix, self.expression)
+            return followed if isinstance(followed, Ref) else self.value
         if self.value is not None and not isinstance(self.value, (list, dict)):
             return self.value
         if isinstance(self.value, (list, dict)) and self.value:
@@ -152,27 +156,75 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
     if not isinstance(data, dict) or not isinstance(data.get("planned_values"), dict):
         return None
     plan = Plan(data)
+    unknown = _after_unknown(data)
     lines = text.splitlines()
-    declarations: dict[str, Block] = {}
+    instances: dict[str, list[tuple[str, dict]]] = {}
     for resource in _planned_resources(data["planned_values"].get("root_module")):
         address = resource.get("address")
         if resource.get("mode") != "managed" or not isinstance(address, str) or "." not in address:
             continue
-        key = declaration(address)
-        if key in declarations:
-            declarations[key].repeated = declarations[key].repeated or _repetition(address) or "count"
-            continue
         values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
+        known = _mark_unknown(values or {}, unknown.get(address))
+        instances.setdefault(declaration(address), []).append((address, known))
+    declarations: dict[str, Block] = {}
+    for key, found in instances.items():
+        first = found[0][0]
         resource_type, name = key.rsplit(".", 2)[-2:]
         prefix = key[: -len(f"{resource_type}.{name}")]
-        line = _line(lines, address)
+        line = _line(lines, first)
+        # every instance of a declaration is one node: a value the instances do not share is not guessed
+        values = _merge([v for _, v in found])
         attrs = {
             k: Attr(k, v, file, line, line)
-            for k, v in _planned(plan, prefix, values or {}, plan.expressions.get(key, {})).items()
+            for k, v in _planned(plan, prefix, values, plan.expressions.get(key, {})).items()
         }
-        repeated = _repetition(address)
+        repeated = _repetition(first) or ("count" if len(found) > 1 else "")
         declarations[key] = Block("resource", (resource_type, name), attrs, [], file, line, line, repeated)
     return build_declarations(file, file, declarations, graph)
+
+
+def _after_unknown(data: dict) -> dict[str, Any]:
+    """`after_unknown` of each resource instance: which of its values are known only after apply."""
+    found: dict[str, Any] = {}
+    for change in _dicts(data.get("resource_changes")):
+        details = change.get("change")
+        if isinstance(change.get("address"), str) and isinstance(details, dict):
+            found[change["address"]] = details.get("after_unknown")
+    return found
+
+
+def _mark_unknown(value: Any, unknown: Any) -> Any:
+    """`value` with what `unknown` marks as true replaced by Unresolved (a plan omits or nulls those values,
+    which would otherwise read as absent and take the AWS default)."""
+    if unknown is True:
+        return Unresolved("known only after apply")
+    if isinstance(unknown, dict):
+        values = value if isinstance(value, dict) else {}
+        keys = [*values, *(k for k in unknown if k not in values)]
+        return {k: _mark_unknown(values.get(k), unknown.get(k)) for k in keys}
+    if isinstance(unknown, list):
+        items = value if isinstance(value, list) else []
+        length = max(len(items), len(unknown))
+        return [
+            _mark_unknown(items[i] if i < len(items) else None, unknown[i] if i < len(unknown) else None)
+            for i in range(length)
+        ]
+    return value
+
+
+def _merge(values: list[Any]) -> Any:
+    """One value for all instances: what they share, and Unresolved wherever they differ."""
+    for value in values:
+        if isinstance(value, Unresolved):
+            return value
+    if all(isinstance(v, dict) for v in values):
+        keys = list(dict.fromkeys(k for v in values for k in v))
+        return {k: _merge([v.get(k) for v in values]) for k in keys}
+    if all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1:
+        return [_merge(list(items)) for items in zip(*values, strict=True)]
+    if any(v != values[0] or type(v) is not type(values[0]) for v in values):
+        return Unresolved("differs between the instances")
+    return values[0]
 
 
 def _repetition(address: str) -> str:

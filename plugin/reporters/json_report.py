@@ -49,6 +49,10 @@ def render(result: ScanResult) -> str:
                 "reason": s.reason,
             }
             for s in result.skips
+        ]
+        + [
+            {"check_id": None, "resource": u.address, "file": u.file, "line": u.line, "reason": u.reason}
+            for u in result.unresolved_inputs
         ],
         "summary": {
             "files": result.files,
