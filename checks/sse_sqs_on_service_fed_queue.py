@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, delivering_origins, listing, noun
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun, service_fed_queues
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Kind, Queue, Subscription
+from crosswire.model import Kind
 
 META = CheckMeta(
     id="CW101",
@@ -43,13 +43,11 @@ META = CheckMeta(
 
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
-    for subscription, reason in graph.unlinked(Subscription, EdgeKind.DELIVERS_TO):
-        if subscription.protocol.value == "sqs":
-            yield Skip(META, subscription, f"endpoint of {noun(subscription)} is unresolved: {reason}")
-    for queue in graph.of_kind(Queue):
-        origins = delivering_origins(graph, queue)
-        if not origins:
+    for fed in service_fed_queues(graph, META):
+        if isinstance(fed, Skip):
+            yield fed
             continue
+        queue, origins = fed
         sse = queue.sqs_managed_sse
         if not sse.resolved:
             yield Skip(META, queue, f"SSE-SQS setting of {noun(queue)} is unresolved: {sse.note}")

@@ -12,10 +12,9 @@ from crosswire.check import (
     Reference,
     Severity,
     Skip,
-    consumers,
     noun,
     seconds,
-    unresolved_timeouts,
+    timed_consumers,
 )
 from crosswire.graph import Graph
 from crosswire.model import Kind
@@ -62,15 +61,11 @@ META = CheckMeta(
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     multiplier = int(options.get("multiplier", DEFAULT_MULTIPLIER))
-    for pair in consumers(graph, META):
+    for pair in timed_consumers(graph, META):
         if isinstance(pair, Skip):
             yield pair
             continue
         queue, function, mappings = pair
-        reason = unresolved_timeouts(queue, function)
-        if reason:
-            yield Skip(META, queue, reason)
-            continue
         visibility, timeout = queue.visibility_timeout, function.timeout
         if visibility.value < timeout.value:
             continue  # CW301's error, not this warning

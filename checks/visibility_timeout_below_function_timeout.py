@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, consumers, noun, seconds, unresolved_timeouts
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun, seconds, timed_consumers
 from crosswire.graph import Graph
 from crosswire.model import Kind
 
@@ -37,15 +37,11 @@ META = CheckMeta(
 
 
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
-    for pair in consumers(graph, META):
+    for pair in timed_consumers(graph, META):
         if isinstance(pair, Skip):
             yield pair
             continue
         queue, function, mappings = pair
-        reason = unresolved_timeouts(queue, function)
-        if reason:
-            yield Skip(META, queue, reason)
-            continue
         visibility, timeout = queue.visibility_timeout, function.timeout
         if visibility.value < timeout.value:
             yield Finding(

@@ -146,9 +146,10 @@ def seconds(value: Value) -> str:
     return f"{value.value} s" + (f" ({how})" if how else "")
 
 
-def consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
-    """Each queue with each Lambda function consuming it, once per pair with the mappings that wire them, and a
-    Skip wherever a mapping's queue or function could not be followed (so a missing consumer is not a pass)."""
+def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
+    """Each queue with each Lambda function consuming it, once per pair with the mappings that wire them, when
+    both the visibility timeout and the function timeout are known; a Skip wherever a mapping's queue or function
+    could not be followed or a timeout is unresolved (so a missing consumer is never a pass)."""
     for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
         yield Skip(meta, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
     for queue in graph.of_kind(Queue):
@@ -161,15 +162,27 @@ def consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, 
             for function in functions:
                 pairs.setdefault(function.uid, (function, []))[1].append(mapping)
         for function, mappings in pairs.values():
-            yield queue, function, mappings
+            unknown = next(
+                (
+                    f"{what} of {noun(owner)} is unresolved: {value.note}"
+                    for owner, value, what in (
+                        (queue, queue.visibility_timeout, "visibility timeout"),
+                        (function, function.timeout, "timeout"),
+                    )
+                    if not value.resolved
+                ),
+                None,
+            )
+            yield Skip(meta, queue, unknown) if unknown else (queue, function, mappings)
 
 
-def unresolved_timeouts(queue: Queue, function: Function) -> str | None:
-    """Why the visibility timeout or the function timeout cannot be compared, or None."""
-    for owner, value, what in (
-        (queue, queue.visibility_timeout, "visibility timeout"),
-        (function, function.timeout, "timeout"),
-    ):
-        if not value.resolved:
-            return f"{what} of {noun(owner)} is unresolved: {value.note}"
-    return None
+def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, tuple[Node, ...]] | Skip]:
+    """Each queue an AWS service delivers into, with where those deliveries start; a Skip for every SNS
+    subscription to SQS whose queue could not be followed (a queue it may feed is not judged)."""
+    for subscription, reason in graph.unlinked(Subscription, EdgeKind.DELIVERS_TO):
+        if subscription.protocol.value == "sqs":
+            yield Skip(meta, subscription, f"endpoint of {noun(subscription)} is unresolved: {reason}")
+    for queue in graph.of_kind(Queue):
+        origins = delivering_origins(graph, queue)
+        if origins:
+            yield queue, origins
