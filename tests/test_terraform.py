@@ -1608,3 +1608,28 @@ def test_syntax_errors_say_what_was_met_in_words(write):
         ("brace/main.tf", 3, "malformed HCL: unexpected '}' at column 1"),
         ("binary/main.tf", 1, "binary file, not text"),
     }
+
+
+def test_a_related_bucket_notification_points_at_its_resource_not_its_queue_block(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "uploads" {
+  sqs_managed_sse_enabled = true
+}
+
+resource "aws_s3_bucket_notification" "uploads" {
+  bucket = "uploads-bucket"
+
+  queue {
+    queue_arn = aws_sqs_queue.uploads.arn
+    events    = ["s3:ObjectCreated:*"]
+  }
+}
+""",
+    )
+    run = scan_json(".")
+    assert run.findings() == {("CW101", "aws_sqs_queue.uploads", 1)}
+    assert run.report["findings"][0]["related"] == [
+        {"resource": "aws_s3_bucket_notification.uploads", "file": "main.tf", "line": 5}
+    ]

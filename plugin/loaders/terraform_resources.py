@@ -60,6 +60,7 @@ class Resource:
             "address": self.address,
             "resource_type": self.type,
             "span": span or self.span,
+            "resource_span": self.span,  # a notification's `queue` block is reported as part of its resource
             "unit": self.unit.name,
             "repeated": self.repeated,
         }
