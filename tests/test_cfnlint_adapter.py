@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -200,3 +201,16 @@ def test_the_core_never_imports_the_adapters():
         if "adapters" not in path.relative_to(plugin).parts and "crosswire.adapters" in path.read_text()
     ]
     assert importers == []
+
+
+def test_the_readme_cfn_lint_command_works_as_written(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## cfn-lint", 1)[1]
+    (command,) = [line for line in section.split("```sh", 1)[1].split("```", 1)[0].splitlines() if line.strip()]
+    shutil.copy(FIXTURES / "visibility-timeout" / "cloudformation" / "bad" / "template.yaml", tmp_path)
+    words = shlex.split(command)
+    assert words[0] == "cfn-lint"
+    run = subprocess.run([CFN_LINT, *words[1:]], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.returncode == WARNING_BIT
+    assert "W9302" in run.stdout and "template.yaml:8:" in run.stdout and "template.yaml:24:" in run.stdout
