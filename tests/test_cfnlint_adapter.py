@@ -63,7 +63,7 @@ def test_sam_template_reports_warnings_on_the_queue_lines():
 
 def test_plain_template_reports_errors_on_the_queue_lines():
     code, matches, _ = cfn_lint(PLAIN_BAD)
-    assert matches == [("template.yaml", 10, "E9102"), ("template.yaml", 14, "E9102")]
+    assert matches == [("template.yaml", 14, "E9102"), ("template.yaml", 18, "E9102"), ("template.yaml", 30, "E9102")]
     assert code == ERROR_BIT
 
 
@@ -81,8 +81,9 @@ def test_exit_code_ors_the_bits_of_every_template(tmp_path):
     shutil.copy(PLAIN_BAD, plain)
     code, matches, _ = cfn_lint(sam, plain)
     assert sorted(matches) == [
-        ("plain.yaml", 10, "E9102"),
         ("plain.yaml", 14, "E9102"),
+        ("plain.yaml", 18, "E9102"),
+        ("plain.yaml", 30, "E9102"),
         ("sam.yaml", 8, "W9302"),
         ("sam.yaml", 24, "W9302"),
     ]
