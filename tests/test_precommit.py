@@ -133,8 +133,9 @@ def test_several_changed_templates_are_each_scanned_whole(write):
     assert run.findings() == {
         ("CW302", "OrdersQueue", 8),
         ("CW302", "AuditQueue", 24),
-        ("CW102", "OrdersQueue", 10),
-        ("CW102", "AuditQueue", 14),
+        ("CW102", "OrdersQueue", 14),
+        ("CW102", "AuditQueue", 18),
+        ("CW102", "BillingQueue", 30),
     }
     assert {f["file"] for f in run.report["findings"]} == {"orders/template.yaml", "events/template.yaml"}
     assert run.report["summary"]["files"] == 2
