@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -102,7 +102,6 @@ class Skip:
 class Check:
     meta: CheckMeta
     run: Callable[[Graph, dict[str, Any]], Iterable[Finding | Skip]]
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 _NOUNS = {

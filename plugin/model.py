@@ -127,7 +127,6 @@ class Node:
     span: Span
     unit: str
     kind: ClassVar[Kind]
-    generated_by: str = ""
     repeated: str = ""
     resource_span: Span | None = None
     suppressions: tuple[Suppression, ...] = ()

@@ -479,18 +479,15 @@ class _Template:
                 found.append(Suppression(check_id, reason.strip(), span))
         return tuple(found)
 
-    def node_kwargs(
-        self, logical_id: str, resource_type: str, span: Span, suffix: str = "", generated: bool = True
-    ) -> dict:
-        """Constructor arguments of a node; `suffix` names a part of the resource or, when `generated`, a resource
-        SAM creates from it."""
+    def node_kwargs(self, logical_id: str, resource_type: str, span: Span, suffix: str = "") -> dict:
+        """Constructor arguments of a node; `suffix` names a part of the resource (an inline subscription) or a
+        resource SAM creates from it (`FnRole`), which reports show as the resource itself."""
         return {
             "uid": f"{self.file}#{logical_id}{suffix}",
             "address": logical_id,
             "resource_type": resource_type,
             "span": span,
             "unit": self.file,
-            "generated_by": f"{resource_type} {logical_id}" if suffix and generated else "",
         }
 
     def as_int(self, value: Value) -> Value:
@@ -593,9 +590,7 @@ class _Template:
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
                     sub_span = self.item_span(item, span)
-                    kwargs = self.node_kwargs(
-                        logical_id, "AWS::SNS::Topic", sub_span, f".Subscription[{index}]", generated=False
-                    )
+                    kwargs = self.node_kwargs(logical_id, "AWS::SNS::Topic", sub_span, f".Subscription[{index}]")
                     self.subscription_node(kwargs, item, Value(Ref(logical_id), Origin.EXPLICIT, span))
 
     def subscription(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
@@ -648,7 +643,7 @@ class _Template:
         )
         self.graph.add(node, ids=(logical_id,))
         policy = self.policy_node(
-            self.node_kwargs(logical_id, "AWS::KMS::Key", span, ".KeyPolicy", generated=False),
+            self.node_kwargs(logical_id, "AWS::KMS::Key", span, ".KeyPolicy"),
             props,
             "KeyPolicy",
             "",
@@ -678,9 +673,7 @@ class _Template:
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
                     item_span = self.item_span(item, span)
-                    kwargs = self.node_kwargs(
-                        logical_id, "AWS::IAM::Role", item_span, f".Policies[{index}]", generated=False
-                    )
+                    kwargs = self.node_kwargs(logical_id, "AWS::IAM::Role", item_span, f".Policies[{index}]")
                     self.graph.link(E.GOVERNED_BY, node, self.policy_node(kwargs, item, "PolicyDocument", "", ()))
 
     def lambda_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
@@ -757,9 +750,7 @@ class _Template:
             ("LambdaConfigurations", "Function", (Kind.FUNCTION,)),
         ):
             for index, item, item_span in self.items(config, section, span):
-                kwargs = self.node_kwargs(
-                    logical_id, "AWS::S3::Bucket", item_span, f".{section}[{index}]", generated=False
-                )
+                kwargs = self.node_kwargs(logical_id, "AWS::S3::Bucket", item_span, f".{section}[{index}]")
                 node = BucketNotification(
                     **kwargs,
                     bucket=Value(Ref(logical_id), Origin.EXPLICIT, span),
@@ -771,7 +762,7 @@ class _Template:
 
     def rule(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
         for index, item, item_span in self.items(props, "Targets", span):
-            kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]", generated=False)
+            kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]")
             node = RuleTarget(
                 **kwargs,
                 rule=Value(Ref(logical_id), Origin.EXPLICIT, span),
