@@ -432,10 +432,9 @@ class Evaluator:
         return self.eval(then_tree if condition else else_tree, depth)
 
     # -- for expressions --------------------------------------------------------------------------------
-    def _for_tuple_expr(self, tree: Any, depth: int) -> Any:
-        intro, *rest = _children(tree)
-        body, condition = rest[0], rest[1] if len(rest) > 1 else None
-        result = []
+    def _kept_elements(self, intro: Any, condition: Any, depth: int) -> list[Evaluator] | Unresolved:
+        """The scope of each element a for expression keeps (its `if` holds), or why that cannot be known."""
+        kept = []
         for bound in self.iterate(intro, depth):
             if isinstance(bound, Unresolved):
                 return bound
@@ -446,25 +445,27 @@ class Evaluator:
                     return keep
                 if not keep:
                     continue
-            result.append(inner.eval(body, depth))
-        return result
+            kept.append(inner)
+        return kept
+
+    def _for_tuple_expr(self, tree: Any, depth: int) -> Any:
+        intro, *rest = _children(tree)
+        body, condition = rest[0], rest[1] if len(rest) > 1 else None
+        kept = self._kept_elements(intro, condition, depth)
+        if isinstance(kept, Unresolved):
+            return kept
+        return [inner.eval(body, depth) for inner in kept]
 
     def _for_object_expr(self, tree: Any, depth: int) -> Any:
         intro, key_tree, value_tree, *rest = _children(tree)
         condition = rest[0] if rest else None
         if any(str(t) == "..." for t in tree.children):
             return Unresolved("grouping for expressions (...) are not evaluated")
+        kept = self._kept_elements(intro, condition, depth)
+        if isinstance(kept, Unresolved):
+            return kept
         result: dict[str, Any] = {}
-        for bound in self.iterate(intro, depth):
-            if isinstance(bound, Unresolved):
-                return bound
-            inner = self.child(bound)
-            if condition is not None:
-                keep = to_bool(inner.eval(_children(condition)[0], depth))
-                if isinstance(keep, Unresolved):
-                    return keep
-                if not keep:
-                    continue
+        for inner in kept:
             key = to_text(inner.eval(key_tree, depth), self.scope.tokens)
             if isinstance(key, Unresolved):
                 return key
