@@ -217,13 +217,17 @@ class Subscription(Node):
 
 @dataclass(frozen=True)
 class Statement:
+    """One policy statement as written; "" as `effect` when the statement has none (AWS rejects such a policy)."""
+
     effect: str
-    principals: Any  # "*" or {"AWS"|"Service"|"Federated": [values]}
+    principals: Any  # None when absent, "*" or {"AWS"|"Service"|"Federated": (values, ...)}
     actions: tuple[Any, ...]
     resources: tuple[Any, ...]
     conditions: Any  # {operator: {key: values}}; an Unresolved marker when it could not be read
     not_actions: tuple[Any, ...] = ()
     span: Span | None = None
+    not_principals: Any = None
+    not_resources: tuple[Any, ...] = ()
 
 
 @dataclass(eq=False)

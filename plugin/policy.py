@@ -42,13 +42,15 @@ def statements(document: Any, span: Span | None) -> Value:
             return Value(None, Origin.UNRESOLVED, span, "policy statement is not an object")
         result.append(
             Statement(
-                effect=str(raw.get("Effect", "Allow")),
+                effect=raw["Effect"] if isinstance(raw.get("Effect"), str) else "",
                 principals=_principals(raw.get("Principal")),
                 actions=_as_tuple(raw.get("Action")),
                 resources=_as_tuple(raw.get("Resource")),
                 conditions=raw.get("Condition") or {},
                 not_actions=_as_tuple(raw.get("NotAction")),
                 span=span,
+                not_principals=_principals(raw.get("NotPrincipal")),
+                not_resources=_as_tuple(raw.get("NotResource")),
             )
         )
     return Value(tuple(result), Origin.EXPLICIT, span)
