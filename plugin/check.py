@@ -79,8 +79,7 @@ class Finding:
     @property
     def fix(self) -> str:
         """The fix in the language the resource was written in (Terraform types are lower case)."""
-        terraform = self.node.resource_type.startswith("aws_")
-        return self.meta.fix_terraform if terraform else self.meta.fix_cloudformation
+        return self.meta.fix_terraform if self.node.source_format == "terraform" else self.meta.fix_cloudformation
 
     @property
     def fingerprint(self) -> str:

@@ -22,11 +22,13 @@ from crosswire.model import (
     Ref,
     Role,
     RuleTarget,
+    Span,
     Subscription,
     Topic,
     Value,
 )
 from crosswire.model import EdgeKind as E
+from crosswire.schema import complete
 
 N = TypeVar("N", bound=Node)
 
@@ -45,6 +47,7 @@ class Edge:
     kind: E
     source: Node
     target: Node
+    span: Span | None = None  # the reference that made the edge; None for a part written inside its resource
 
 
 @dataclass
@@ -143,15 +146,15 @@ class Graph:
         for by_kind in other._out.values():
             for edges in by_kind.values():
                 for edge in edges:
-                    self.link(edge.kind, edge.source, edge.target)
+                    self.link(edge.kind, edge.source, edge.target, edge.span)
         self._wires.extend(other._wires)
 
-    def link(self, kind: E, source: Node, target: Node) -> None:
+    def link(self, kind: E, source: Node, target: Node, span: Span | None = None) -> None:
         key = (source.uid, kind, target.uid)
         if key in self._edges:
             return
         self._edges.add(key)
-        edge = Edge(kind, source, target)
+        edge = Edge(kind, source, target, span)
         self._out.setdefault(source.uid, {}).setdefault(kind, []).append(edge)
         self._in.setdefault(target.uid, {}).setdefault(kind, []).append(edge)
 
@@ -164,6 +167,9 @@ class Graph:
         self._wires.append(_Wire(kind, source, value, kinds, reverse))
 
     def resolve_wires(self) -> None:
+        """Complete every node from the schema, then turn the wires asked for into edges."""
+        for node in self.nodes.values():
+            complete(node)
         # aliases first, so that a queue naming its key by alias finds the key
         for wire in sorted(self._wires, key=lambda w: w.kind is not E.ALIASES):
             if not wire.value.resolved:
@@ -179,9 +185,9 @@ class Graph:
                     )
                 for target in targets:
                     if wire.reverse:
-                        self.link(wire.kind, target, wire.source)
+                        self.link(wire.kind, target, wire.source, wire.value.span)
                     else:
-                        self.link(wire.kind, wire.source, target)
+                        self.link(wire.kind, wire.source, target, wire.value.span)
         self._wires.clear()
 
     # -- finding ----------------------------------------------------------------------------------------
@@ -245,6 +251,16 @@ class Graph:
             node = self.nodes.get(uid)
             if edge is kind and isinstance(node, cls):
                 yield node, reason
+
+    def edges(self) -> Iterator[Edge]:
+        for by_kind in self._out.values():
+            for edges in by_kind.values():
+                yield from edges
+
+    def unlinked_all(self) -> Iterator[tuple[Node, E, str]]:
+        """Every link that could not be made: its source, the kind of edge, and why."""
+        for (uid, kind), reason in self._unlinked.items():
+            yield self.nodes[uid], kind, reason
 
     def why_unlinked(self, node: Node, kind: E) -> str | None:
         """Why a link of `node` could not be followed (an unresolved reference), or None."""

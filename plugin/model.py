@@ -11,9 +11,10 @@ from typing import Any, ClassVar, NamedTuple
 
 
 class Origin(str, Enum):
-    EXPLICIT = "explicit"
-    DEFAULT = "default"
-    UNRESOLVED = "unresolved"
+    EXPLICIT = "explicit"  # written in the input (or reaching the resource from a parameter, module input...)
+    DEFAULT = "default"  # left out, and AWS applies a default (crosswire.schema)
+    ABSENT = "absent"  # left out, and AWS has no default: there is none (no KMS key, no DLQ)
+    UNRESOLVED = "unresolved"  # written, but its value cannot be known here
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Value:
         return self.note
 
 
-ABSENT = Value(None, Origin.DEFAULT)
+ABSENT = Value(None, Origin.ABSENT)
 EXISTS = Value(True, Origin.EXPLICIT)
 
 
@@ -131,6 +132,7 @@ class Node:
     resource_span: Span | None = None
     suppressions: tuple[Suppression, ...] = ()
     existence: Value = EXISTS
+    source_format: str = ""  # "cloudformation" or "terraform": the language it is written in ("" for AWS's own)
 
     @property
     def declared_span(self) -> Span:

@@ -122,7 +122,7 @@ Resources:
     assert queue.max_receive_count.span == Span("t.yaml", 8, 8)
 
     graph = load(template, {"Env": "dev"})
-    assert graph.nodes["t.yaml#Q"].max_receive_count.origin is Origin.DEFAULT
+    assert graph.nodes["t.yaml#Q"].max_receive_count.origin is Origin.ABSENT  # no maxReceiveCount, and AWS has no default
 
 
 def test_redrive_policy_that_is_not_json_is_unresolved_not_absent():

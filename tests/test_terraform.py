@@ -840,7 +840,7 @@ resource "aws_lambda_function" "worker" {
     role = graph.role_of(function)
     assert isinstance(role, Role)
     assert sorted(p.address for p in graph.policies_of(role)) == ["aws_iam_policy.read", "aws_iam_role_policy.inline"]
-    assert role.managed_policy_arns.value == ["arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"]
+    assert role.managed_policy_arns.value == ("arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",)
 
 
 def test_a_directory_named_twice_is_loaded_once(write):

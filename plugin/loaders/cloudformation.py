@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire.defaults import default
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
 from crosswire.model import (
+    ABSENT,
     EXISTS,
     BucketNotification,
     Function,
@@ -384,14 +384,14 @@ class _Template:
             return Value(None, Origin.UNRESOLVED, block.span, block.unresolved.reason)
         key = next((k for k in block.entries if k == name), None)
         if key is None:
-            return default(kind, attribute)
+            return ABSENT
         raw_node = block.entries[key]
         resolved = self.resolve(raw_node)
         span = self.span(key, raw_node, block.span)
         if isinstance(raw_node, dict) and list(raw_node) == ["Ref"] and str(raw_node["Ref"]) in self.params:
             note = note or self.params[str(raw_node["Ref"])][1]
         if resolved is NO_VALUE:
-            return default(kind, attribute)
+            return ABSENT
         if resolved is None:
             return Value(None, Origin.UNRESOLVED, span, "the value is empty")
         unresolved = _first_unresolved(resolved)
@@ -488,6 +488,7 @@ class _Template:
             "resource_type": resource_type,
             "span": span,
             "unit": self.file,
+            "source_format": "cloudformation",
         }
 
     def as_int(self, value: Value) -> Value:
@@ -897,7 +898,7 @@ class _Template:
             queue = Queue(**self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix))
             if options.unresolved is None:
                 for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse"):
-                    setattr(queue, attribute, default(Kind.QUEUE, attribute, span))
+                    setattr(queue, attribute, Value(None, Origin.ABSENT, span))
             else:
                 unknown = Value(None, Origin.UNRESOLVED, options.span, options.unresolved.reason)
                 for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse", "kms_key"):

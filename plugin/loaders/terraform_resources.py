@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from crosswire.defaults import default
 from crosswire.loaders.hcl_eval import Invalid, document, first_unresolved, plain, to_bool, to_number
 from crosswire.loaders.terraform_config import Block, repeated_by
-from crosswire.model import Alias as AliasNode
 from crosswire.model import (
+    ABSENT,
     BucketNotification,
     Function,
     Key,
@@ -32,6 +31,7 @@ from crosswire.model import (
     Unresolved,
     Value,
 )
+from crosswire.model import Alias as AliasNode
 from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
 
@@ -63,6 +63,7 @@ class Resource:
             "resource_span": self.span,  # a notification's `queue` block is reported as part of its resource
             "unit": self.unit.name,
             "repeated": self.repeated,
+            "source_format": "terraform",
         }
 
     def value(self, name: str, kind: Kind, attribute: str, block: Block | None = None) -> Value:
@@ -70,7 +71,7 @@ class Resource:
         block = block or self.block
         attr = block.attrs.get(name)
         if attr is None:
-            return default(kind, attribute)
+            return ABSENT
         span = Span(attr.file, attr.line, max(attr.line, attr.end_line))
         raw = self.instance.eval(attr, self.evaluator)
         return self.as_value(raw, kind, attribute, span, self.note(attr))
@@ -78,7 +79,7 @@ class Resource:
     def as_value(self, raw: Any, kind: Kind, attribute: str, span: Span, note: str = "") -> Value:
         data = plain(raw, self.unit.tokens)
         if data is None:
-            return default(kind, attribute)
+            return ABSENT
         found = first_unresolved(data) if isinstance(data, (list, Unresolved)) else None
         if found:
             return Value(None, Origin.UNRESOLVED, span, found.reason)
@@ -119,7 +120,7 @@ class Resource:
         if not doc.resolved:
             return doc
         if not isinstance(doc.value, dict) or key not in doc.value:
-            return default(kind, attribute)
+            return ABSENT
         assert doc.span is not None
         return self.as_value(doc.value[key], kind, attribute, doc.span, doc.note)
 
@@ -130,7 +131,7 @@ class Resource:
             span = Span(dynamic.file, dynamic.line, dynamic.end_line)
             return Value(None, Origin.UNRESOLVED, span, f"dynamic {block_name} block is not evaluated")
         found = self.block.nested(block_name)
-        return self.value(name, kind, attribute, found[0]) if found else default(kind, attribute)
+        return self.value(name, kind, attribute, found[0]) if found else ABSENT
 
     def add(self, node: Node, names: tuple[Value, ...] = (), ids: tuple[str, ...] | None = None) -> Any:
         return self.graph.add(node, ids=(self.address,) if ids is None else ids, names=names)
@@ -208,7 +209,7 @@ def _queue(r: Resource) -> None:
 
 
 def _document_value(doc: Value) -> Value:
-    return doc if doc.value is not None or not doc.resolved else default(Kind.QUEUE, "redrive_allow_policy")
+    return doc if doc.value is not None or not doc.resolved else ABSENT
 
 
 def _queue_policy(r: Resource) -> None:
@@ -351,7 +352,7 @@ def _function(r: Resource) -> None:
     name = r.value("function_name", f, "name")
     reserved = _as_int(r.value("reserved_concurrent_executions", f, "reserved_concurrency"))
     if reserved.explicit and reserved.value == -1:  # Terraform's way of writing "no reservation"
-        reserved = default(f, "reserved_concurrency")
+        reserved = ABSENT
     node = Function(
         **r.kwargs(),
         name=name,

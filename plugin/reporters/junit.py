@@ -29,10 +29,6 @@ class _Case:
     skips: list[Skip] = field(default_factory=list)
 
 
-def _format_of(node: Node) -> str:
-    return "terraform" if node.resource_type.startswith("aws_") else "cloudformation"
-
-
 def _cases(meta: CheckMeta, result: ScanResult) -> list[_Case]:
     """Every resource the check looks at, keyed by file and address: SAM resources stand for what they generate,
     so several nodes share one test case. AWS managed keys are not resources anyone wrote, so they get none."""
@@ -44,7 +40,7 @@ def _cases(meta: CheckMeta, result: ScanResult) -> list[_Case]:
     for node in result.nodes:
         if (
             node.kind in meta.kinds
-            and _format_of(node) in meta.formats
+            and node.source_format in meta.formats
             and not (isinstance(node, Key) and node.aws_managed)
         ):
             case(node)

@@ -1,0 +1,184 @@
+"""The graph's declared schema: for each node kind, each attribute's shape and what it is when the input leaves
+it out (an AWS default, which may depend on the node, or absent). Loaders write what the input says; `complete`
+fills the rest and holds every value to its shape, so no check ever meets a format's own shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from crosswire.model import Kind, Node, Origin, Ref, Statement, Unresolved, Value
+
+
+class Shape(str, Enum):
+    BOOL = "bool"
+    SECONDS = "seconds"  # a whole number of seconds
+    COUNT = "count"  # a whole number
+    TEXT = "text"
+    TEXTS = "texts"  # a tuple of texts
+    DOCUMENT = "document"  # a JSON object, with references inside as {"ref": ...}
+    STATEMENTS = "statements"  # a tuple of policy statements
+    REFERENCE = "reference"  # a reference, ARN, URL, alias or name of another resource
+    REFERENCES = "references"  # a tuple of those
+
+
+@dataclass(frozen=True)
+class Attribute:
+    shape: Shape
+    doc: str
+    # the value when the input leaves the attribute out: None for "absent" (AWS has no default), else a function
+    # of the node, since a default may depend on the node's other attributes
+    default: Callable[[Node], Any] | None = None
+
+
+def _constant(value: Any) -> Callable[[Node], Any]:
+    return lambda node: value
+
+
+def _sse_sqs_default(queue: Node) -> Any:
+    """SSE-SQS is on for a new queue unless it has a KMS key (SQS CreateQueue, SqsManagedSseEnabled)."""
+    key: Value = queue.kms_key  # type: ignore[attr-defined]
+    if not key.resolved:
+        return Unresolved(f"SSE-SQS depends on the KMS key, which is unresolved: {key.note}")
+    return key.origin is Origin.ABSENT
+
+
+# SPEC §5: SQS CreateQueue, SNS CreateTopic, KMS CreateKey, Lambda CreateFunction / CreateEventSourceMapping
+SCHEMA: dict[Kind, dict[str, Attribute]] = {
+    Kind.QUEUE: {
+        "name": Attribute(Shape.TEXT, "QueueName / name"),
+        "fifo": Attribute(Shape.BOOL, "FifoQueue / fifo_queue", _constant(False)),
+        "visibility_timeout": Attribute(Shape.SECONDS, "VisibilityTimeout", _constant(30)),
+        "message_retention": Attribute(Shape.SECONDS, "MessageRetentionPeriod", _constant(345600)),
+        "sqs_managed_sse": Attribute(
+            Shape.BOOL, "SqsManagedSseEnabled; on by default without a KMS key", _sse_sqs_default
+        ),
+        "kms_key": Attribute(Shape.REFERENCE, "KmsMasterKeyId"),
+        "max_receive_count": Attribute(Shape.COUNT, "RedrivePolicy maxReceiveCount"),
+        "dead_letter_target": Attribute(Shape.REFERENCE, "RedrivePolicy deadLetterTargetArn"),
+        "redrive_allow_policy": Attribute(Shape.DOCUMENT, "RedriveAllowPolicy"),
+    },
+    Kind.TOPIC: {
+        "name": Attribute(Shape.TEXT, "TopicName / name"),
+        "fifo": Attribute(Shape.BOOL, "FifoTopic / fifo_topic", _constant(False)),
+        "kms_key": Attribute(Shape.REFERENCE, "KmsMasterKeyId"),
+    },
+    Kind.KEY: {
+        "rotation": Attribute(Shape.BOOL, "EnableKeyRotation / enable_key_rotation", _constant(False)),
+    },
+    Kind.ALIAS: {
+        "name": Attribute(Shape.TEXT, "AliasName / name"),
+        "target_key": Attribute(Shape.REFERENCE, "TargetKeyId"),
+    },
+    Kind.FUNCTION: {
+        "name": Attribute(Shape.TEXT, "FunctionName / function_name"),
+        "timeout": Attribute(Shape.SECONDS, "Timeout (SAM Globals.Function fills it)", _constant(3)),
+        "reserved_concurrency": Attribute(Shape.COUNT, "ReservedConcurrentExecutions"),
+        "role": Attribute(Shape.REFERENCE, "Role"),
+        "dead_letter_target": Attribute(Shape.REFERENCE, "DeadLetterConfig TargetArn"),
+    },
+    Kind.MAPPING: {
+        "source": Attribute(Shape.REFERENCE, "EventSourceArn"),
+        "function": Attribute(Shape.REFERENCE, "FunctionName"),
+        "batch_size": Attribute(Shape.COUNT, "BatchSize", _constant(10)),
+        "batching_window": Attribute(Shape.SECONDS, "MaximumBatchingWindowInSeconds", _constant(0)),
+        "report_batch_item_failures": Attribute(
+            Shape.BOOL, "FunctionResponseTypes has ReportBatchItemFailures", _constant(False)
+        ),
+        "maximum_concurrency": Attribute(Shape.COUNT, "ScalingConfig MaximumConcurrency"),
+        "enabled": Attribute(Shape.BOOL, "Enabled", _constant(True)),
+    },
+    Kind.SUBSCRIPTION: {
+        "topic": Attribute(Shape.REFERENCE, "TopicArn"),
+        "protocol": Attribute(Shape.TEXT, "Protocol"),
+        "endpoint": Attribute(Shape.REFERENCE, "Endpoint"),
+        "dead_letter_target": Attribute(Shape.REFERENCE, "RedrivePolicy deadLetterTargetArn"),
+        "raw_message_delivery": Attribute(Shape.BOOL, "RawMessageDelivery", _constant(False)),
+    },
+    Kind.POLICY: {
+        "statements": Attribute(Shape.STATEMENTS, "PolicyDocument / policy"),
+        "targets": Attribute(Shape.REFERENCES, "the queues, topics or roles a policy resource attaches to"),
+    },
+    Kind.PERMISSION: {
+        "function": Attribute(Shape.REFERENCE, "FunctionName"),
+        "principal": Attribute(Shape.TEXT, "Principal"),
+        "action": Attribute(Shape.TEXT, "Action"),
+        "source_arn": Attribute(Shape.REFERENCE, "SourceArn"),
+        "source_account": Attribute(Shape.TEXT, "SourceAccount"),
+    },
+    Kind.ROLE: {
+        "managed_policy_arns": Attribute(Shape.TEXTS, "ManagedPolicyArns"),
+    },
+    Kind.BUCKET_NOTIFICATION: {
+        "bucket": Attribute(Shape.REFERENCE, "the bucket"),
+        "destination": Attribute(Shape.REFERENCE, "Queue / Topic / Function"),
+        "events": Attribute(Shape.TEXTS, "Event / events"),
+    },
+    Kind.RULE_TARGET: {
+        "rule": Attribute(Shape.REFERENCE, "the rule"),
+        "destination": Attribute(Shape.REFERENCE, "Arn"),
+    },
+}
+
+
+def complete(node: Node) -> None:
+    """Fill the attributes the input left out from the schema, and hold explicit values to their shapes.
+
+    A default that depends on an attribute which is unresolved is a default all the same (the input did not
+    write it) whose value is unknown: None, with the note saying why."""
+    for name, attribute in SCHEMA[node.kind].items():
+        value: Value = getattr(node, name)
+        if value.origin is Origin.ABSENT and attribute.default is not None:
+            filled = attribute.default(node)
+            if isinstance(filled, Unresolved):
+                setattr(node, name, Value(None, Origin.DEFAULT, value.span, filled.reason))
+            else:
+                setattr(node, name, Value(filled, Origin.DEFAULT, value.span))
+        elif value.origin is Origin.EXPLICIT:
+            setattr(node, name, _shaped(value, attribute.shape))
+
+
+def _shaped(value: Value, shape: Shape) -> Value:
+    raw = value.value
+    problem = ""
+    if shape is Shape.BOOL and not isinstance(raw, bool):
+        problem = "is not true or false"
+    elif shape in (Shape.SECONDS, Shape.COUNT) and (isinstance(raw, bool) or not isinstance(raw, int)):
+        problem = "is not a whole number"
+    elif shape is Shape.TEXT and not isinstance(raw, str):
+        problem = "is not text"
+    elif shape is Shape.TEXTS:
+        items = (raw,) if isinstance(raw, str) else tuple(raw) if isinstance(raw, (list, tuple)) else None
+        if items is None or not all(isinstance(i, str) for i in items):
+            problem = "is not a list of texts"
+        else:
+            return Value(items, value.origin, value.span, value.note)
+    elif shape is Shape.DOCUMENT:
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                problem = "is not valid JSON"
+        if not problem and not isinstance(raw, dict):
+            problem = "is not a JSON object"
+        if not problem:
+            return Value(raw, value.origin, value.span, value.note)
+    elif shape is Shape.STATEMENTS and not (isinstance(raw, tuple) and all(isinstance(s, Statement) for s in raw)):
+        problem = "is not a list of policy statements"
+    elif shape is Shape.REFERENCES:
+        items = tuple(raw) if isinstance(raw, (list, tuple)) else (raw,)
+        return Value(items, value.origin, value.span, value.note)
+    elif shape is Shape.REFERENCE and not isinstance(raw, (str, Ref)):
+        problem = "is not a reference, ARN or name"
+    if problem:
+        return Value(None, Origin.UNRESOLVED, value.span, f"the value {_shown(raw)} {problem}")
+    return value
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
