@@ -16,7 +16,8 @@ _SURROGATE_ESCAPES = range(0xDC80, 0xDD00)
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_START_COLONS = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
-_NOT_PRINTABLE_OUTSIDE_ASCII = re.compile(r"[^\x00-\x7f]")
+# json.dumps escapes C0 controls itself; DEL and everything outside ASCII it writes as they are
+_PAST_JSON_ESCAPES = re.compile(r"[^\x00-\x7e]")
 
 
 def _escape(char: str) -> str:
@@ -65,10 +66,10 @@ def inert_text(text: str) -> str:
 
 def inert_json(text: str) -> str:
     """Serialised JSON with the same value and no command the runner would run: a JSON string cannot hold a line
-    break, and `#` and any character outside ASCII occur only inside strings, where a `\\uXXXX` escape means the
-    same character. Non-printable characters outside ASCII (C1 controls, bidi overrides) are escaped likewise."""
+    break, and `#`, DEL and any character outside ASCII occur only inside strings, where a `\\uXXXX` escape means
+    the same character. Non-printable characters (DEL, C1 controls, bidi overrides) are escaped likewise."""
     text = text.replace("##[", "#\\u0023[")
-    return _NOT_PRINTABLE_OUTSIDE_ASCII.sub(
+    return _PAST_JSON_ESCAPES.sub(
         lambda match: match.group() if match.group().isprintable() else _json_escape(match.group()), text
     )
 

@@ -14,9 +14,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_reporters import validate_sarif
 
 from conftest import run_cli
+from crosswire.escaping import encodable, inert_json, inert_text, inert_xml, visible
 
 SELECT = ("--select", "CW301")
 # a queue consumed by a function whose timeout is longer than its visibility timeout: CW301 fires on the queue
@@ -279,4 +282,58 @@ def test_output_file_with_a_hostile_name_is_escaped_on_stderr(write):
     assert run.code == 2
     assert run.err == (
         r"crosswire: error: cannot write --output-file missing/\n::add-mask::x: No such file or directory" + "\n"
+    )
+
+
+# -- the escaping functions on any text ----------------------------------------------------------------------------
+
+
+# names as an attacker writes them: mostly the characters that matter, with anything else mixed in
+HOSTILE_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(
+            [":", "#", "[", "]", " ", "\n", "\r", "\t", "\x1b", "\x9b", "\x85", "\u202e", "\u2028", "\xa0"]
+        ),
+        st.sampled_from(["\udcff", "\ud800", "\U000e0001", "\ufffe"]),
+        st.characters(),
+    )
+)
+
+
+@given(HOSTILE_TEXT)
+def test_visible_text_is_printable_on_one_line_and_inert(text):
+    shown = inert_text(visible(text))
+    assert shown.isprintable()
+    assert not shown.lstrip().startswith("::")
+    assert "##[" not in shown
+
+
+@given(st.lists(HOSTILE_TEXT, max_size=4))
+def test_inert_json_reads_back_the_same_values(values):
+    serialised = inert_json(json.dumps([encodable(v) for v in values], indent=2, ensure_ascii=False))
+    assert json.loads(serialised) == [encodable(v) for v in values]
+    assert "##[" not in serialised
+    assert all(c.isprintable() or c == "\n" for c in serialised)
+    serialised.encode("utf-8")
+
+
+@given(HOSTILE_TEXT)
+def test_inert_xml_reads_back_the_same_text(text):
+    root = ET.Element("r", {"a": visible(text)})
+    root.text = "\n".join(visible(part) for part in text.split("\n"))
+    serialised = inert_xml(ET.tostring(root, encoding="unicode"))
+    parsed = ET.fromstring(serialised)
+    assert (parsed.get("a"), parsed.text or "") == (root.get("a"), root.text)
+    for line in serialised.split("\n"):
+        assert not line.lstrip().startswith("::")
+    assert "##[" not in serialised
+
+
+def test_escapes_are_exact():
+    assert visible("a\n\r\t\x00\x1b\x7f\x9b\xa0\u202e\u2066\ufffe\U000e0001\udcff\ud800 b\\c") == (
+        r"a\n\r\t\x00\x1b\x7f\x9b\xa0\u202e\u2066\ufffe\U000e0001\xff\ud800 b\c"
+    )
+    assert (
+        inert_text("::a\n  ::b\nc ::d ###[e] ##[f]")
+        == r"\x3a:a" + "\n" + r"  \x3a:b" + "\nc ::d " + r"##\x23[e] #\x23[f]"
     )
