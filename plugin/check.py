@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -83,9 +84,16 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable across line moves and unrelated edits: the check, the resource and the other ends."""
-        parts = [self.meta.id, self.node.span.file, self.node.address, *sorted(r.address for r in self.related)]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        """Stable across line moves and unrelated edits: the check, the resource and the other ends. The file
+        counts by its name's bytes (a name that is not UTF-8 holds surrogate escapes); a name from a template counts
+        by its UTF-8, lone surrogates included (a JSON template can write one as `\\udXXX`)."""
+        addresses = [self.node.address, *sorted(r.address for r in self.related)]
+        parts = [
+            self.meta.id.encode(),
+            os.fsencode(self.node.span.file),
+            *(address.encode("utf-8", "surrogatepass") for address in addresses),
+        ]
+        return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

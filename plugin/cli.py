@@ -12,6 +12,7 @@ from typing import Any
 
 from crosswire import __version__
 from crosswire.config import CHECK_PATTERN, FAIL_ON
+from crosswire.escaping import inert_text, visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
@@ -21,8 +22,7 @@ REPORT_FORMATS = ("text", "json", "sarif", "junit", "github")
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"crosswire: error: {message}\n")
-        raise SystemExit(EXIT_ERROR)
+        raise SystemExit(_usage_error(message))
 
 
 class _InOrder(argparse.Action):
@@ -61,21 +61,25 @@ def _reports(given: list[tuple[str, str]] | None) -> list[tuple[str, str | None]
 
 def _write_file(path: str, text: str) -> bool:
     """Write through a temporary file beside `path`, so a reader never sees half a report; False when unwritable.
-    A symlinked `path` keeps its link: the file it points to is the one replaced."""
+    A symlinked `path` keeps its link: the file it points to is the one replaced. Whatever stops the write (an
+    unwritable folder, a report that cannot be encoded, an interrupt), the temporary file does not stay behind."""
     target = os.path.realpath(path)
     temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
-    created = False
+    pending = False  # the temporary file exists and has not replaced the target
     try:
         with open(temporary, "x", encoding="utf-8") as handle:
-            created = True
+            pending = True
             handle.write(text)
         os.replace(temporary, target)
-    except OSError as exc:
-        if created:
+        pending = False
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _usage_error(f"cannot write --output-file {path}: {reason}")
+        return False
+    finally:
+        if pending:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-        _usage_error(f"cannot write --output-file {path}: {exc.strerror or exc}")
-        return False
     return True
 
 
@@ -101,8 +105,14 @@ def _variables(given: list[tuple[str, str]] | None) -> tuple[tuple[str, str], ..
     return tuple(given or ())
 
 
+def _say(message: str) -> None:
+    """One line on stderr; it may quote file, folder and resource names from the scanned tree, or a path given on
+    the command line (pre-commit passes the tree's file names there), so it is escaped as reports are."""
+    sys.stderr.write(inert_text(visible(message)) + "\n")
+
+
 def _usage_error(message: str) -> int:
-    sys.stderr.write(f"crosswire: error: {message}\n")
+    _say(f"crosswire: error: {message}")
     return EXIT_ERROR
 
 
@@ -241,9 +251,9 @@ def _scan(args: argparse.Namespace) -> int:
             baseline.write(args.write_baseline, result.findings + result.baselined)
         except config.ConfigError as exc:
             return _usage_error(str(exc))
-        sys.stderr.write(
+        _say(
             f"crosswire: wrote {len(result.findings) + len(result.baselined)} findings to the "
-            f"baseline {args.write_baseline}\n"
+            f"baseline {args.write_baseline}"
         )
     if result.errors or not written:
         return EXIT_ERROR

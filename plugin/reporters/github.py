@@ -6,13 +6,15 @@ Escaping follows the runner's rules: `%`, CR and LF in the message; also `:` and
 from __future__ import annotations
 
 from crosswire.check import Severity, noun
+from crosswire.escaping import encodable
 from crosswire.runner import ScanResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # `encodable`: bytes of a file name that are not UTF-8 cannot be printed as they are
+    return encodable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

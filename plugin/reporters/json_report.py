@@ -7,6 +7,7 @@ from typing import Any
 
 from crosswire import __version__
 from crosswire.check import Finding, Severity
+from crosswire.escaping import encodable_strings, inert_json
 from crosswire.runner import ScanResult
 
 SCHEMA_VERSION = 1
@@ -62,4 +63,6 @@ def render(result: ScanResult) -> str:
             "baselined": len(result.baselined),
         },
     }
-    return json.dumps(report, indent=2) + "\n"
+    # names keep their characters (JSON escapes controls); only bytes that are not UTF-8 in a file name, which no
+    # JSON string can hold, are written as `\xff`
+    return inert_json(json.dumps(encodable_strings(report), indent=2)) + "\n"

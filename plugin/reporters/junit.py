@@ -5,21 +5,14 @@ A test suite per check, a test case per (check, resource): failed by each findin
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from crosswire.check import CheckMeta, Finding, Skip, noun
+from crosswire.escaping import inert_xml, visible
 from crosswire.model import Key, Node
 from crosswire.reporters import catalogue
 from crosswire.runner import ScanResult
-
-# XML 1.0 cannot carry these even escaped; template text quoted in a message must not make the report unparseable
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
 
 
 @dataclass
@@ -53,22 +46,27 @@ def _cases(meta: CheckMeta, result: ScanResult) -> list[_Case]:
     return sorted(cases.values(), key=lambda c: (c.node.span.file, c.node.span.line, c.node.address))
 
 
+# Names and messages from the scanned files go through `visible`: XML 1.0 cannot carry most controls even as
+# character references, and CI systems print the failure text to a terminal or log.
 def _location(file: str, line: int, end_line: int | None = None) -> str:
     if line < 1:
-        return file
-    return f"{file}:{line}" + (f"-{end_line}" if end_line and end_line > line else "")
+        return visible(file)
+    return f"{visible(file)}:{line}" + (f"-{end_line}" if end_line and end_line > line else "")
 
 
 def _failure_body(finding: Finding) -> str:
     span = finding.node.span
-    lines = [_location(span.file, span.line, span.end_line), finding.message]
-    lines += [f"related: {noun(r)} ({_location(r.declared_span.file, r.declared_span.line)})" for r in finding.related]
+    lines = [_location(span.file, span.line, span.end_line), visible(finding.message)]
+    lines += [
+        f"related: {visible(noun(r))} ({_location(r.declared_span.file, r.declared_span.line)})"
+        for r in finding.related
+    ]
     lines += [f"fix: {finding.fix}", f"docs: {finding.meta.docs}"]
     return "\n".join(lines)
 
 
 def _testcase(suite: ET.Element, classname: str, name: str, file: str) -> ET.Element:
-    return ET.SubElement(suite, "testcase", {"name": _clean(name), "classname": classname, "file": _clean(file)})
+    return ET.SubElement(suite, "testcase", {"name": name, "classname": classname, "file": visible(file)})
 
 
 def _suite(parent: ET.Element, name: str, tests: int, failures: int, errors: int, skipped: int) -> ET.Element:
@@ -89,15 +87,15 @@ def _check_suite(parent: ET.Element, meta: CheckMeta, result: ScanResult) -> Non
     )
     for case in cases:
         node = case.node
-        testcase = _testcase(suite, classname, f"{node.address} ({node.span.file})", node.span.file)
+        testcase = _testcase(suite, classname, f"{visible(node.address)} ({visible(node.span.file)})", node.span.file)
         for finding in case.findings:
             failure = ET.SubElement(
-                testcase, "failure", {"type": finding.level.value, "message": _clean(finding.message)}
+                testcase, "failure", {"type": finding.level.value, "message": visible(finding.message)}
             )
-            failure.text = _clean(_failure_body(finding))
+            failure.text = _failure_body(finding)
         if case.skips and not case.findings:
             reasons = "; ".join(dict.fromkeys(s.reason for s in case.skips))
-            ET.SubElement(testcase, "skipped", {"message": _clean(f"unresolved: {reasons}")})
+            ET.SubElement(testcase, "skipped", {"message": f"unresolved: {visible(reasons)}"})
 
 
 def _error_suite(parent: ET.Element, result: ScanResult) -> None:
@@ -105,8 +103,8 @@ def _error_suite(parent: ET.Element, result: ScanResult) -> None:
     for error in result.errors:
         where = _location(error.file, error.line)
         testcase = _testcase(suite, "crosswire.errors", where, error.file)
-        element = ET.SubElement(testcase, "error", {"type": "input", "message": _clean(error.message)})
-        element.text = _clean(f"{where}: {error.message}")
+        element = ET.SubElement(testcase, "error", {"type": "input", "message": visible(error.message)})
+        element.text = f"{where}: {visible(error.message)}"
 
 
 def render(result: ScanResult) -> str:
@@ -119,4 +117,4 @@ def render(result: ScanResult) -> str:
     for total in ("tests", "failures", "errors", "skipped"):
         root.set(total, str(sum(int(s.get(total, "0")) for s in suites)))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + inert_xml(ET.tostring(root, encoding="unicode")) + "\n"

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 from crosswire import __version__
 from crosswire.check import CheckMeta, Finding, Severity, noun
+from crosswire.escaping import encodable_strings, inert_json
 from crosswire.model import Node
 from crosswire.reporters import catalogue
 from crosswire.runner import ScanResult
@@ -22,6 +24,7 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 SOURCE_ROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "crosswire/v1"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_LINK_SYNTAX = re.compile(r"([\\\[\]])")
 
 
 def artifact_location(file: str) -> dict[str, Any]:
@@ -30,7 +33,14 @@ def artifact_location(file: str) -> dict[str, Any]:
     path: PurePath = PureWindowsPath(file) if os.sep == "\\" else PurePosixPath(file)
     if path.is_absolute():
         return {"uri": path.as_uri()}
-    return {"uri": quote(path.as_posix()), "uriBaseId": SOURCE_ROOT}
+    # a URI names the file by its bytes: a name that is not UTF-8 gets its bytes as they are (`%FF`)
+    return {"uri": quote(os.fsencode(path.as_posix())), "uriBaseId": SOURCE_ROOT}
+
+
+def message(text: str) -> dict[str, str]:
+    """A plain text message. crosswire writes no embedded links, so every square bracket in it (and the backslash
+    that escapes one) is literal and escaped as SARIF 2.1.0 §3.11.6 asks: a name like `x[here](1)` stays text."""
+    return {"text": _LINK_SYNTAX.sub(r"\\\1", text)}
 
 
 def physical_location(file: str, line: int, end_line: int | None = None) -> dict[str, Any]:
@@ -84,7 +94,7 @@ def related_location(index: int, node: Node) -> dict[str, Any]:
     return {
         "id": index,
         "physicalLocation": physical_location(span.file, span.line, span.end_line),
-        "message": {"text": noun(node)},
+        "message": message(noun(node)),
     }
 
 
@@ -94,7 +104,7 @@ def result_entry(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": finding.meta.id,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.level],
-        "message": {"text": finding.message},
+        "message": message(finding.message),
         "locations": [
             {
                 "physicalLocation": physical_location(node.span.file, node.span.line, node.span.end_line),
@@ -137,7 +147,7 @@ def render(result: ScanResult) -> str:
     notifications: list[dict[str, Any]] = [
         {
             "level": "error",
-            "message": {"text": error.message},
+            "message": message(error.message),
             "locations": [{"physicalLocation": physical_location(error.file, error.line)}],
         }
         for error in result.errors
@@ -146,7 +156,7 @@ def render(result: ScanResult) -> str:
     notifications += [
         {
             "level": "note",
-            "message": {"text": f"{skip.meta.id} skipped on {skip.node.address}: {skip.reason}"},
+            "message": message(f"{skip.meta.id} skipped on {skip.node.address}: {skip.reason}"),
             "locations": [{"physicalLocation": physical_location(skip.node.span.file, skip.node.span.line)}],
             "associatedRule": {"id": skip.meta.id, "index": index[skip.meta.id]},
         }
@@ -175,4 +185,4 @@ def render(result: ScanResult) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return inert_json(json.dumps(encodable_strings(log), indent=2, ensure_ascii=False)) + "\n"

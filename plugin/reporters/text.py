@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 from crosswire.check import Severity
+from crosswire.escaping import inert_text, visible
 from crosswire.runner import ScanResult
 
 
 def render(result: ScanResult) -> str:
-    """The report; empty when there is nothing to tell (like cfn-lint, silence means clean)."""
+    """The report; empty when there is nothing to tell (like cfn-lint, silence means clean). Every name and message
+    from the scanned files goes through `visible`, and the whole through `inert_text`: a printed report is read by
+    terminals and CI runners."""
     if not (result.findings or result.errors or result.skips or result.unresolved_inputs):
         return ""
     blocks = []
     for finding in result.findings:
-        meta = finding.meta
+        meta, span = finding.meta, finding.node.span
         lines = [
-            f"{finding.node.span.file}:{finding.node.span.line}: {meta.id} {finding.level.value}: {meta.title}",
-            f"  {finding.message}",
+            f"{visible(span.file)}:{span.line}: {meta.id} {finding.level.value}: {meta.title}",
+            f"  {visible(finding.message)}",
         ]
-        lines += [f"  related: {r.address} ({r.declared_span.file}:{r.declared_span.line})" for r in finding.related]
+        lines += [
+            f"  related: {visible(r.address)} ({visible(r.declared_span.file)}:{r.declared_span.line})"
+            for r in finding.related
+        ]
         lines.append(f"  fix: {finding.fix}")
         blocks.append("\n".join(lines))
     for error in result.errors:
-        blocks.append(f"{error.file}:{error.line}: error: {error.message}")
+        blocks.append(f"{visible(error.file)}:{error.line}: error: {visible(error.message)}")
     for skip in result.skips:
-        blocks.append(
-            f"{skip.node.span.file}:{skip.node.span.line}: {skip.meta.id} skipped on {skip.node.address}: {skip.reason}"
-        )
+        where = f"{visible(skip.node.span.file)}:{skip.node.span.line}"
+        blocks.append(f"{where}: {skip.meta.id} skipped on {visible(skip.node.address)}: {visible(skip.reason)}")
     for unresolved in result.unresolved_inputs:
-        blocks.append(f"{unresolved.file}:{unresolved.line}: not checked: {unresolved.address}: {unresolved.reason}")
+        where = f"{visible(unresolved.file)}:{unresolved.line}"
+        blocks.append(f"{where}: not checked: {visible(unresolved.address)}: {visible(unresolved.reason)}")
     counts = ", ".join(f"{result.count(s)} {s.value}" for s in Severity)
     summary = (
         f"crosswire: {result.files} files, {result.resources} resources, findings: {counts}"
@@ -37,4 +43,4 @@ def render(result: ScanResult) -> str:
         + (f", {len(result.suppressed)} suppressed" if result.suppressed else "")
         + (f", {len(result.baselined)} in the baseline" if result.baselined else "")
     )
-    return "\n\n".join(blocks + [summary]) + "\n"
+    return inert_text("\n\n".join(blocks + [summary]) + "\n")
