@@ -324,7 +324,7 @@ Resources:
     (policy,) = graph.policies_of(role)
     (statement,) = policy.statements.value
     assert "sqs:ReceiveMessage" in statement.actions
-    assert statement.resources == ("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Queue}",)
+    assert statement.resources == ("arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Queue.QueueName}",)  # the GetAtt attribute is kept
 
 
 def test_ignore_globals_opts_a_function_out_of_globals(write):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError
+from crosswire.loaders import LoadError, sam_policy_templates
 from crosswire.model import (
     ABSENT,
     EXISTS,
@@ -56,27 +56,6 @@ PSEUDO = {
 _SUB_TOKEN = re.compile(r"\$\{([^}]*)\}")
 _MARKERS = ("AWSTemplateFormatVersion", "Resources")
 
-SQS_POLLER_ACTIONS = (
-    "sqs:ChangeMessageVisibility",
-    "sqs:ChangeMessageVisibilityBatch",
-    "sqs:DeleteMessage",
-    "sqs:DeleteMessageBatch",
-    "sqs:GetQueueAttributes",
-    "sqs:ReceiveMessage",
-)
-# SAM policy templates that matter for messaging: name -> (actions, ARN pattern of the resource).
-SAM_POLICY_TEMPLATES = {
-    "SQSPollerPolicy": (SQS_POLLER_ACTIONS, "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:{QueueName}"),
-    "SQSSendMessagePolicy": (
-        ("sqs:SendMessage*",),
-        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:{QueueName}",
-    ),
-    "SNSPublishMessagePolicy": (
-        ("sns:Publish",),
-        "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:{TopicName}",
-    ),
-    "KMSDecryptPolicy": (("kms:Decrypt",), "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/{KeyId}"),
-}
 SAM_BASIC_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 SAM_SQS_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
 
@@ -835,15 +814,26 @@ class _Template:
             if isinstance(resolved, str):
                 managed.append(resolved)
                 continue
-            document = _sam_policy_document(resolved)
-            if document is None:
-                continue
+            document = self.sam_policy_document(resolved)
             suffix = f"Role.Policies[{index}]"
             policy_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", item_span, suffix)
             policy = self.graph.add(Policy(**policy_kwargs, statements=statements(document, item_span)))
             self.graph.link(E.GOVERNED_BY, role, policy)
         role.managed_policy_arns = Value(managed, Origin.EXPLICIT, span)
         self.graph.link(E.ASSUMES, function, role)
+
+    def sam_policy_document(self, resolved: Any) -> Any:
+        """A SAM `Policies` entry (other than a managed policy's name or ARN) as a policy document: written inline,
+        or a SAM policy template expanded; anything else is an unresolved document, never dropped."""
+        if isinstance(resolved, Unresolved):
+            return resolved
+        if isinstance(resolved, dict) and "Statement" in resolved:
+            return resolved
+        if not (isinstance(resolved, dict) and len(resolved) == 1):
+            return Unresolved("a Policies entry that is neither a policy document nor one SAM policy template")
+        ((name, arguments),) = resolved.items()
+        expanded = sam_policy_templates.definition(str(name), arguments)
+        return expanded if isinstance(expanded, Unresolved) else self.resolve(expanded)
 
     def sam_event(self, logical_id: str, event_id: str, event: dict, span: Span) -> None:
         props = self.sub_props(event, "Properties")
@@ -927,29 +917,6 @@ class _Template:
         suffix = f"{event_id}EventSourceMapping"
         mapping_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix)
         self.mapping_node(mapping_kwargs, options, queue_ref, function_ref)
-
-
-def _sam_policy_document(resolved: Any) -> Any:
-    """A SAM `Policies` entry as a policy document: an inline document, or a known policy template expanded."""
-    if not isinstance(resolved, dict):
-        return None
-    if "Statement" in resolved:
-        return resolved
-    for name, arguments in resolved.items():
-        template = SAM_POLICY_TEMPLATES.get(name)
-        if template is None or not isinstance(arguments, dict):
-            continue
-        actions, pattern = template
-        values = list(arguments.values())
-        if any(isinstance(v, Unresolved) for v in values):
-            return {"Statement": Unresolved(f"{name} argument is unresolved")}
-        resource = pattern
-        for argument, argument_value in arguments.items():
-            if isinstance(argument_value, Ref):
-                argument_value = "${" + argument_value.target + "}"
-            resource = resource.replace("{" + argument + "}", str(argument_value))
-        return {"Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": resource}]}
-    return None
 
 
 def _endpoint_kinds(protocol: Value) -> tuple[Kind, ...]:
