@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire import inputs
 from crosswire.graph import Graph
+from crosswire.inputs import read_text, within
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
@@ -153,10 +153,10 @@ class Instance:
             return path if isinstance(path, Unresolved) else Invalid("file() of something that is not a path")
         full = os.path.join(self.unit.root, path)
         shown = display_path(full)
-        if not inputs.within(full, self.unit.tree):
+        if not within(full, self.unit.tree):
             return self.file_error(f"file() reads {shown}, which is outside the scanned tree")
         try:
-            return inputs.read_text(full, shown, self.unit.tree, MAX_FILE_BYTES)
+            return read_text(full, shown, self.unit.tree, MAX_FILE_BYTES)
         except LoadError as exc:
             if not os.path.lexists(full):
                 return Unresolved(f"file {path} does not exist")
@@ -359,7 +359,7 @@ class Instance:
         the call (and its outputs are unresolved), as its files are never read."""
         local = local_source(self.source.directory, call)
         directory = local or self.unit.loader.vendored(self.unit.root, self.prefix + f"module.{name}")
-        if directory is None or inputs.within(directory, self.unit.tree):
+        if directory is None or within(directory, self.unit.tree):
             return directory
         where = "" if local else f" ({display_path(directory)} in .terraform/modules/modules.json)"
         message = f"module {name}: source {source} leads outside the scanned tree{where}"
@@ -637,7 +637,7 @@ class Loader:
             path = os.path.join(root, ".terraform", "modules", "modules.json")
             shown = display_path(path)
             try:
-                entries = json.loads(inputs.read_text(path, shown, self.tree_of(root))).get("Modules", [])
+                entries = json.loads(read_text(path, shown, self.tree_of(root))).get("Modules", [])
                 for entry in entries if isinstance(entries, list) else []:
                     if (
                         isinstance(entry, dict)
@@ -688,7 +688,7 @@ class Loader:
         return values
 
     def tfvars(self, path: str, shown: str, tree: str | None) -> dict[str, Any]:
-        text = inputs.read_text(path, shown, tree)
+        text = read_text(path, shown, tree)
         if path.endswith(".json"):
             try:
                 data = json.loads(text)
@@ -739,7 +739,7 @@ def callers_within(directories: list[str], boundary: str, tree: str) -> list[str
 def _text_or_empty(path: str, tree: str) -> str:
     """A file's text; empty when the reader refuses it (it is reported if it is loaded)."""
     try:
-        return inputs.read_text(path, display_path(path), tree)
+        return read_text(path, display_path(path), tree)
     except LoadError:
         return ""
 
