@@ -12,6 +12,8 @@ import os
 import stat
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# POSIX flags (Windows has none of them, nor FIFOs that block an open); O_BINARY is Windows' own
+_OPEN_FLAGS = os.O_RDONLY | sum(getattr(os, flag, 0) for flag in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC", "O_BINARY"))
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
     (stat.S_ISCHR, "a character device"),
@@ -76,7 +78,7 @@ def read_bytes(path: str, shown: str, tree: str | None, limit: int = MAX_FILE_BY
         kind = not_regular(os.stat(path).st_mode)
         if kind is not None:
             raise LoadError(shown, 1, f"not a regular file ({kind})")
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        descriptor = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         if exc.errno == errno.ENOENT and os.path.islink(path):
             raise LoadError(shown, 1, f"{shown} is a symlink to {os.readlink(path)}, which does not exist") from None
@@ -110,13 +112,14 @@ def decode(data: bytes, shown: str) -> str:
         raise LoadError(shown, 1, f"{wide} text; crosswire reads UTF-8")
     if b"\0" in data:
         raise LoadError(shown, 1, "binary file, not text")
+    text = data.removeprefix(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig")
+        return text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = text.rfind(b"\n", 0, exc.start) + 1
+        line = text.count(b"\n", 0, exc.start) + 1
         column = exc.start - line_start + 1
-        raise LoadError(shown, line, f"not UTF-8 text: byte 0x{data[exc.start]:02x} at column {column}") from None
+        raise LoadError(shown, line, f"not UTF-8 text: byte 0x{text[exc.start]:02x} at column {column}") from None
 
 
 def read_text(path: str, shown: str, tree: str | None, limit: int = MAX_FILE_BYTES) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import scan_json
+from crosswire import inputs
 from crosswire.graph import Graph
 from crosswire.loaders import terraform
 
@@ -478,3 +479,38 @@ def test_file_and_folder_names_that_are_not_utf8_do_not_break_the_loaders(tmp_pa
     scan = Scan(root, ".")
     assert scan.code == 2
     assert scan.errors == {("caf\udce9/t\udcff.yaml", 3, "malformed template: did not find expected node content")}
+
+
+# -- the reader's API, directly ------------------------------------------------------------------------------
+def test_the_reader_reads_at_most_its_limit(tmp_path):
+    (tmp_path / "ten").write_bytes(b"0123456789")
+    assert inputs.read_bytes(str(tmp_path / "ten"), "ten", None, limit=10) == b"0123456789"
+    with pytest.raises(inputs.LoadError) as raised:
+        inputs.read_bytes(str(tmp_path / "ten"), "ten", None, limit=9)
+    assert (raised.value.file, raised.value.line, raised.value.message) == ("ten", 1, "file larger than 9 bytes")
+
+
+def test_the_reader_refuses_a_path_outside_its_tree_before_opening_it(tmp_path):
+    (tmp_path / "tree").mkdir()
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(inputs.LoadError) as raised:
+        inputs.read_text(str(tmp_path / "tree" / ".." / "pipe"), "pipe", str(tmp_path / "tree"))
+    assert raised.value.message == "pipe is outside the scanned tree"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("a: 1\n".encode("utf-32-be"), "UTF-32 text; crosswire reads UTF-8"),
+        ("a: 1\n".encode("utf-16-be"), "UTF-16 text; crosswire reads UTF-8"),
+        (b"\xef\xbb\xbfa: 1\n\xff", "not UTF-8 text: byte 0xff at column 1"),
+    ],
+)
+def test_decoding_names_the_encoding_problem(data, message):
+    with pytest.raises(inputs.LoadError) as raised:
+        inputs.decode(data, "x.yaml")
+    assert raised.value.message == message
+
+
+def test_decoding_drops_a_utf8_bom():
+    assert inputs.decode(b"\xef\xbb\xbfa: 1\n", "x.yaml") == "a: 1\n"
