@@ -304,6 +304,16 @@ def test_a_fifo_as_terraform_tfvars_is_an_error_not_a_hang(tmp_path):
     assert scan.findings() == {TERRAFORM_FINDING}
 
 
+def test_a_deeply_nested_terraform_tfvars_json_is_an_error_not_a_traceback(tmp_path):
+    root = tree(
+        tmp_path, {"main.tf": QUEUE + CONSUMER, "terraform.tfvars.json": '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"}
+    )
+    scan = Scan(root, ".")
+    assert scan.code == 2
+    assert scan.errors == {("terraform.tfvars.json", 1, "nesting too deep to parse")}
+    assert scan.findings() == {TERRAFORM_FINDING}
+
+
 @pytest.mark.parametrize("kind", ["fifo", "zero"])
 def test_var_file_is_read_through_the_reader_wherever_it_is(tmp_path, kind):
     root = tree(tmp_path, {"main.tf": QUEUE + CONSUMER})

@@ -694,6 +694,8 @@ class Loader:
                 data = json.loads(text)
             except ValueError as exc:
                 raise LoadError(shown, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
+            except RecursionError:
+                raise LoadError(shown, 1, "nesting too deep to parse") from None
             return data if isinstance(data, dict) else {}
         attrs, _ = parse_body(text, shown)
         evaluator = Evaluator(NoScope())
