@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from crosswire import inputs
 from crosswire.check import Finding
 from crosswire.config import ConfigError
 
@@ -43,12 +44,13 @@ def write(path: str, findings: Iterable[Finding]) -> None:
 def read(path: str) -> frozenset[str]:
     """The fingerprints of a baseline file; anything else than a crosswire baseline is a usage error."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"baseline {path}: cannot read: {exc.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = json.loads(inputs.read_text(path, path, None))
+    except inputs.LoadError as exc:
+        raise ConfigError(f"baseline {path}: {exc.message}") from None
+    except ValueError as exc:
         raise ConfigError(f"baseline {path}: not JSON: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"baseline {path}: nested too deeply") from None
     if not isinstance(document, dict) or document.get("tool") != "crosswire":
         raise ConfigError(f'baseline {path}: not a crosswire baseline (no "tool": "crosswire")')
     if document.get("schema") != SCHEMA_VERSION:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crosswire import inputs
 from crosswire.check import Check, Severity
 
 CHECK_PATTERN = re.compile(r"CW\d{0,3}", re.IGNORECASE)
@@ -38,34 +39,46 @@ class Config:
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _toml(path: str) -> dict[str, Any]:
+def _toml(path: str, data: bytes | None = None) -> dict[str, Any]:
+    """The TOML document in `path` (or its content `data`, read already), through the bounded reader."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        text = inputs.decode(inputs.read_bytes(path, path, None) if data is None else data, path)
+        return tomllib.loads(text)
+    except inputs.LoadError as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc.message}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
+
+
+def _crosswire_table(data: dict[str, Any]) -> Any:
+    tool = data.get("tool")
+    return tool.get("crosswire") if isinstance(tool, dict) else None
 
 
 def discover(directory: str = ".") -> str | None:
     """The default configuration file in `directory`: `.crosswire.toml` wins over pyproject.toml (a dedicated
-    file is the more specific choice, as with Ruff); a pyproject.toml without `[tool.crosswire]` is no config."""
+    file is the more specific choice, as with Ruff); a pyproject.toml is a config only with a real
+    `[tool.crosswire]` table, not one mentioned in a comment or a string."""
     dedicated = os.path.normpath(os.path.join(directory, DEDICATED_FILE))
-    if os.path.isfile(dedicated):
+    if os.path.lexists(dedicated):
         return dedicated
     pyproject = os.path.normpath(os.path.join(directory, PYPROJECT))
-    try:
-        with open(pyproject, encoding="utf-8", errors="replace") as handle:
-            # avoid parsing (and failing on) a project's pyproject.toml that has nothing for us
-            has_table = "tool.crosswire" in handle.read()
-    except OSError:
+    if not os.path.lexists(pyproject):
         return None
-    return pyproject if has_table else None
+    try:
+        data = inputs.read_bytes(pyproject, pyproject, None)
+    except inputs.LoadError as exc:
+        raise ConfigError(f"{pyproject}:{exc.line}: {exc.message}") from None
+    # a project's pyproject.toml that never names crosswire is not parsed, so its own problems are not ours
+    if b"crosswire" not in data:
+        return None
+    return pyproject if _crosswire_table(_toml(pyproject, data)) is not None else None
 
 
 def load(path: str | None, checks: Iterable[Check]) -> Config:
@@ -73,13 +86,13 @@ def load(path: str | None, checks: Iterable[Check]) -> Config:
     path = path if path is not None else discover()
     if path is None:
         return Config()
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise ConfigError(f"{path}: no such configuration file")
     data = _toml(path)
     prefix = ""
     if os.path.basename(path) == PYPROJECT:
         prefix = "tool.crosswire."
-        table = data.get("tool", {}).get("crosswire") if isinstance(data.get("tool"), dict) else None
+        table = _crosswire_table(data)
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: no [tool.crosswire] table")
         data = table

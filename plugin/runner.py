@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crosswire import suppressions
+from crosswire import inputs, suppressions
 from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, UnresolvedInput, display_path, read_text
+from crosswire.loaders import LoadError, UnresolvedInput, display_path
 from crosswire.model import Node
 from crosswire.suppressions import Suppressed
 
@@ -62,22 +62,58 @@ class ScanResult:
         return sum(1 for f in self.findings if f.level is severity)
 
 
-def discover(paths: Sequence[str], errors: list[ScanError]) -> list[str]:
-    """Files to consider under `paths`, sorted; unreadable paths become errors. Symlinked directories are not
-    followed, so a symlink loop cannot trap the walk."""
-    found: list[str] = []
+def discover(paths: Sequence[str], errors: list[ScanError]) -> dict[str, str]:
+    """Files to consider under `paths`, sorted, each with the root of its tree (`inputs.tree_root`); paths that
+    cannot be walked become errors. A file named as a PATH is kept whatever it is, so the reader can say why it
+    cannot be read."""
+    found: list[tuple[str, str]] = []
     for path in paths:
-        if os.path.isfile(path):
-            found.append(path)
-        elif os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES)
-                found.extend(os.path.join(root, name) for name in sorted(files))
+        tree = inputs.tree_root(path)
+        if os.path.isdir(path):
+            found += [(file, tree) for file in _walk(path, tree, errors)]
+        elif os.path.lexists(path):
+            found.append((path, tree))
         else:
             errors.append(ScanError(display_path(path), 0, "no such file or directory"))
     # one file reached through several arguments ("." and "./t.yaml") is scanned once
-    unique = {os.path.realpath(path): os.path.normpath(path) for path in reversed(found)}
-    return sorted(unique.values())
+    unique = {os.path.realpath(path): (os.path.normpath(path), tree) for path, tree in reversed(found)}
+    return dict(sorted(unique.values()))
+
+
+def _walk(top: str, tree: str, errors: list[ScanError]) -> list[str]:
+    """The files under the directory `top`. A directory that cannot be read (permissions, a path longer than
+    PATH_MAX) is an error, not skipped. A symlinked directory is followed when it stays inside `tree`, each real
+    directory once; one that leads outside the tree, or back to a directory holding it, is an error naming it."""
+
+    def unreadable(exc: OSError) -> None:
+        errors.append(ScanError(display_path(exc.filename), 0, f"cannot read directory: {exc.strerror}"))
+
+    files: list[str] = []
+    walked: set[str] = set()
+    pending = [top]
+    while pending:
+        links: list[str] = []
+        for root, dirs, names in os.walk(pending.pop(0), onerror=unreadable):
+            real = os.path.realpath(root)
+            if real in walked:  # reached before, through a symlink or its real path
+                dirs[:] = []
+                continue
+            walked.add(real)
+            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES)
+            links += [os.path.join(root, d) for d in dirs if os.path.islink(os.path.join(root, d))]
+            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+            files.extend(os.path.join(root, name) for name in sorted(names))
+        for link in links:
+            target = os.path.realpath(link)
+            shown = display_path(link)
+            if not inputs.within(target, tree):
+                errors.append(ScanError(shown, 0, f"{shown} is a symlink that leads outside the scanned tree"))
+            elif inputs.within(os.path.dirname(link), target):
+                loop = f"{shown} is a symlink loop: it leads back to {display_path(target)}"
+                errors.append(ScanError(shown, 0, loop))
+            elif target not in walked:
+                pending.append(link)
+    return files
 
 
 def skipped(path: str, patterns: Sequence[str]) -> bool:
@@ -92,12 +128,14 @@ def skipped(path: str, patterns: Sequence[str]) -> bool:
     return False
 
 
-def load_cloudformation(path: str, graph: Graph, options: ScanOptions, errors: list[ScanError]) -> int | None:
-    """Load one template file (or a Terraform plan JSON); None when the file is neither."""
+def load_cloudformation(
+    path: str, tree: str, graph: Graph, options: ScanOptions, errors: list[ScanError]
+) -> int | None:
+    """Load one template file (or a Terraform plan JSON) of the tree rooted at `tree`; None when it is neither."""
     from crosswire.loaders import cloudformation
 
     shown = display_path(path)
-    text = read_text(path, shown)
+    text = inputs.read_text(path, shown, tree)
     if path.endswith(".json"):
         from crosswire.loaders import terraform_plan
 
@@ -115,15 +153,20 @@ def load_cloudformation(path: str, graph: Graph, options: ScanOptions, errors: l
     return count
 
 
-def load_terraform(directories: list[str], graph: Graph, options: ScanOptions, changed_only: bool) -> terraform.Outcome:
-    """Load Terraform module directories; root modules are found among them, local modules through callers.
+def load_terraform(
+    directories: dict[str, str], graph: Graph, options: ScanOptions, changed_only: bool
+) -> terraform.Outcome:
+    """Load Terraform module directories (each with the root of its tree); root modules are found among them,
+    local modules through callers.
 
     With `changed_only` (files named one by one, as pre-commit does) the root modules under the current directory
     that call those modules are loaded too, so a local module is judged with its caller's inputs."""
     from crosswire.loaders import terraform
 
     if changed_only:
-        directories = [*directories, *terraform.callers_within(directories, ".")]
+        # the callers live under the current directory: in the tree of the named files that holds it
+        tree = next((t for t in directories.values() if inputs.within(os.curdir, t)), os.path.realpath(os.curdir))
+        directories = directories | dict.fromkeys(terraform.callers_within(list(directories), os.curdir, tree), tree)
     variables = terraform.Variables(options.variables, options.var_env)
     return terraform.load_directories(directories, graph, variables)
 
@@ -181,24 +224,25 @@ def touches(files: set[str], *nodes: Node) -> bool:
 
 
 def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) -> ScanResult:
-    named = {os.path.normpath(p) for p in paths if os.path.isfile(p)}  # read whatever its suffix
+    # read whatever its suffix; a FIFO or device named is kept too, for the reader to refuse
+    named = {os.path.normpath(p) for p in paths if os.path.lexists(p) and not os.path.isdir(p)}
     # only files named (pre-commit's changed files): report what touches them, judged on whole modules
     changed = {os.path.realpath(p) for p in named} if paths and len(named) == len(paths) else set()
     errors: list[ScanError] = []
     graph = Graph()
     files = resources = 0
-    terraform_directories: dict[str, None] = {}
+    terraform_directories: dict[str, str] = {}  # module directory: root of its tree
     unresolved_inputs: list[UnresolvedInput] = []
-    for path in discover(paths, errors):
+    for path, tree in discover(paths, errors).items():
         if skipped(path, options.skip_paths):
             continue
         if path.endswith(TERRAFORM_SUFFIXES):
-            terraform_directories[os.path.dirname(path) or "."] = None
+            terraform_directories.setdefault(os.path.dirname(path) or ".", tree)
             continue
         if not (path.lower().endswith(TEMPLATE_SUFFIXES) or path in named):
             continue
         try:
-            count = load_cloudformation(path, graph, options, errors)
+            count = load_cloudformation(path, tree, graph, options, errors)
         except LoadError as exc:
             errors.append(ScanError(exc.file, exc.line, exc.message))
             continue
@@ -209,7 +253,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
             files += 1
             resources += count
     if terraform_directories:
-        loaded = load_terraform(list(terraform_directories), graph, options, bool(changed))
+        loaded = load_terraform(terraform_directories, graph, options, bool(changed))
         errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
         files += loaded.files
         resources += loaded.resources

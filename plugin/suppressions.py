@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from crosswire import inputs
 from crosswire.model import Node, Span, Suppression
 
 if TYPE_CHECKING:
@@ -166,10 +167,10 @@ def _hcl_comments(lines: list[str]) -> dict[int, Comment]:
 
 
 def _read(file: str) -> str:
+    """A file that was loaded already (so it is inside the scanned tree); empty if it cannot be read now."""
     try:
-        with open(file, encoding="utf-8-sig", errors="replace") as handle:
-            return handle.read()
-    except OSError:
+        return inputs.read_text(file, file, None)
+    except inputs.LoadError:
         return ""
 
 

@@ -153,14 +153,17 @@ def test_binary_deeply_nested_and_alias_bomb_inputs_are_errors_not_crashes(write
     errors = {e["file"]: (e["line"], e["message"]) for e in run.report["errors"]}
     assert set(errors) == {"binary.template", "latin1.yaml", "deep.yaml", "bomb.yaml"}
     assert errors["binary.template"] == (1, "binary file, not text")
-    assert errors["latin1.yaml"] == (2, "not UTF-8 text")
+    assert errors["latin1.yaml"] == (2, "not UTF-8 text: byte 0xe9 at column 57")
 
 
-def test_symlink_loop_is_not_followed(write, tmp_path):
+def test_symlink_loop_is_an_error_naming_the_link_and_not_followed(write, tmp_path):
     write("stacks/good.yaml", VALID)
     os.symlink(tmp_path / "stacks", tmp_path / "stacks" / "loop")
     run = scan_json(".")
-    assert run.code == 1
+    assert run.code == 2
+    assert run.report["errors"] == [
+        {"file": "stacks/loop", "line": 0, "message": "stacks/loop is a symlink loop: it leads back to stacks"}
+    ]
     assert run.findings() == {("CW301", "Queue", 3)}
 
 

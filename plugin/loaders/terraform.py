@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, UnresolvedInput, display_path, read_text
+from crosswire.inputs import read_text, within
+from crosswire.loaders import LoadError, UnresolvedInput, display_path
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
     Encoded,
@@ -93,6 +94,8 @@ class _Unit:
         self.root = root
         self.name = name or display_path(root)
         self.loader = loader
+        self.tree = loader.tree_of(root)  # nothing outside it is read: modules, file(), templatefile()
+        self.evaluating: list[Attr] = []  # the attributes being evaluated, innermost last: where a file() call is
         self.graph = Graph()
         self.tokens: dict[str, Ref] = {}
         self.resources = 0
@@ -144,19 +147,27 @@ class Instance:
         return Unresolved(f"{identifier} is not evaluated")
 
     def read_file(self, path: Any) -> Any:
+        """The text of a file() or templatefile() target: inside the scanned tree only, through the reader. A file
+        that does not exist may be made by the build; any other problem is an error at the call."""
         if not isinstance(path, str):
             return path if isinstance(path, Unresolved) else Invalid("file() of something that is not a path")
-        full = os.path.realpath(os.path.join(self.unit.root, path))
-        allowed = [os.path.realpath(self.source.directory), os.path.realpath(self.unit.root)]
-        if not any(os.path.commonpath([full, a]) == a for a in allowed):
-            return Unresolved(f"file {path} is outside the module")
+        full = os.path.join(self.unit.root, path)
+        shown = display_path(full)
+        if not within(full, self.unit.tree):
+            return self.file_error(f"file() reads {shown}, which is outside the scanned tree")
         try:
-            if os.path.getsize(full) > MAX_FILE_BYTES:
-                return Unresolved(f"file {path} is too large")
-            with open(full, encoding="utf-8") as handle:
-                return handle.read()
-        except (OSError, UnicodeDecodeError):
-            return Unresolved(f"file {path} cannot be read")
+            return read_text(full, shown, self.unit.tree, MAX_FILE_BYTES)
+        except LoadError as exc:
+            if not os.path.lexists(full):
+                return Unresolved(f"file {path} does not exist")
+            return self.file_error(f"file() reads {shown}: {exc.message}")
+
+    def file_error(self, message: str) -> Invalid:
+        """An error at the attribute whose expression calls file() or templatefile()."""
+        if self.unit.evaluating:
+            at = self.unit.evaluating[-1]
+            self.unit.loader.error(LoadError(at.file, at.line, message))
+        return Invalid(message)
 
     # -- names ----------------------------------------------------------------------------------------------
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -168,7 +179,13 @@ class Instance:
         return self.cache[key]
 
     def eval(self, attr: Attr, evaluator: Evaluator | None = None) -> Any:
-        evaluator = evaluator or self.evaluator
+        self.unit.evaluating.append(attr)
+        try:
+            return self.evaluate(attr, evaluator or self.evaluator)
+        finally:
+            self.unit.evaluating.pop()
+
+    def evaluate(self, attr: Attr, evaluator: Evaluator) -> Any:
         if isinstance(attr.expr, JsonValue):
             return self.eval_json(attr.expr.value, evaluator)
         if isinstance(attr.expr, Evaluated):
@@ -313,9 +330,9 @@ class Instance:
     def make_child(self, name: str, call: Block) -> Instance | Unresolved:
         source_attr = call.attrs.get("source")
         source = literal(source_attr) if source_attr else None
-        directory = local_source(self.source.directory, call) or self.unit.loader.vendored(
-            self.unit.root, self.prefix + f"module.{name}"
-        )
+        directory = self.module_directory(name, call, source)
+        if isinstance(directory, Unresolved):
+            return directory
         if directory is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) is not vendored; its outputs are unknown")
         # by real path: a symlink back to a calling directory is the same module, not a new level
@@ -323,7 +340,7 @@ class Instance:
             message = f"module {name} calls itself (through {source})"
             self.unit.loader.error(LoadError(call.file, call.line, message))
             return Unresolved(message)  # the rest of the calling module is still checked
-        parsed = self.unit.loader.module(directory)
+        parsed = self.unit.loader.module(directory, self.unit.tree)
         if parsed is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) could not be loaded")
         self.unit.files.update(parsed.files)
@@ -336,6 +353,18 @@ class Instance:
         repeated = self.repeated or repeated_by(call)
         chain = (*self.chain, os.path.realpath(directory))
         return Instance(self.unit, parsed, f"{self.prefix}module.{name}.", inputs, chain, repeated)
+
+    def module_directory(self, name: str, call: Block, source: Any) -> str | Unresolved | None:
+        """The directory of a local or downloaded module; one that leads outside the scanned tree is an error at
+        the call (and its outputs are unresolved), as its files are never read."""
+        local = local_source(self.source.directory, call)
+        directory = local or self.unit.loader.vendored(self.unit.root, self.prefix + f"module.{name}")
+        if directory is None or within(directory, self.unit.tree):
+            return directory
+        where = "" if local else f" ({display_path(directory)} in .terraform/modules/modules.json)"
+        message = f"module {name}: source {source} leads outside the scanned tree{where}"
+        self.unit.loader.error(LoadError(call.file, call.line, message))
+        return Unresolved(message)
 
     def resource_evaluator(self, block: Block) -> Evaluator:
         """An evaluator with `count` and `each` of a block: its one instance's values, or unresolved when its
@@ -522,8 +551,11 @@ class Outcome:
 class Loader:
     """Loads every Terraform module directory of a scan, each root module into a unit of its own."""
 
-    def __init__(self, variables: Variables, environment: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, variables: Variables, environment: dict[str, str] | None = None, trees: dict[str, str] | None = None
+    ) -> None:
         self.variables = variables
+        self.trees = trees or {}  # directory: the root of the scanned tree it belongs to
         self.environment = os.environ if environment is None else environment
         self.parsed: dict[str, ModuleSource | None] = {}
         self.errors: list[LoadError] = []
@@ -536,9 +568,13 @@ class Loader:
         if all((e.file, e.line, e.message) != (error.file, error.line, error.message) for e in self.errors):
             self.errors.append(error)
 
-    def module(self, directory: str) -> ModuleSource | None:
+    def tree_of(self, directory: str) -> str:
+        """The root of the tree a root module belongs to (a directory scanned on its own is its own tree)."""
+        return self.trees.get(directory) or os.path.realpath(directory)
+
+    def module(self, directory: str, tree: str) -> ModuleSource | None:
         if directory not in self.parsed:
-            parsed, errors = parse_module(directory, module_files(directory))
+            parsed, errors = parse_module(directory, module_files(directory), tree)
             self.parsed[directory] = parsed
             self.errors.extend(errors)
         return self.parsed[directory]
@@ -548,7 +584,7 @@ class Loader:
         directories = list(dict.fromkeys(os.path.abspath(d) for d in directories))
         callers: dict[str, list[str]] = {}
         for directory in directories:
-            parsed = self.module(directory)
+            parsed = self.module(directory, self.tree_of(directory))
             for called in parsed.local_calls() if parsed is not None else ():
                 callers.setdefault(called, []).append(directory)
         attempted = set()
@@ -570,7 +606,7 @@ class Loader:
         return any((m := self.parsed.get(d)) is not None and self.reported.issuperset(m.files) for d in directories)
 
     def load_root(self, root: str, graph: Graph, outcome: Outcome) -> None:
-        parsed = self.module(root)
+        parsed = self.module(root, self.tree_of(root))
         if parsed is None:
             return
         unit = _Unit(root, self)
@@ -599,9 +635,9 @@ class Loader:
         if root not in self.vendored_cache:
             table: dict[str, str] = {}
             path = os.path.join(root, ".terraform", "modules", "modules.json")
+            shown = display_path(path)
             try:
-                with open(path, encoding="utf-8") as handle:
-                    entries = json.load(handle).get("Modules", [])
+                entries = json.loads(read_text(path, shown, self.tree_of(root))).get("Modules", [])
                 for entry in entries if isinstance(entries, list) else []:
                     if (
                         isinstance(entry, dict)
@@ -609,8 +645,11 @@ class Loader:
                         and isinstance(entry.get("Dir"), str)
                     ):
                         table[entry["Key"]] = os.path.normpath(os.path.join(root, entry["Dir"]))
-            except (OSError, ValueError, AttributeError):
-                pass  # no `terraform init` here: registry modules stay opaque
+            except LoadError as exc:
+                if os.path.lexists(path):  # without `terraform init` there is none, and registry modules stay opaque
+                    self.error(exc)
+            except (ValueError, AttributeError, RecursionError):
+                self.error(LoadError(shown, 1, "malformed modules.json: not the JSON `terraform init` writes"))
             self.vendored_cache[root] = table
         dotted = ".".join(part for part in key.split(".") if part != "module")
         directory = self.vendored_cache[root].get(dotted)
@@ -629,7 +668,8 @@ class Loader:
         names = sorted(os.listdir(root)) if os.path.isdir(root) else []
         files = [os.path.join(root, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [os.path.join(root, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-        given = [("file", path) for path in files] + list(self.variables.given)
+        # files beside the configuration are part of the tree; a --var-file is the user's choice, wherever it is
+        given = [("tree", path) for path in files] + list(self.variables.given)
         for kind, item in given:
             if kind == "var":
                 name, _, raw = item.partition("=")
@@ -637,7 +677,7 @@ class Loader:
                 continue
             shown = display_path(item)
             try:
-                assignments = self.tfvars(item, shown)
+                assignments = self.tfvars(item, shown, self.tree_of(root) if kind == "tree" else None)
             except LoadError as exc:
                 if shown not in {e.file for e in self.errors}:
                     self.errors.append(exc)
@@ -647,13 +687,15 @@ class Loader:
         self.root_cache[root] = values
         return values
 
-    def tfvars(self, path: str, shown: str) -> dict[str, Any]:
-        text = read_text(path, shown)
+    def tfvars(self, path: str, shown: str, tree: str | None) -> dict[str, Any]:
+        text = read_text(path, shown, tree)
         if path.endswith(".json"):
             try:
                 data = json.loads(text)
             except ValueError as exc:
                 raise LoadError(shown, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
+            except RecursionError:
+                raise LoadError(shown, 1, "nesting too deep to parse") from None
             return data if isinstance(data, dict) else {}
         attrs, _ = parse_body(text, shown)
         evaluator = Evaluator(NoScope())
@@ -675,15 +717,16 @@ def build_declarations(name: str, file: str, resources: dict[str, Block], graph:
 _LOCAL_SOURCE = re.compile(r'source\s*[=:]\s*"\.\.?/')
 
 
-def callers_within(directories: list[str], boundary: str) -> list[str]:
-    """The module directories under `boundary` that call any of `directories` as a local module, directly or
-    through other modules: a change to a local module is checked through the root modules that use it."""
+def callers_within(directories: list[str], boundary: str, tree: str) -> list[str]:
+    """The module directories under `boundary` (in the tree rooted at `tree`) that call any of `directories` as a
+    local module, directly or through other modules: a change to a local module is checked through the root
+    modules that use it."""
     calls: dict[str, list[str]] = {}
     for root, dirs, files in os.walk(boundary):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
         tf_files = [os.path.join(root, f) for f in files if f.endswith(SUFFIXES)]
-        if any(_LOCAL_SOURCE.search(_text_or_empty(f)) for f in tf_files):  # cheap test before parsing HCL
-            parsed, _errors = parse_module(os.path.abspath(root), module_files(root))
+        if any(_LOCAL_SOURCE.search(_text_or_empty(f, tree)) for f in tf_files):  # cheap test before parsing HCL
+            parsed, _errors = parse_module(os.path.abspath(root), module_files(root), tree)
             calls[os.path.abspath(root)] = parsed.local_calls() if parsed is not None else []
     wanted = {os.path.abspath(d) for d in directories}
     found: set[str] = set()
@@ -695,14 +738,17 @@ def callers_within(directories: list[str], boundary: str) -> list[str]:
         wanted |= more
 
 
-def _text_or_empty(path: str) -> str:
+def _text_or_empty(path: str, tree: str) -> str:
+    """A file's text; empty when the reader refuses it (it is reported if it is loaded)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(1_000_000)
-    except OSError:
+        return read_text(path, display_path(path), tree)
+    except LoadError:
         return ""
 
 
-def load_directories(directories: list[str], graph: Graph, variables: Variables) -> Outcome:
-    """Load the Terraform module directories of a scan into `graph`."""
-    return Loader(variables).load(directories, graph)
+def load_directories(directories: dict[str, str] | list[str], graph: Graph, variables: Variables) -> Outcome:
+    """Load the Terraform module directories of a scan into `graph`; each maps to the root of its scanned tree
+    (`inputs.tree_root`), and a directory given without one is its own tree."""
+    trees = directories if isinstance(directories, dict) else {}
+    absolute = {os.path.abspath(d): tree for d, tree in trees.items()}
+    return Loader(variables, trees=absolute).load(list(directories), graph)

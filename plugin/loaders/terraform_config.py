@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire.loaders import LoadError, display_path, read_text
+from crosswire import inputs
+from crosswire.loaders import LoadError, display_path
 from crosswire.loaders.hcl_eval import Evaluator, Invalid
 from crosswire.model import Ref, Unresolved
 
@@ -350,15 +351,16 @@ def json_block(
     return Block(block_type, labels, attrs, [], file, line, end)
 
 
-def parse_file(path: str) -> list[Block]:
+def parse_file(path: str, tree: str) -> list[Block]:
+    """The blocks of one configuration file of the tree rooted at `tree`."""
     shown = display_path(path)
-    text = read_text(path, shown)
+    text = inputs.read_text(path, shown, tree)
     if path.endswith(".tf.json"):
         return parse_json(text, shown)
     return parse_hcl(text, shown)
 
 
-def parse_module(directory: str, files: list[str]) -> tuple[ModuleSource | None, list[LoadError]]:
+def parse_module(directory: str, files: list[str], tree: str) -> tuple[ModuleSource | None, list[LoadError]]:
     module = ModuleSource(directory, files)
     errors: list[LoadError] = []
     # override files (`override.tf`, `*_override.tf`) are merged into the declarations after all others
@@ -366,7 +368,7 @@ def parse_module(directory: str, files: list[str]) -> tuple[ModuleSource | None,
     overrides = [p for p in files if stems[p] == "override" or stems[p].endswith("_override")]
     for path in [p for p in files if p not in overrides] + overrides:
         try:
-            for block in parse_file(path):
+            for block in parse_file(path, tree):
                 module.add(block, override=path in overrides)
         except LoadError as exc:
             errors.append(exc)
@@ -378,9 +380,9 @@ def module_files(directory: str) -> list[str]:
         names = sorted(os.listdir(directory))
     except OSError:
         return []
-    return [
-        os.path.join(directory, n) for n in names if n.endswith(SUFFIXES) and os.path.isfile(os.path.join(directory, n))
-    ]
+    # a FIFO or a dangling symlink is kept, for the reader to refuse with an error rather than skip in silence
+    paths = [os.path.join(directory, n) for n in names if n.endswith(SUFFIXES)]
+    return [p for p in paths if not os.path.isdir(p)]
 
 
 def type_name(attr: Attr) -> str:
