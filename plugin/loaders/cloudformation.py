@@ -15,7 +15,7 @@ from typing import Any
 
 from crosswire.defaults import default
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError
+from crosswire.loaders import LoadError, template_shape
 from crosswire.model import (
     EXISTS,
     BucketNotification,
@@ -104,10 +104,9 @@ def parse(text: str, file: str) -> Any:
     """Decode a template with cfn-lint's decoder; a parse error becomes a LoadError with its line."""
     from cfnlint.decode import decode_str  # lazy: importing cfn-lint costs about 0.4 s
 
+    template_shape.check(text, file)  # what would make the decoder hang, recurse or explode, refused first
     try:
         template, matches = decode_str(text)
-    except RecursionError:
-        raise LoadError(file, 1, "nesting too deep to parse") from None
     except Exception as exc:  # cfn-lint's decoder raises many kinds of errors on odd input
         raise LoadError(file, 1, f"cannot parse: {exc}") from None
     if template is None:
