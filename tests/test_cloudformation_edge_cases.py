@@ -122,6 +122,7 @@ def test_malformed_sections_do_not_crash(write, fragment):
         "!Join ['', [[a]]]",
         "!FindInMap [M]",
         "!Split [',', !Ref Q]",
+        "!Split ['', abc]",
         "!Equals [a]",
         "!Ref [a]",
         "{Ref: {Ref: Q}}",

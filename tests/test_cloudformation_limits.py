@@ -96,3 +96,25 @@ def test_json_that_cfn_lint_decodes_as_json_is_bounded_too(monkeypatch):
     template_shape.check(json.dumps(template, indent="\t"), "t.json")
     with pytest.raises(LoadError, match="nested deeper than 100 levels"):
         template_shape.check("{\n\t" + '"a": ' + "[" * 101 + "]" * 101 + "}", "t.json")
+
+
+def test_conditions_that_are_not_a_mapping_are_an_input_error(write):
+    write("t.yaml", "Conditions: [1]\nResources:\n" + PAIR + "  S: {Type: AWS::SNS::Topic, Condition: C}\n")
+    assert errors_of(scan_json(".")) == [("t.yaml", 1, "Conditions is not a mapping")]
+
+
+def test_a_chain_of_conditions_deeper_than_the_bound_is_an_error_at_a_condition(write):
+    chain = "".join(f"  C{i}: !Condition C{i + 1}\n" for i in range(400)) + "  C400: !Equals [a, a]\n"
+    write("t.yaml", "Conditions:\n" + chain + "Resources:\n" + PAIR + "  S: {Type: AWS::SNS::Topic, Condition: C0}\n")
+    # C0 is one level deep, C99 a hundred: C100 (line 102) is one too many
+    assert errors_of(scan_json(".")) == [
+        ("t.yaml", 102, "condition C100 is nested deeper than 100 levels of evaluation")
+    ]
+
+
+def test_a_shorter_chain_of_conditions_resolves(write):
+    chain = "".join(f"  C{i}: !Condition C{i + 1}\n" for i in range(20)) + "  C20: !Equals [a, b]\n"
+    write("t.yaml", "Conditions:\n" + chain + "Resources:\n" + PAIR.replace("Q: {", "Q: {Condition: C0, "))
+    run = scan_json(".", "--select", "CW301")
+    assert run.report["errors"] == []
+    assert run.findings() == set()  # C0 is false: the queue is not created

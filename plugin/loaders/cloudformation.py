@@ -16,6 +16,7 @@ from typing import Any
 from crosswire.defaults import default
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, template_shape
+from crosswire.loaders.budget import Budget, OverBudget
 from crosswire.model import (
     EXISTS,
     BucketNotification,
@@ -42,8 +43,6 @@ from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
 from crosswire.suppressions import CHECK_ID, split_ids
 
-MAX_DEPTH = 64
-MAX_VISITS = 200_000  # resolving more nodes than this in one template means an alias bomb, not a template
 NO_VALUE = object()
 PSEUDO = {
     "AWS::Region": "${AWS::Region}",
@@ -157,11 +156,14 @@ class _Template:
             raise LoadError(file, _line(self.resources) or 1, "Resources is not a mapping")
         self.mappings = template.get("Mappings") or {}
         self.conditions_raw = template.get("Conditions") or {}
+        if not isinstance(self.conditions_raw, dict):
+            raise LoadError(file, _line(self.conditions_raw) or 1, "Conditions is not a mapping")
         self.condition_values: dict[str, Any] = {}
         self.params = self._parameters(template.get("Parameters") or {}, params)
         globals_ = template.get("Globals") or {}
         self.function_globals = globals_.get("Function") or {} if isinstance(globals_, dict) else {}
-        self.visits = 0
+        self.budget = Budget()
+        self.evaluating: list[str] = []  # the conditions being worked out, innermost last
         self.problems: list[LoadError] = []
         self.last_line_cache: dict[int, int] = {}
 
@@ -193,38 +195,72 @@ class _Template:
         if name not in self.condition_values:
             self.condition_values[name] = Unresolved(f"condition {name} refers to itself")
             raw = self.conditions_raw.get(name)
-            self.condition_values[name] = (
-                Unresolved(f"condition {name} is not defined") if raw is None else self.resolve(raw)
-            )
+            if raw is None:
+                self.condition_values[name] = Unresolved(f"condition {name} is not defined")
+            else:
+                self.evaluating.append(name)
+                try:
+                    self.condition_values[name] = self.resolve(raw)
+                finally:
+                    self.evaluating.pop()
         return self.condition_values[name]
 
     # -- intrinsic functions ----------------------------------------------------------------------------
-    def resolve(self, node: Any, depth: int = 0) -> Any:
-        """The value of a template fragment: plain data, Ref objects for resources, Unresolved where unknown."""
-        self.visits += 1
-        if depth > MAX_DEPTH or self.visits > MAX_VISITS:
-            what = "nesting deeper than 64 levels" if depth > MAX_DEPTH else "too many nodes (YAML alias bomb?)"
-            raise LoadError(self.file, _line(node) or 1, f"template too large to resolve: {what}")
+    def resolve(self, node: Any) -> Any:
+        """The value of a template fragment: plain data, Ref objects for resources, Unresolved where unknown.
+
+        Every call charges the template's budget (one step, one level of depth: the depth runs on through
+        conditions and mappings, so a chain of them is bounded too); a bound passed is a LoadError at the line of
+        the innermost node being resolved that has one."""
+        try:
+            self.budget.step()
+            self.enter()
+            try:
+                return self._resolve(node)
+            finally:
+                self.budget.leave()
+        except OverBudget as exc:
+            line = _line(node)
+            if line is None:
+                raise  # data an intrinsic produced: the enclosing template node gives the line
+            raise LoadError(self.file, line, f"cannot resolve this value: {exc}") from None
+
+    def enter(self) -> None:
+        """One level deeper; within a condition, a level too many is that condition's error, at its name."""
+        try:
+            self.budget.enter()
+        except OverBudget:
+            if not self.evaluating:
+                raise
+            name = self.evaluating[-1]
+            key = next(k for k in self.conditions_raw if k == name)
+            message = f"condition {name} is nested deeper than {self.budget.limits.depth} levels of evaluation"
+            raise LoadError(self.file, _line(key) or 1, message) from None
+
+    def _resolve(self, node: Any) -> Any:
         if isinstance(node, dict):
             if len(node) == 1:
                 ((key, arg),) = node.items()
                 handler = _INTRINSICS.get(str(key))
                 if handler is not None:
-                    return handler(self, arg, depth + 1)
+                    return handler(self, arg)
+            self.budget.items(len(node))
             result = {}
             for key, value in node.items():
-                resolved = self.resolve(value, depth + 1)
+                resolved = self.resolve(value)
                 if resolved is not NO_VALUE:
                     result[str(key)] = resolved
             return result
         if isinstance(node, list):
-            items = [self.resolve(item, depth + 1) for item in node]
+            self.budget.items(len(node))
+            items = [self.resolve(item) for item in node]
             return [item for item in items if item is not NO_VALUE]
         if isinstance(node, str):
+            self.budget.string(len(node))  # a copy: one aliased string may be resolved thousands of times
             return str(node)
         return node
 
-    def _ref(self, arg: Any, depth: int) -> Any:
+    def _ref(self, arg: Any) -> Any:
         name = str(arg)
         if name == "AWS::NoValue":
             return NO_VALUE
@@ -238,8 +274,8 @@ class _Template:
             return Unresolved(f"pseudo parameter {name} is only known at deploy time")
         return Unresolved(f"Ref to {name}, which is not in this template")
 
-    def _getatt(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _getatt(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if isinstance(arg, str):
             arg = arg.split(".", 1)
         if not isinstance(arg, list) or len(arg) != 2 or not all(isinstance(a, str) for a in arg):
@@ -248,13 +284,13 @@ class _Template:
             return Unresolved(f"Fn::GetAtt of {arg[0]}, which is not in this template")
         return Ref(arg[0], arg[1])
 
-    def _sub(self, arg: Any, depth: int) -> Any:
+    def _sub(self, arg: Any) -> Any:
         variables: dict[str, Any] = {}
         if isinstance(arg, list) and len(arg) == 2:
             arg, raw_vars = arg
             if not isinstance(raw_vars, dict):
                 return Unresolved("Fn::Sub variables are not a mapping")
-            variables = {str(k): self.resolve(v, depth) for k, v in raw_vars.items()}
+            variables = {str(k): self.resolve(v) for k, v in raw_vars.items()}
         if not isinstance(arg, str):
             return Unresolved("Fn::Sub with a template string that cannot be read")
         tokens = list(_SUB_TOKEN.finditer(arg))
@@ -271,26 +307,27 @@ class _Template:
             elif "." in name and name.split(".", 1)[0] in self.resources:
                 parts.append(Ref(*name.split(".", 1)))
             else:
-                parts.append(self._ref(name, depth))
+                parts.append(self._ref(name))
         parts.append(arg[position:])
-        return _concat([p for p in parts if p != ""])
+        return _concat([p for p in parts if p != ""], self.budget)
 
-    def _join(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _join(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
             return _first_unresolved(arg) or Unresolved("Fn::Join with arguments that cannot be read")
         delimiter, items = arg
         if not isinstance(items, list):
             return _first_unresolved(items) or Unresolved("Fn::Join of something that is not a list")
+        self.budget.items(len(items))
         parts: list[Any] = []
         for index, item in enumerate(items):
             if index:
                 parts.append(delimiter)
             parts.append(item)
-        return _concat([p for p in parts if p != ""])
+        return _concat([p for p in parts if p != ""], self.budget)
 
-    def _select(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _select(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) == 2):
             return _first_unresolved(arg) or Unresolved("Fn::Select with arguments that cannot be read")
         index, items = arg
@@ -301,36 +338,40 @@ class _Template:
             return Unresolved("Fn::Select index out of range or not a list")
         return items[position]
 
-    def _split(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _split(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], str):
-            return arg[1].split(arg[0])
+            delimiter, text = arg
+            if not delimiter:
+                return Unresolved("Fn::Split with an empty delimiter")
+            self.budget.items(text.count(delimiter) + 1)
+            return text.split(delimiter)
         return _first_unresolved(arg) or Unresolved("Fn::Split of a value that is not a plain string")
 
-    def _if(self, arg: Any, depth: int) -> Any:
+    def _if(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 3):
             return Unresolved("Fn::If needs [condition, then, else]")
         chosen = self.condition(str(arg[0]))
         if isinstance(chosen, Unresolved):
             return chosen
-        return self.resolve(arg[1] if chosen else arg[2], depth)
+        return self.resolve(arg[1] if chosen else arg[2])
 
-    def _find_in_map(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _find_in_map(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) >= 3):
             return Unresolved("Fn::FindInMap with arguments that cannot be read")
         found = _first_unresolved(arg[:3])
         if found:
             return found
         try:
-            return self.resolve(self.mappings[arg[0]][arg[1]][arg[2]], depth)
+            return self.resolve(self.mappings[arg[0]][arg[1]][arg[2]])
         except (KeyError, TypeError):
             if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
                 return arg[3]["DefaultValue"]
             return Unresolved(f"Fn::FindInMap: no entry {arg[0]}/{arg[1]}/{arg[2]}")
 
-    def _equals(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _equals(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) == 2):
             return Unresolved("Fn::Equals needs two values")
         found = _first_unresolved(arg)
@@ -343,23 +384,23 @@ class _Template:
             return Unresolved("Fn::Equals compares a value only known at deploy time")
         return False
 
-    def _condition_fn(self, arg: Any, depth: int) -> Any:
+    def _condition_fn(self, arg: Any) -> Any:
         return self.condition(str(arg))
 
     # -- values with provenance ---------------------------------------------------------------------------
-    def last_line(self, node: Any, depth: int = 0) -> int:
-        """The last line a YAML/JSON node spans (1-based)."""
+    def last_line(self, node: Any) -> int:
+        """The last line a YAML/JSON node spans (1-based); the recursion is as deep as the template's nesting,
+        which template_shape bounded before decoding."""
         key = id(node)
         if key in self.last_line_cache:
             return self.last_line_cache[key]
         last = _line(node) or 0
-        if depth < MAX_DEPTH:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    last = max(last, _line(k) or 0, self.last_line(v, depth + 1))
-            elif isinstance(node, list):
-                for item in node:
-                    last = max(last, self.last_line(item, depth + 1))
+        if isinstance(node, dict):
+            for k, v in node.items():
+                last = max(last, _line(k) or 0, self.last_line(v))
+        elif isinstance(node, list):
+            for item in node:
+                last = max(last, self.last_line(item))
         self.last_line_cache[key] = last
         return last
 
@@ -410,16 +451,23 @@ class _Template:
                 self.problems.append(problem)
                 continue
             count += 1
-            existence = self.existence(str(logical_id), resource)
-            if existence.value is False:
-                continue
-            builder = _BUILDERS.get(str(resource["Type"]))
-            if builder is not None:
-                span = self.span(logical_id, resource)
-                first = len(self.graph.nodes)
-                builder(self, str(logical_id), resource, props, span)
-                self.mark_parts(first, span, suppressions, existence)
+            span = self.span(logical_id, resource)
+            try:
+                self.build(str(logical_id), resource, props, span, suppressions)
+            except OverBudget as exc:  # a bound passed on data an intrinsic produced, which carries no line
+                raise LoadError(self.file, span.line, f"cannot resolve resource {logical_id}: {exc}") from None
         return count
+
+    def build(self, logical_id: str, resource: dict, props: dict, span: Span, suppressions: tuple) -> None:
+        """Add the nodes of one resource, unless its Condition says it is not created."""
+        existence = self.existence(logical_id, resource)
+        if existence.value is False:
+            return
+        builder = _BUILDERS.get(str(resource["Type"]))
+        if builder is not None:
+            first = len(self.graph.nodes)
+            builder(self, logical_id, resource, props, span)
+            self.mark_parts(first, span, suppressions, existence)
 
     def readable(self, logical_id: Any, resource: Any) -> tuple[dict, tuple[Suppression, ...]]:
         """A resource's Properties and Metadata suppressions, or a LoadError saying why they cannot be read."""
@@ -970,9 +1018,9 @@ def _first_unresolved(value: Any) -> Unresolved | None:
     return None
 
 
-def _concat(parts: list[Any]) -> Any:
+def _concat(parts: list[Any], budget: Budget) -> Any:
     """Join resolved pieces into one string; a lone reference stays a Ref; a `${X.Y}` token stands for a
-    reference inside a longer string."""
+    reference inside a longer string. The string's length is charged to `budget` before it is built."""
     found = _first_unresolved(parts)
     if found:
         return found
@@ -985,7 +1033,8 @@ def _concat(parts: list[Any]) -> Any:
         elif isinstance(part, (list, dict)):
             return Unresolved("a list or mapping used inside a string")
         else:
-            text.append(str(part))
+            text.append(part if isinstance(part, str) else str(part))  # str() would copy a str_node
+    budget.string(sum(len(piece) for piece in text))
     return "".join(text)
 
 
@@ -1000,9 +1049,9 @@ def _parameter_text(raw: Any) -> Any:
     return raw
 
 
-def _logic(op: str) -> Callable[[_Template, Any, int], Any]:
-    def evaluate(template: _Template, arg: Any, depth: int) -> Any:
-        values = [template.resolve(a, depth) for a in (arg if isinstance(arg, list) else [arg])]
+def _logic(op: str) -> Callable[[_Template, Any], Any]:
+    def evaluate(template: _Template, arg: Any) -> Any:
+        values = [template.resolve(a) for a in (arg if isinstance(arg, list) else [arg])]
         found = _first_unresolved(values)
         if found:
             return found
@@ -1013,8 +1062,8 @@ def _logic(op: str) -> Callable[[_Template, Any, int], Any]:
     return evaluate
 
 
-def _unresolvable(name: str) -> Callable[[_Template, Any, int], Any]:
-    return lambda template, arg, depth: Unresolved(f"{name} is only known at deploy time")
+def _unresolvable(name: str) -> Callable[[_Template, Any], Any]:
+    return lambda template, arg: Unresolved(f"{name} is only known at deploy time")
 
 
 def _whole_number(raw: Any) -> int | None:
@@ -1049,7 +1098,7 @@ def _convert(value: Value, convert: Callable[[Any], Any], expected: str) -> Valu
     return Value(converted, value.origin, value.span, value.note)
 
 
-_INTRINSICS: dict[str, Callable[[_Template, Any, int], Any]] = {
+_INTRINSICS: dict[str, Callable[[_Template, Any], Any]] = {
     "Ref": _Template._ref,
     "Fn::GetAtt": _Template._getatt,
     "Fn::Sub": _Template._sub,
