@@ -15,7 +15,7 @@ from typing import Any
 
 from crosswire.defaults import default
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, template_shape
+from crosswire.loaders import LoadError, UnresolvedInput, template_shape
 from crosswire.loaders.budget import Budget, OverBudget
 from crosswire.model import (
     EXISTS,
@@ -116,11 +116,14 @@ def parse(text: str, file: str) -> Any:
     return template
 
 
-def load(template: Any, file: str, graph: Graph, params: dict[str, str]) -> tuple[int, list[LoadError]]:
-    """Add the resources of a parsed template to `graph`: how many template resources it holds, and the resources
-    that could not be read (each an error with its line; the others are still loaded)."""
+def load(
+    template: Any, file: str, graph: Graph, params: dict[str, str]
+) -> tuple[int, list[LoadError], list[UnresolvedInput]]:
+    """Add the resources of a parsed template to `graph`: how many template resources it holds, the resources
+    that could not be read (each an error with its line; the others are still loaded), and what only deployment
+    fills in (`Fn::Transform` includes), which no check sees."""
     loaded = _Template(template, file, graph, params)
-    return loaded.load(), loaded.problems
+    return loaded.load(), loaded.problems, loaded.unresolved
 
 
 def _line(node: Any) -> int | None:
@@ -142,7 +145,11 @@ class _Block:
     unresolved: Unresolved | None = None
 
 
-def _block(props: dict | _Block) -> _Block:
+# a resource's properties as written, or a _Block standing for properties only known at deploy time
+Props = dict | _Block
+
+
+def _block(props: Props) -> _Block:
     return props if isinstance(props, _Block) else _Block(props)
 
 
@@ -165,6 +172,7 @@ class _Template:
         self.budget = Budget()
         self.evaluating: list[str] = []  # the conditions being worked out, innermost last
         self.problems: list[LoadError] = []
+        self.unresolved: list[UnresolvedInput] = []
         self.last_line_cache: dict[int, int] = {}
 
     # -- parameters, conditions -------------------------------------------------------------------------
@@ -417,7 +425,7 @@ class _Template:
         start = start or 1
         return Span(self.file, start, max(start, self.last_line(node)))
 
-    def value(self, props: dict | _Block, name: str, kind: Kind, attribute: str, note: str = "") -> Value:
+    def value(self, props: Props, name: str, kind: Kind, attribute: str, note: str = "") -> Value:
         """The property `name` as a Value: explicit, an AWS default when absent, or unresolved."""
         block = _block(props)
         if block.unresolved is not None:
@@ -442,9 +450,17 @@ class _Template:
     # -- resources ----------------------------------------------------------------------------------------
     def load(self) -> int:
         count = 0
+        key = next((k for k in self.t if k == "Transform"), None)
+        transforms = self.t.get("Transform")
+        for transform in transforms if isinstance(transforms, list) else [transforms]:
+            if isinstance(transform, dict):  # a macro with parameters (AWS::Include) rather than a name
+                self.included("Transform", key, transform, "parts of the template", "Transform")
         for logical_id, resource in self.resources.items():
             if str(logical_id).startswith("Fn::ForEach::"):
                 continue  # AWS::LanguageExtensions loops are expanded at deploy time; not modelled
+            if logical_id == "Fn::Transform":
+                self.included("Fn::Transform", logical_id, resource, "resources")
+                continue
             try:
                 props, suppressions = self.readable(logical_id, resource)
             except LoadError as problem:
@@ -458,7 +474,7 @@ class _Template:
                 raise LoadError(self.file, span.line, f"cannot resolve resource {logical_id}: {exc}") from None
         return count
 
-    def build(self, logical_id: str, resource: dict, props: dict, span: Span, suppressions: tuple) -> None:
+    def build(self, logical_id: str, resource: dict, props: Props, span: Span, suppressions: tuple) -> None:
         """Add the nodes of one resource, unless its Condition says it is not created."""
         existence = self.existence(logical_id, resource)
         if existence.value is False:
@@ -469,14 +485,36 @@ class _Template:
             builder(self, logical_id, resource, props, span)
             self.mark_parts(first, span, suppressions, existence)
 
-    def readable(self, logical_id: Any, resource: Any) -> tuple[dict, tuple[Suppression, ...]]:
-        """A resource's Properties and Metadata suppressions, or a LoadError saying why they cannot be read."""
+    def readable(self, logical_id: Any, resource: Any) -> tuple[Props, tuple[Suppression, ...]]:
+        """A resource's Properties and Metadata suppressions, or a LoadError saying why they cannot be read.
+
+        Properties that an `Fn::Transform` (AWS::Include) writes are only known at deploy time: every property
+        of the resource is unresolved, and the include is listed as an input not checked."""
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise LoadError(self.file, _line(logical_id) or 1, f"resource {logical_id} has no Type")
         props = resource.get("Properties") or {}
         if not isinstance(props, dict):
             raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
+        key = next((k for k in props if k == "Fn::Transform"), None)
+        if key is not None:
+            reason = self.included(str(logical_id), key, props[key], f"the properties of {logical_id}")
+            span = self.span(key, props[key])
+            props = _Block(span=span, unresolved=Unresolved(reason))
         return props, self.metadata_suppressions(str(logical_id), resource)
+
+    def included(self, address: str, key: Any, transform: Any, what: str, via: str = "Fn::Transform") -> str:
+        """List a transform (AWS::Include) as an input not checked; the reason, which names the macro and its
+        location."""
+        transform = transform if isinstance(transform, dict) else {}
+        macro = transform.get("Name")
+        parameters = transform.get("Parameters")
+        location = parameters.get("Location") if isinstance(parameters, dict) else None
+        source = f"{macro if isinstance(macro, str) else 'a macro'}" + (
+            f" of {location}" if isinstance(location, str) else ""
+        )
+        reason = f"{what} come from {source} ({via}), only known at deploy time"
+        self.unresolved.append(UnresolvedInput(address, self.file, _line(key) or 1, reason))
+        return reason
 
     def existence(self, logical_id: str, resource: dict) -> Value:
         """Whether the resource is created: its `Condition` decided (True or False), or unresolved with why."""
@@ -543,7 +581,7 @@ class _Template:
     def as_bool(self, value: Value) -> Value:
         return _convert(value, _to_bool, "true or false")
 
-    def queue(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def queue(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         q = Kind.QUEUE
         redrive = self.sub_props(props, "RedrivePolicy")
         name = self.value(props, "QueueName", q, "name")
@@ -563,7 +601,7 @@ class _Template:
         self.graph.wire(E.ENCRYPTED_BY, node, node.kms_key, (Kind.KEY,))
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
 
-    def sub_props(self, props: dict | _Block, name: str) -> _Block:
+    def sub_props(self, props: Props, name: str) -> _Block:
         """The nested property mapping `name`: as written, or what an intrinsic on it resolves to (RedrivePolicy
         may also be a JSON string); empty when absent, unresolved when it cannot be worked out."""
         block = _block(props)
@@ -592,7 +630,7 @@ class _Template:
             return _Block(span=span, unresolved=Unresolved(f"{name} is not a mapping"))
         return _Block(resolved, span)
 
-    def items(self, props: dict | _Block, name: str, around: Span) -> list[tuple[int, _Block, Span]]:
+    def items(self, props: Props, name: str, around: Span) -> list[tuple[int, _Block, Span]]:
         """The mappings of the list property `name` (notification configurations, rule targets), each with its
         index and lines. The list, or one item, may be an intrinsic: it is resolved, and when it cannot be, one
         unresolved item stands for whatever it holds."""
@@ -621,7 +659,7 @@ class _Template:
                 found.append((index, _Block(item, item_span), item_span))
         return found
 
-    def topic(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def topic(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         t = Kind.TOPIC
         name = self.value(props, "TopicName", t, "name")
         node = Topic(
@@ -632,7 +670,7 @@ class _Template:
         )
         self.graph.add(node, ids=(logical_id,), names=(name,))
         self.graph.wire(E.ENCRYPTED_BY, node, node.kms_key, (Kind.KEY,))
-        inline = props.get("Subscription")
+        inline = _block(props).entries.get("Subscription")
         if isinstance(inline, list):
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
@@ -640,11 +678,11 @@ class _Template:
                     kwargs = self.node_kwargs(logical_id, "AWS::SNS::Topic", sub_span, f".Subscription[{index}]")
                     self.subscription_node(kwargs, item, Value(Ref(logical_id), Origin.EXPLICIT, span))
 
-    def subscription(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def subscription(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, "AWS::SNS::Subscription", span)
         self.subscription_node(kwargs, props, self.value(props, "TopicArn", Kind.SUBSCRIPTION, "topic"))
 
-    def subscription_node(self, kwargs: dict, props: dict | _Block, topic: Value) -> Subscription:
+    def subscription_node(self, kwargs: dict, props: Props, topic: Value) -> Subscription:
         s = Kind.SUBSCRIPTION
         protocol = self.value(props, "Protocol", s, "protocol")
         redrive = self.sub_props(props, "RedrivePolicy")
@@ -662,7 +700,7 @@ class _Template:
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
         return node
 
-    def policy_node(self, kwargs: dict, props: dict, document_key: str, targets_key: str, kinds: tuple) -> Policy:
+    def policy_node(self, kwargs: dict, props: Props, document_key: str, targets_key: str, kinds: tuple) -> Policy:
         document = self.value(props, document_key, Kind.POLICY, "statements")
         statements_value = statements(document.value, document.span) if document.resolved else document
         targets = self.value(props, targets_key, Kind.POLICY, "targets") if targets_key else Value(None, Origin.DEFAULT)
@@ -671,19 +709,19 @@ class _Template:
             self.graph.wire(E.GOVERNED_BY, node, targets, kinds, reverse=True)
         return node
 
-    def queue_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def queue_policy(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, "AWS::SQS::QueuePolicy", span)
         self.policy_node(kwargs, props, "PolicyDocument", "Queues", (Kind.QUEUE,))
 
-    def topic_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def topic_policy(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, "AWS::SNS::TopicPolicy", span)
         self.policy_node(kwargs, props, "PolicyDocument", "Topics", (Kind.TOPIC,))
 
-    def iam_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def iam_policy(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, str(resource["Type"]), span)
         self.policy_node(kwargs, props, "PolicyDocument", "Roles", (Kind.ROLE,))
 
-    def key(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def key(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         node = Key(
             **self.node_kwargs(logical_id, "AWS::KMS::Key", span),
             rotation=self.as_bool(self.value(props, "EnableKeyRotation", Kind.KEY, "rotation")),
@@ -698,7 +736,7 @@ class _Template:
         )
         self.graph.link(E.GOVERNED_BY, node, policy)
 
-    def alias(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def alias(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         name = self.value(props, "AliasName", Kind.ALIAS, "name")
         node = AliasNode(
             **self.node_kwargs(logical_id, "AWS::KMS::Alias", span),
@@ -708,14 +746,14 @@ class _Template:
         self.graph.add(node, ids=(logical_id,), names=(name,))
         self.graph.wire(E.ALIASES, node, node.target_key, (Kind.KEY,))
 
-    def role(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def role(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         name = self.value(props, "RoleName", Kind.ROLE, "name")
         node = Role(
             **self.node_kwargs(logical_id, "AWS::IAM::Role", span),
             managed_policy_arns=self.value(props, "ManagedPolicyArns", Kind.ROLE, "managed_policy_arns"),
         )
         self.graph.add(node, ids=(logical_id,), names=(name,))
-        inline = props.get("Policies")
+        inline = _block(props).entries.get("Policies")
         if isinstance(inline, list):
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
@@ -723,7 +761,7 @@ class _Template:
                     kwargs = self.node_kwargs(logical_id, "AWS::IAM::Role", item_span, f".Policies[{index}]")
                     self.graph.link(E.GOVERNED_BY, node, self.policy_node(kwargs, item, "PolicyDocument", "", ()))
 
-    def lambda_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def lambda_function(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         f = Kind.FUNCTION
         name = self.value(props, "FunctionName", f, "name")
         dlq = self.sub_props(props, "DeadLetterConfig")
@@ -741,7 +779,7 @@ class _Template:
         self.graph.wire(E.ASSUMES, node, node.role, (Kind.ROLE,))
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
 
-    def mapping_node(self, kwargs: dict, props: dict | _Block, source: Value, function: Value) -> Mapping:
+    def mapping_node(self, kwargs: dict, props: Props, source: Value, function: Value) -> Mapping:
         m = Kind.MAPPING
         scaling = self.sub_props(props, "ScalingConfig")
         response_types = self.value(props, "FunctionResponseTypes", m, "report_batch_item_failures")
@@ -763,7 +801,7 @@ class _Template:
         self.graph.wire(E.INVOKES, node, function, (Kind.FUNCTION,))
         return node
 
-    def event_source_mapping(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def event_source_mapping(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         m = Kind.MAPPING
         self.mapping_node(
             self.node_kwargs(logical_id, "AWS::Lambda::EventSourceMapping", span),
@@ -772,7 +810,7 @@ class _Template:
             self.value(props, "FunctionName", m, "function"),
         )
 
-    def permission_node(self, kwargs: dict, props: dict) -> Permission:
+    def permission_node(self, kwargs: dict, props: Props) -> Permission:
         p = Kind.PERMISSION
         node = Permission(
             **kwargs,
@@ -786,10 +824,10 @@ class _Template:
         self.graph.wire(E.PERMITS, node, node.function, (Kind.FUNCTION,))
         return node
 
-    def permission(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def permission(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         self.permission_node(self.node_kwargs(logical_id, "AWS::Lambda::Permission", span), props)
 
-    def bucket(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def bucket(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         config = self.sub_props(props, "NotificationConfiguration")
         for section, target_key, kinds in (
             ("QueueConfigurations", "Queue", (Kind.QUEUE,)),
@@ -807,7 +845,7 @@ class _Template:
                 self.graph.add(node)
                 self.graph.wire(E.DELIVERS_TO, node, node.destination, kinds)
 
-    def rule(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def rule(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         for index, item, item_span in self.items(props, "Targets", span):
             kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]")
             node = RuleTarget(
@@ -819,10 +857,12 @@ class _Template:
             self.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
 
     # -- SAM ----------------------------------------------------------------------------------------------
-    def with_globals(self, resource: dict, props: dict) -> tuple[dict, set[str]]:
+    def with_globals(self, resource: dict, props: Props) -> tuple[Props, set[str]]:
         """A SAM function's properties with `Globals.Function` filled in, and which keys came from Globals.
 
         `IgnoreGlobals: '*'` or a list of property names on the resource opts it out (SAM resource attribute)."""
+        if isinstance(props, _Block):
+            return props, set()  # properties only known at deploy time: what Globals would fill in is too
         merged = dict(props)
         from_globals: set[str] = set()
         ignored = self.resolve(resource.get("IgnoreGlobals", []))
@@ -836,7 +876,7 @@ class _Template:
                     from_globals.add(str(key))
         return merged, from_globals
 
-    def sam_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def sam_function(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         f = Kind.FUNCTION
         props, from_globals = self.with_globals(resource, props)
 
@@ -846,7 +886,7 @@ class _Template:
         kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span)
         name = prop("FunctionName", "name")
         dlq = self.sub_props(props, "DeadLetterQueue")
-        events = _as_dict(props.get("Events"))
+        events = _as_dict(_block(props).entries.get("Events"))
         role = prop("Role", "role")
         function = Function(
             **kwargs,
@@ -858,7 +898,7 @@ class _Template:
         )
         self.graph.add(function, ids=(logical_id,), names=(name,))
         self.graph.wire(E.DEAD_LETTERS_TO, function, function.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
-        if "Role" in props:
+        if "Role" in _block(props).entries or _block(props).unresolved is not None:
             self.graph.wire(E.ASSUMES, function, role, (Kind.ROLE,))
         else:
             self.sam_role(logical_id, props, span, function, events)
@@ -866,12 +906,12 @@ class _Template:
             if isinstance(event, dict):
                 self.sam_event(logical_id, str(event_key), event, self.span(event_key, event))
 
-    def sam_role(self, logical_id: str, props: dict, span: Span, function: Function, events: dict) -> None:
+    def sam_role(self, logical_id: str, props: Props, span: Span, function: Function, events: dict) -> None:
         """The execution role SAM generates (`<Function>Role`) from `Policies` and the function's events."""
         managed: list[Any] = [SAM_BASIC_ROLE]
         if any(isinstance(e, dict) and e.get("Type") == "SQS" for e in events.values()):
             managed.append(SAM_SQS_ROLE)
-        policies = props.get("Policies")
+        policies = _block(props).entries.get("Policies")
         items = policies if isinstance(policies, list) else [policies] if policies is not None else []
         kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, "Role")
         role = self.graph.add(Role(**kwargs), ids=(f"{logical_id}Role",))
@@ -1119,7 +1159,7 @@ _INTRINSICS: dict[str, Callable[[_Template, Any], Any]] = {
     "Fn::Transform": _unresolvable("Fn::Transform"),
 }
 
-_BUILDERS: dict[str, Callable[[_Template, str, dict, dict, Span], None]] = {
+_BUILDERS: dict[str, Callable[[_Template, str, dict, Props, Span], None]] = {
     "AWS::SQS::Queue": _Template.queue,
     "AWS::SNS::Topic": _Template.topic,
     "AWS::SNS::Subscription": _Template.subscription,
