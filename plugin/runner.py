@@ -129,9 +129,15 @@ def skipped(path: str, patterns: Sequence[str]) -> bool:
 
 
 def load_cloudformation(
-    path: str, tree: str, graph: Graph, options: ScanOptions, errors: list[ScanError]
+    path: str,
+    tree: str,
+    graph: Graph,
+    options: ScanOptions,
+    errors: list[ScanError],
+    unresolved: list[UnresolvedInput],
 ) -> int | None:
-    """Load one template file (or a Terraform plan JSON) of the tree rooted at `tree`; None when it is neither."""
+    """Load one template file (or a Terraform plan JSON) of the tree rooted at `tree`; None when it is neither.
+    What the template leaves to deployment (an AWS::Include) goes to `unresolved`."""
     from crosswire.loaders import cloudformation
 
     shown = display_path(path)
@@ -147,9 +153,10 @@ def load_cloudformation(
     if not cloudformation.is_template(template):
         return None
     staged = Graph()
-    count, problems = cloudformation.load(template, shown, staged, options.params)
+    count, problems, included = cloudformation.load(template, shown, staged, options.params)
     graph.merge(staged)
     errors.extend(ScanError(p.file, p.line, p.message) for p in problems)
+    unresolved.extend(included)
     return count
 
 
@@ -242,7 +249,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         if not (path.lower().endswith(TEMPLATE_SUFFIXES) or path in named):
             continue
         try:
-            count = load_cloudformation(path, tree, graph, options, errors)
+            count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs)
         except LoadError as exc:
             errors.append(ScanError(exc.file, exc.line, exc.message))
             continue
@@ -257,7 +264,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
         files += loaded.files
         resources += loaded.resources
-        unresolved_inputs = loaded.unresolved
+        unresolved_inputs.extend(loaded.unresolved)
     graph.resolve_wires()
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)

@@ -122,6 +122,7 @@ def test_malformed_sections_do_not_crash(write, fragment):
         "!Join ['', [[a]]]",
         "!FindInMap [M]",
         "!Split [',', !Ref Q]",
+        "!Split ['', abc]",
         "!Equals [a]",
         "!Ref [a]",
         "{Ref: {Ref: Q}}",
@@ -267,3 +268,58 @@ Resources:
     run = scan_json(".")
     assert run.findings() == set()  # two queues named orders: which one is meant is not guessed
     assert ("CW301", "M") in {(u["check_id"], u["resource"]) for u in run.report["unresolved"]}
+
+
+def test_an_aws_include_is_listed_as_not_checked_and_the_rest_is_scanned(write):
+    """`Fn::Transform` (AWS::Include) is valid CloudFormation whose content only deployment knows: under Resources
+    it adds resources no check can see; in Properties every property of that resource is unknown."""
+    write(
+        "t.yaml",
+        """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Fn::Transform:
+    Name: AWS::Include
+    Parameters: {Location: s3://bucket/resources.yaml}
+"""
+        + PAIR
+        + """\
+  Q2:
+    Type: AWS::SQS::Queue
+    Properties:
+      Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://bucket/queue.yaml}}
+  M2: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q2.Arn, FunctionName: !Ref F}}
+""",
+    )
+    run = scan_json(".", "--select", "CW301")
+    assert run.code == 1
+    assert run.report["errors"] == []
+    assert run.findings() == {("CW301", "Q", 6)}
+    include = "come from AWS::Include of s3://bucket/{} (Fn::Transform), only known at deploy time"
+    assert sorted((u["check_id"] or "", u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]) == [
+        ("", "Fn::Transform", 3, "resources " + include.format("resources.yaml")),
+        ("", "Q2", 12, "the properties of Q2 " + include.format("queue.yaml")),
+        (
+            "CW301",
+            "Q2",
+            9,
+            "visibility timeout of queue Q2 is unresolved: the properties of Q2 " + include.format("queue.yaml"),
+        ),
+    ]
+
+
+def test_an_aws_include_in_the_transform_section_is_listed_as_not_checked(write):
+    write(
+        "t.yaml",
+        "Transform: [AWS::Serverless-2016-10-31, {Name: AWS::Include, Parameters: {Location: s3://b/parts.yaml}}]\n"
+        "Resources:\n" + PAIR,
+    )
+    run = scan_json(".", "--select", "CW301")
+    assert run.findings() == {("CW301", "Q", 3)}
+    assert [(u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
+        (
+            "Transform",
+            1,
+            "parts of the template come from AWS::Include of s3://b/parts.yaml (Transform), only known at deploy time",
+        )
+    ]

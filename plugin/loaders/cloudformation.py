@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.loaders import LoadError, sam_policy_templates
+from crosswire.loaders import LoadError, UnresolvedInput, sam_policy_templates, template_shape
+from crosswire.loaders.budget import Budget, OverBudget
 from crosswire.model import (
     ABSENT,
     EXISTS,
@@ -42,8 +43,6 @@ from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
 from crosswire.suppressions import CHECK_ID, split_ids
 
-MAX_DEPTH = 64
-MAX_VISITS = 200_000  # resolving more nodes than this in one template means an alias bomb, not a template
 NO_VALUE = object()
 PSEUDO = {
     "AWS::Region": "${AWS::Region}",
@@ -83,10 +82,9 @@ def parse(text: str, file: str) -> Any:
     """Decode a template with cfn-lint's decoder; a parse error becomes a LoadError with its line."""
     from cfnlint.decode import decode_str  # lazy: importing cfn-lint costs about 0.4 s
 
+    template_shape.check(text, file)  # what would make the decoder hang, recurse or explode, refused first
     try:
         template, matches = decode_str(text)
-    except RecursionError:
-        raise LoadError(file, 1, "nesting too deep to parse") from None
     except Exception as exc:  # cfn-lint's decoder raises many kinds of errors on odd input
         raise LoadError(file, 1, f"cannot parse: {exc}") from None
     if template is None:
@@ -97,11 +95,14 @@ def parse(text: str, file: str) -> Any:
     return template
 
 
-def load(template: Any, file: str, graph: Graph, params: dict[str, str]) -> tuple[int, list[LoadError]]:
-    """Add the resources of a parsed template to `graph`: how many template resources it holds, and the resources
-    that could not be read (each an error with its line; the others are still loaded)."""
+def load(
+    template: Any, file: str, graph: Graph, params: dict[str, str]
+) -> tuple[int, list[LoadError], list[UnresolvedInput]]:
+    """Add the resources of a parsed template to `graph`: how many template resources it holds, the resources
+    that could not be read (each an error with its line; the others are still loaded), and what only deployment
+    fills in (`Fn::Transform` includes), which no check sees."""
     loaded = _Template(template, file, graph, params)
-    return loaded.load(), loaded.problems
+    return loaded.load(), loaded.problems, loaded.unresolved
 
 
 def _line(node: Any) -> int | None:
@@ -123,7 +124,11 @@ class _Block:
     unresolved: Unresolved | None = None
 
 
-def _block(props: dict | _Block) -> _Block:
+# a resource's properties as written, or a _Block standing for properties only known at deploy time
+Props = dict | _Block
+
+
+def _block(props: Props) -> _Block:
     return props if isinstance(props, _Block) else _Block(props)
 
 
@@ -137,12 +142,16 @@ class _Template:
             raise LoadError(file, _line(self.resources) or 1, "Resources is not a mapping")
         self.mappings = template.get("Mappings") or {}
         self.conditions_raw = template.get("Conditions") or {}
+        if not isinstance(self.conditions_raw, dict):
+            raise LoadError(file, _line(self.conditions_raw) or 1, "Conditions is not a mapping")
         self.condition_values: dict[str, Any] = {}
         self.params = self._parameters(template.get("Parameters") or {}, params)
         globals_ = template.get("Globals") or {}
         self.function_globals = globals_.get("Function") or {} if isinstance(globals_, dict) else {}
-        self.visits = 0
+        self.budget = Budget()
+        self.evaluating: list[str] = []  # the conditions being worked out, innermost last
         self.problems: list[LoadError] = []
+        self.unresolved: list[UnresolvedInput] = []
         self.last_line_cache: dict[int, int] = {}
 
     # -- parameters, conditions -------------------------------------------------------------------------
@@ -173,38 +182,72 @@ class _Template:
         if name not in self.condition_values:
             self.condition_values[name] = Unresolved(f"condition {name} refers to itself")
             raw = self.conditions_raw.get(name)
-            self.condition_values[name] = (
-                Unresolved(f"condition {name} is not defined") if raw is None else self.resolve(raw)
-            )
+            if raw is None:
+                self.condition_values[name] = Unresolved(f"condition {name} is not defined")
+            else:
+                self.evaluating.append(name)
+                try:
+                    self.condition_values[name] = self.resolve(raw)
+                finally:
+                    self.evaluating.pop()
         return self.condition_values[name]
 
     # -- intrinsic functions ----------------------------------------------------------------------------
-    def resolve(self, node: Any, depth: int = 0) -> Any:
-        """The value of a template fragment: plain data, Ref objects for resources, Unresolved where unknown."""
-        self.visits += 1
-        if depth > MAX_DEPTH or self.visits > MAX_VISITS:
-            what = "nesting deeper than 64 levels" if depth > MAX_DEPTH else "too many nodes (YAML alias bomb?)"
-            raise LoadError(self.file, _line(node) or 1, f"template too large to resolve: {what}")
+    def resolve(self, node: Any) -> Any:
+        """The value of a template fragment: plain data, Ref objects for resources, Unresolved where unknown.
+
+        Every call charges the template's budget (one step, one level of depth: the depth runs on through
+        conditions and mappings, so a chain of them is bounded too); a bound passed is a LoadError at the line of
+        the innermost node being resolved that has one."""
+        try:
+            self.budget.step()
+            self.enter()
+            try:
+                return self._resolve(node)
+            finally:
+                self.budget.leave()
+        except OverBudget as exc:
+            line = _line(node)
+            if line is None:
+                raise  # data an intrinsic produced: the enclosing template node gives the line
+            raise LoadError(self.file, line, f"cannot resolve this value: {exc}") from None
+
+    def enter(self) -> None:
+        """One level deeper; within a condition, a level too many is that condition's error, at its name."""
+        try:
+            self.budget.enter()
+        except OverBudget:
+            if not self.evaluating:
+                raise
+            name = self.evaluating[-1]
+            key = next(k for k in self.conditions_raw if k == name)
+            message = f"condition {name} is nested deeper than {self.budget.limits.depth} levels of evaluation"
+            raise LoadError(self.file, _line(key) or 1, message) from None
+
+    def _resolve(self, node: Any) -> Any:
         if isinstance(node, dict):
             if len(node) == 1:
                 ((key, arg),) = node.items()
                 handler = _INTRINSICS.get(str(key))
                 if handler is not None:
-                    return handler(self, arg, depth + 1)
+                    return handler(self, arg)
+            self.budget.items(len(node))
             result = {}
             for key, value in node.items():
-                resolved = self.resolve(value, depth + 1)
+                resolved = self.resolve(value)
                 if resolved is not NO_VALUE:
                     result[str(key)] = resolved
             return result
         if isinstance(node, list):
-            items = [self.resolve(item, depth + 1) for item in node]
+            self.budget.items(len(node))
+            items = [self.resolve(item) for item in node]
             return [item for item in items if item is not NO_VALUE]
         if isinstance(node, str):
+            self.budget.string(len(node))  # a copy: one aliased string may be resolved thousands of times
             return str(node)
         return node
 
-    def _ref(self, arg: Any, depth: int) -> Any:
+    def _ref(self, arg: Any) -> Any:
         name = str(arg)
         if name == "AWS::NoValue":
             return NO_VALUE
@@ -218,8 +261,8 @@ class _Template:
             return Unresolved(f"pseudo parameter {name} is only known at deploy time")
         return Unresolved(f"Ref to {name}, which is not in this template")
 
-    def _getatt(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _getatt(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if isinstance(arg, str):
             arg = arg.split(".", 1)
         if not isinstance(arg, list) or len(arg) != 2 or not all(isinstance(a, str) for a in arg):
@@ -228,13 +271,13 @@ class _Template:
             return Unresolved(f"Fn::GetAtt of {arg[0]}, which is not in this template")
         return Ref(arg[0], arg[1])
 
-    def _sub(self, arg: Any, depth: int) -> Any:
+    def _sub(self, arg: Any) -> Any:
         variables: dict[str, Any] = {}
         if isinstance(arg, list) and len(arg) == 2:
             arg, raw_vars = arg
             if not isinstance(raw_vars, dict):
                 return Unresolved("Fn::Sub variables are not a mapping")
-            variables = {str(k): self.resolve(v, depth) for k, v in raw_vars.items()}
+            variables = {str(k): self.resolve(v) for k, v in raw_vars.items()}
         if not isinstance(arg, str):
             return Unresolved("Fn::Sub with a template string that cannot be read")
         tokens = list(_SUB_TOKEN.finditer(arg))
@@ -251,26 +294,27 @@ class _Template:
             elif "." in name and name.split(".", 1)[0] in self.resources:
                 parts.append(Ref(*name.split(".", 1)))
             else:
-                parts.append(self._ref(name, depth))
+                parts.append(self._ref(name))
         parts.append(arg[position:])
-        return _concat([p for p in parts if p != ""])
+        return _concat([p for p in parts if p != ""], self.budget)
 
-    def _join(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _join(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str)):
             return _first_unresolved(arg) or Unresolved("Fn::Join with arguments that cannot be read")
         delimiter, items = arg
         if not isinstance(items, list):
             return _first_unresolved(items) or Unresolved("Fn::Join of something that is not a list")
+        self.budget.items(len(items))
         parts: list[Any] = []
         for index, item in enumerate(items):
             if index:
                 parts.append(delimiter)
             parts.append(item)
-        return _concat([p for p in parts if p != ""])
+        return _concat([p for p in parts if p != ""], self.budget)
 
-    def _select(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _select(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) == 2):
             return _first_unresolved(arg) or Unresolved("Fn::Select with arguments that cannot be read")
         index, items = arg
@@ -281,36 +325,40 @@ class _Template:
             return Unresolved("Fn::Select index out of range or not a list")
         return items[position]
 
-    def _split(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _split(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], str):
-            return arg[1].split(arg[0])
+            delimiter, text = arg
+            if not delimiter:
+                return Unresolved("Fn::Split with an empty delimiter")
+            self.budget.items(text.count(delimiter) + 1)
+            return text.split(delimiter)
         return _first_unresolved(arg) or Unresolved("Fn::Split of a value that is not a plain string")
 
-    def _if(self, arg: Any, depth: int) -> Any:
+    def _if(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 3):
             return Unresolved("Fn::If needs [condition, then, else]")
         chosen = self.condition(str(arg[0]))
         if isinstance(chosen, Unresolved):
             return chosen
-        return self.resolve(arg[1] if chosen else arg[2], depth)
+        return self.resolve(arg[1] if chosen else arg[2])
 
-    def _find_in_map(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _find_in_map(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) >= 3):
             return Unresolved("Fn::FindInMap with arguments that cannot be read")
         found = _first_unresolved(arg[:3])
         if found:
             return found
         try:
-            return self.resolve(self.mappings[arg[0]][arg[1]][arg[2]], depth)
+            return self.resolve(self.mappings[arg[0]][arg[1]][arg[2]])
         except (KeyError, TypeError):
             if len(arg) == 4 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
                 return arg[3]["DefaultValue"]
             return Unresolved(f"Fn::FindInMap: no entry {arg[0]}/{arg[1]}/{arg[2]}")
 
-    def _equals(self, arg: Any, depth: int) -> Any:
-        arg = self.resolve(arg, depth)
+    def _equals(self, arg: Any) -> Any:
+        arg = self.resolve(arg)
         if not (isinstance(arg, list) and len(arg) == 2):
             return Unresolved("Fn::Equals needs two values")
         found = _first_unresolved(arg)
@@ -323,23 +371,23 @@ class _Template:
             return Unresolved("Fn::Equals compares a value only known at deploy time")
         return False
 
-    def _condition_fn(self, arg: Any, depth: int) -> Any:
+    def _condition_fn(self, arg: Any) -> Any:
         return self.condition(str(arg))
 
     # -- values with provenance ---------------------------------------------------------------------------
-    def last_line(self, node: Any, depth: int = 0) -> int:
-        """The last line a YAML/JSON node spans (1-based)."""
+    def last_line(self, node: Any) -> int:
+        """The last line a YAML/JSON node spans (1-based); the recursion is as deep as the template's nesting,
+        which template_shape bounded before decoding."""
         key = id(node)
         if key in self.last_line_cache:
             return self.last_line_cache[key]
         last = _line(node) or 0
-        if depth < MAX_DEPTH:
-            if isinstance(node, dict):
-                for k, v in node.items():
-                    last = max(last, _line(k) or 0, self.last_line(v, depth + 1))
-            elif isinstance(node, list):
-                for item in node:
-                    last = max(last, self.last_line(item, depth + 1))
+        if isinstance(node, dict):
+            for k, v in node.items():
+                last = max(last, _line(k) or 0, self.last_line(v))
+        elif isinstance(node, list):
+            for item in node:
+                last = max(last, self.last_line(item))
         self.last_line_cache[key] = last
         return last
 
@@ -356,7 +404,7 @@ class _Template:
         start = start or 1
         return Span(self.file, start, max(start, self.last_line(node)))
 
-    def value(self, props: dict | _Block, name: str, kind: Kind, attribute: str, note: str = "") -> Value:
+    def value(self, props: Props, name: str, kind: Kind, attribute: str, note: str = "") -> Value:
         """The property `name` as a Value: explicit, an AWS default when absent, or unresolved."""
         block = _block(props)
         if block.unresolved is not None:
@@ -381,34 +429,71 @@ class _Template:
     # -- resources ----------------------------------------------------------------------------------------
     def load(self) -> int:
         count = 0
+        key = next((k for k in self.t if k == "Transform"), None)
+        transforms = self.t.get("Transform")
+        for transform in transforms if isinstance(transforms, list) else [transforms]:
+            if isinstance(transform, dict):  # a macro with parameters (AWS::Include) rather than a name
+                self.included("Transform", key, transform, "parts of the template", "Transform")
         for logical_id, resource in self.resources.items():
             if str(logical_id).startswith("Fn::ForEach::"):
                 continue  # AWS::LanguageExtensions loops are expanded at deploy time; not modelled
+            if logical_id == "Fn::Transform":
+                self.included("Fn::Transform", logical_id, resource, "resources")
+                continue
             try:
                 props, suppressions = self.readable(logical_id, resource)
             except LoadError as problem:
                 self.problems.append(problem)
                 continue
             count += 1
-            existence = self.existence(str(logical_id), resource)
-            if existence.value is False:
-                continue
-            builder = _BUILDERS.get(str(resource["Type"]))
-            if builder is not None:
-                span = self.span(logical_id, resource)
-                first = len(self.graph.nodes)
-                builder(self, str(logical_id), resource, props, span)
-                self.mark_parts(first, span, suppressions, existence)
+            span = self.span(logical_id, resource)
+            try:
+                self.build(str(logical_id), resource, props, span, suppressions)
+            except OverBudget as exc:  # a bound passed on data an intrinsic produced, which carries no line
+                raise LoadError(self.file, span.line, f"cannot resolve resource {logical_id}: {exc}") from None
         return count
 
-    def readable(self, logical_id: Any, resource: Any) -> tuple[dict, tuple[Suppression, ...]]:
-        """A resource's Properties and Metadata suppressions, or a LoadError saying why they cannot be read."""
+    def build(self, logical_id: str, resource: dict, props: Props, span: Span, suppressions: tuple) -> None:
+        """Add the nodes of one resource, unless its Condition says it is not created."""
+        existence = self.existence(logical_id, resource)
+        if existence.value is False:
+            return
+        builder = _BUILDERS.get(str(resource["Type"]))
+        if builder is not None:
+            first = len(self.graph.nodes)
+            builder(self, logical_id, resource, props, span)
+            self.mark_parts(first, span, suppressions, existence)
+
+    def readable(self, logical_id: Any, resource: Any) -> tuple[Props, tuple[Suppression, ...]]:
+        """A resource's Properties and Metadata suppressions, or a LoadError saying why they cannot be read.
+
+        Properties that an `Fn::Transform` (AWS::Include) writes are only known at deploy time: every property
+        of the resource is unresolved, and the include is listed as an input not checked."""
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise LoadError(self.file, _line(logical_id) or 1, f"resource {logical_id} has no Type")
         props = resource.get("Properties") or {}
         if not isinstance(props, dict):
             raise LoadError(self.file, _line(props) or 1, f"Properties of {logical_id} is not a mapping")
+        key = next((k for k in props if k == "Fn::Transform"), None)
+        if key is not None:
+            reason = self.included(str(logical_id), key, props[key], f"the properties of {logical_id}")
+            span = self.span(key, props[key])
+            props = _Block(span=span, unresolved=Unresolved(reason))
         return props, self.metadata_suppressions(str(logical_id), resource)
+
+    def included(self, address: str, key: Any, transform: Any, what: str, via: str = "Fn::Transform") -> str:
+        """List a transform (AWS::Include) as an input not checked; the reason, which names the macro and its
+        location."""
+        transform = transform if isinstance(transform, dict) else {}
+        macro = transform.get("Name")
+        parameters = transform.get("Parameters")
+        location = parameters.get("Location") if isinstance(parameters, dict) else None
+        source = f"{macro if isinstance(macro, str) else 'a macro'}" + (
+            f" of {location}" if isinstance(location, str) else ""
+        )
+        reason = f"{what} come from {source} ({via}), only known at deploy time"
+        self.unresolved.append(UnresolvedInput(address, self.file, _line(key) or 1, reason))
+        return reason
 
     def existence(self, logical_id: str, resource: dict) -> Value:
         """Whether the resource is created: its `Condition` decided (True or False), or unresolved with why."""
@@ -476,7 +561,7 @@ class _Template:
     def as_bool(self, value: Value) -> Value:
         return _convert(value, _to_bool, "true or false")
 
-    def queue(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def queue(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         q = Kind.QUEUE
         redrive = self.sub_props(props, "RedrivePolicy")
         name = self.value(props, "QueueName", q, "name")
@@ -496,7 +581,7 @@ class _Template:
         self.graph.wire(E.ENCRYPTED_BY, node, node.kms_key, (Kind.KEY,))
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
 
-    def sub_props(self, props: dict | _Block, name: str) -> _Block:
+    def sub_props(self, props: Props, name: str) -> _Block:
         """The nested property mapping `name`: as written, or what an intrinsic on it resolves to (RedrivePolicy
         may also be a JSON string); empty when absent, unresolved when it cannot be worked out."""
         block = _block(props)
@@ -525,7 +610,7 @@ class _Template:
             return _Block(span=span, unresolved=Unresolved(f"{name} is not a mapping"))
         return _Block(resolved, span)
 
-    def items(self, props: dict | _Block, name: str, around: Span) -> list[tuple[int, _Block, Span]]:
+    def items(self, props: Props, name: str, around: Span) -> list[tuple[int, _Block, Span]]:
         """The mappings of the list property `name` (notification configurations, rule targets), each with its
         index and lines. The list, or one item, may be an intrinsic: it is resolved, and when it cannot be, one
         unresolved item stands for whatever it holds."""
@@ -554,7 +639,7 @@ class _Template:
                 found.append((index, _Block(item, item_span), item_span))
         return found
 
-    def topic(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def topic(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         t = Kind.TOPIC
         name = self.value(props, "TopicName", t, "name")
         node = Topic(
@@ -565,7 +650,7 @@ class _Template:
         )
         self.graph.add(node, ids=(logical_id,), names=(name,))
         self.graph.wire(E.ENCRYPTED_BY, node, node.kms_key, (Kind.KEY,))
-        inline = props.get("Subscription")
+        inline = _block(props).entries.get("Subscription")
         if isinstance(inline, list):
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
@@ -573,11 +658,11 @@ class _Template:
                     kwargs = self.node_kwargs(logical_id, "AWS::SNS::Topic", sub_span, f".Subscription[{index}]")
                     self.subscription_node(kwargs, item, Value(Ref(logical_id), Origin.EXPLICIT, span))
 
-    def subscription(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def subscription(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, "AWS::SNS::Subscription", span)
         self.subscription_node(kwargs, props, self.value(props, "TopicArn", Kind.SUBSCRIPTION, "topic"))
 
-    def subscription_node(self, kwargs: dict, props: dict | _Block, topic: Value) -> Subscription:
+    def subscription_node(self, kwargs: dict, props: Props, topic: Value) -> Subscription:
         s = Kind.SUBSCRIPTION
         protocol = self.value(props, "Protocol", s, "protocol")
         redrive = self.sub_props(props, "RedrivePolicy")
@@ -595,7 +680,7 @@ class _Template:
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
         return node
 
-    def policy_node(self, kwargs: dict, props: dict, document_key: str, targets_key: str, kinds: tuple) -> Policy:
+    def policy_node(self, kwargs: dict, props: Props, document_key: str, targets_key: str, kinds: tuple) -> Policy:
         document = self.value(props, document_key, Kind.POLICY, "statements")
         statements_value = statements(document.value, document.span) if document.resolved else document
         targets = self.value(props, targets_key, Kind.POLICY, "targets") if targets_key else Value(None, Origin.DEFAULT)
@@ -604,19 +689,19 @@ class _Template:
             self.graph.wire(E.GOVERNED_BY, node, targets, kinds, reverse=True)
         return node
 
-    def queue_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def queue_policy(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, "AWS::SQS::QueuePolicy", span)
         self.policy_node(kwargs, props, "PolicyDocument", "Queues", (Kind.QUEUE,))
 
-    def topic_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def topic_policy(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, "AWS::SNS::TopicPolicy", span)
         self.policy_node(kwargs, props, "PolicyDocument", "Topics", (Kind.TOPIC,))
 
-    def iam_policy(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def iam_policy(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, str(resource["Type"]), span)
         self.policy_node(kwargs, props, "PolicyDocument", "Roles", (Kind.ROLE,))
 
-    def key(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def key(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         node = Key(
             **self.node_kwargs(logical_id, "AWS::KMS::Key", span),
             rotation=self.as_bool(self.value(props, "EnableKeyRotation", Kind.KEY, "rotation")),
@@ -631,7 +716,7 @@ class _Template:
         )
         self.graph.link(E.GOVERNED_BY, node, policy)
 
-    def alias(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def alias(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         name = self.value(props, "AliasName", Kind.ALIAS, "name")
         node = AliasNode(
             **self.node_kwargs(logical_id, "AWS::KMS::Alias", span),
@@ -641,14 +726,14 @@ class _Template:
         self.graph.add(node, ids=(logical_id,), names=(name,))
         self.graph.wire(E.ALIASES, node, node.target_key, (Kind.KEY,))
 
-    def role(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def role(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         name = self.value(props, "RoleName", Kind.ROLE, "name")
         node = Role(
             **self.node_kwargs(logical_id, "AWS::IAM::Role", span),
             managed_policy_arns=self.value(props, "ManagedPolicyArns", Kind.ROLE, "managed_policy_arns"),
         )
         self.graph.add(node, ids=(logical_id,), names=(name,))
-        inline = props.get("Policies")
+        inline = _block(props).entries.get("Policies")
         if isinstance(inline, list):
             for index, item in enumerate(inline):
                 if isinstance(item, dict):
@@ -656,7 +741,7 @@ class _Template:
                     kwargs = self.node_kwargs(logical_id, "AWS::IAM::Role", item_span, f".Policies[{index}]")
                     self.graph.link(E.GOVERNED_BY, node, self.policy_node(kwargs, item, "PolicyDocument", "", ()))
 
-    def lambda_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def lambda_function(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         f = Kind.FUNCTION
         name = self.value(props, "FunctionName", f, "name")
         dlq = self.sub_props(props, "DeadLetterConfig")
@@ -674,7 +759,7 @@ class _Template:
         self.graph.wire(E.ASSUMES, node, node.role, (Kind.ROLE,))
         self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
 
-    def mapping_node(self, kwargs: dict, props: dict | _Block, source: Value, function: Value) -> Mapping:
+    def mapping_node(self, kwargs: dict, props: Props, source: Value, function: Value) -> Mapping:
         m = Kind.MAPPING
         scaling = self.sub_props(props, "ScalingConfig")
         response_types = self.value(props, "FunctionResponseTypes", m, "report_batch_item_failures")
@@ -696,7 +781,7 @@ class _Template:
         self.graph.wire(E.INVOKES, node, function, (Kind.FUNCTION,))
         return node
 
-    def event_source_mapping(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def event_source_mapping(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         m = Kind.MAPPING
         self.mapping_node(
             self.node_kwargs(logical_id, "AWS::Lambda::EventSourceMapping", span),
@@ -705,7 +790,7 @@ class _Template:
             self.value(props, "FunctionName", m, "function"),
         )
 
-    def permission_node(self, kwargs: dict, props: dict) -> Permission:
+    def permission_node(self, kwargs: dict, props: Props) -> Permission:
         p = Kind.PERMISSION
         node = Permission(
             **kwargs,
@@ -719,10 +804,10 @@ class _Template:
         self.graph.wire(E.PERMITS, node, node.function, (Kind.FUNCTION,))
         return node
 
-    def permission(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def permission(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         self.permission_node(self.node_kwargs(logical_id, "AWS::Lambda::Permission", span), props)
 
-    def bucket(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def bucket(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         config = self.sub_props(props, "NotificationConfiguration")
         for section, target_key, kinds in (
             ("QueueConfigurations", "Queue", (Kind.QUEUE,)),
@@ -740,7 +825,7 @@ class _Template:
                 self.graph.add(node)
                 self.graph.wire(E.DELIVERS_TO, node, node.destination, kinds)
 
-    def rule(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def rule(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         for index, item, item_span in self.items(props, "Targets", span):
             kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]")
             node = RuleTarget(
@@ -752,10 +837,12 @@ class _Template:
             self.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
 
     # -- SAM ----------------------------------------------------------------------------------------------
-    def with_globals(self, resource: dict, props: dict) -> tuple[dict, set[str]]:
+    def with_globals(self, resource: dict, props: Props) -> tuple[Props, set[str]]:
         """A SAM function's properties with `Globals.Function` filled in, and which keys came from Globals.
 
         `IgnoreGlobals: '*'` or a list of property names on the resource opts it out (SAM resource attribute)."""
+        if isinstance(props, _Block):
+            return props, set()  # properties only known at deploy time: what Globals would fill in is too
         merged = dict(props)
         from_globals: set[str] = set()
         ignored = self.resolve(resource.get("IgnoreGlobals", []))
@@ -769,7 +856,7 @@ class _Template:
                     from_globals.add(str(key))
         return merged, from_globals
 
-    def sam_function(self, logical_id: str, resource: dict, props: dict, span: Span) -> None:
+    def sam_function(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         f = Kind.FUNCTION
         props, from_globals = self.with_globals(resource, props)
 
@@ -779,7 +866,7 @@ class _Template:
         kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span)
         name = prop("FunctionName", "name")
         dlq = self.sub_props(props, "DeadLetterQueue")
-        events = _as_dict(props.get("Events"))
+        events = _as_dict(_block(props).entries.get("Events"))
         role = prop("Role", "role")
         function = Function(
             **kwargs,
@@ -791,7 +878,7 @@ class _Template:
         )
         self.graph.add(function, ids=(logical_id,), names=(name,))
         self.graph.wire(E.DEAD_LETTERS_TO, function, function.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
-        if "Role" in props:
+        if "Role" in _block(props).entries or _block(props).unresolved is not None:
             self.graph.wire(E.ASSUMES, function, role, (Kind.ROLE,))
         else:
             self.sam_role(logical_id, props, span, function, events)
@@ -799,12 +886,12 @@ class _Template:
             if isinstance(event, dict):
                 self.sam_event(logical_id, str(event_key), event, self.span(event_key, event))
 
-    def sam_role(self, logical_id: str, props: dict, span: Span, function: Function, events: dict) -> None:
+    def sam_role(self, logical_id: str, props: Props, span: Span, function: Function, events: dict) -> None:
         """The execution role SAM generates (`<Function>Role`) from `Policies` and the function's events."""
         managed: list[Any] = [SAM_BASIC_ROLE]
         if any(isinstance(e, dict) and e.get("Type") == "SQS" for e in events.values()):
             managed.append(SAM_SQS_ROLE)
-        policies = props.get("Policies")
+        policies = _block(props).entries.get("Policies")
         items = policies if isinstance(policies, list) else [policies] if policies is not None else []
         kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, "Role")
         role = self.graph.add(Role(**kwargs), ids=(f"{logical_id}Role",))
@@ -939,9 +1026,9 @@ def _first_unresolved(value: Any) -> Unresolved | None:
     return None
 
 
-def _concat(parts: list[Any]) -> Any:
+def _concat(parts: list[Any], budget: Budget) -> Any:
     """Join resolved pieces into one string; a lone reference stays a Ref; a `${X.Y}` token stands for a
-    reference inside a longer string."""
+    reference inside a longer string. The string's length is charged to `budget` before it is built."""
     found = _first_unresolved(parts)
     if found:
         return found
@@ -954,7 +1041,8 @@ def _concat(parts: list[Any]) -> Any:
         elif isinstance(part, (list, dict)):
             return Unresolved("a list or mapping used inside a string")
         else:
-            text.append(str(part))
+            text.append(part if isinstance(part, str) else str(part))  # str() would copy a str_node
+    budget.string(sum(len(piece) for piece in text))
     return "".join(text)
 
 
@@ -969,9 +1057,9 @@ def _parameter_text(raw: Any) -> Any:
     return raw
 
 
-def _logic(op: str) -> Callable[[_Template, Any, int], Any]:
-    def evaluate(template: _Template, arg: Any, depth: int) -> Any:
-        values = [template.resolve(a, depth) for a in (arg if isinstance(arg, list) else [arg])]
+def _logic(op: str) -> Callable[[_Template, Any], Any]:
+    def evaluate(template: _Template, arg: Any) -> Any:
+        values = [template.resolve(a) for a in (arg if isinstance(arg, list) else [arg])]
         found = _first_unresolved(values)
         if found:
             return found
@@ -982,8 +1070,8 @@ def _logic(op: str) -> Callable[[_Template, Any, int], Any]:
     return evaluate
 
 
-def _unresolvable(name: str) -> Callable[[_Template, Any, int], Any]:
-    return lambda template, arg, depth: Unresolved(f"{name} is only known at deploy time")
+def _unresolvable(name: str) -> Callable[[_Template, Any], Any]:
+    return lambda template, arg: Unresolved(f"{name} is only known at deploy time")
 
 
 def _whole_number(raw: Any) -> int | None:
@@ -1018,7 +1106,7 @@ def _convert(value: Value, convert: Callable[[Any], Any], expected: str) -> Valu
     return Value(converted, value.origin, value.span, value.note)
 
 
-_INTRINSICS: dict[str, Callable[[_Template, Any, int], Any]] = {
+_INTRINSICS: dict[str, Callable[[_Template, Any], Any]] = {
     "Ref": _Template._ref,
     "Fn::GetAtt": _Template._getatt,
     "Fn::Sub": _Template._sub,
@@ -1039,7 +1127,7 @@ _INTRINSICS: dict[str, Callable[[_Template, Any, int], Any]] = {
     "Fn::Transform": _unresolvable("Fn::Transform"),
 }
 
-_BUILDERS: dict[str, Callable[[_Template, str, dict, dict, Span], None]] = {
+_BUILDERS: dict[str, Callable[[_Template, str, dict, Props, Span], None]] = {
     "AWS::SQS::Queue": _Template.queue,
     "AWS::SNS::Topic": _Template.topic,
     "AWS::SNS::Subscription": _Template.subscription,
