@@ -17,6 +17,7 @@ from crosswire.escaping import inert_text, visible
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
 REPORT_FORMATS = ("text", "json", "sarif", "junit", "github")
+GRAPH_FORMATS = ("json",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,7 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     scan = commands.add_parser("scan", help="scan files and directories")
-    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     scan.add_argument(
         "-f",
         "--format",
@@ -145,25 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--fail-on", choices=FAIL_ON, help="lowest severity that fails (default warning)")
     scan.add_argument("--select", action="append", help="comma separated check IDs or prefixes to run")
     scan.add_argument("--ignore", action="append", help="comma separated check IDs or prefixes to skip")
-    scan.add_argument("--param", action="append", metavar="NAME=VALUE", help="CloudFormation parameter value")
     scan.add_argument("--baseline", metavar="FILE", help="do not report findings recorded in this baseline")
     scan.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
-    scan.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
-    # one list for both, as Terraform applies -var and -var-file in the order given (the later wins)
-    scan.add_argument(
-        "--var", dest="variables", action=_InOrder, const="var", metavar="NAME=VALUE", help="Terraform variable value"
-    )
-    scan.add_argument(
-        "--var-file",
-        dest="variables",
-        action=_InOrder,
-        const="file",
-        metavar="FILE",
-        help="Terraform variables file (.tfvars)",
-    )
-    scan.add_argument(
-        "--var-env", action="store_true", help="read Terraform variables from TF_VAR_* environment variables"
-    )
+    _input_arguments(scan)
 
     checks = commands.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--format", choices=FORMATS, default="text")
@@ -171,8 +155,34 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="explain one check")
     explain.add_argument("check_id")
 
+    graph = commands.add_parser("graph", help="print the normalised resource graph the checks read")
+    graph.add_argument("--format", choices=GRAPH_FORMATS, default="json", help="dump format (default json)")
+    _input_arguments(graph)
+
     commands.add_parser("checkov-dir", help="print the directory to pass to checkov --external-checks-dir")
     return parser
+
+
+def _input_arguments(command: argparse.ArgumentParser) -> None:
+    """What says which inputs to read and with which values: shared by `scan` and `graph`."""
+    command.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    command.add_argument("--param", action="append", metavar="NAME=VALUE", help="CloudFormation parameter value")
+    command.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
+    # one list for both, as Terraform applies -var and -var-file in the order given (the later wins)
+    command.add_argument(
+        "--var", dest="variables", action=_InOrder, const="var", metavar="NAME=VALUE", help="Terraform variable value"
+    )
+    command.add_argument(
+        "--var-file",
+        dest="variables",
+        action=_InOrder,
+        const="file",
+        metavar="FILE",
+        help="Terraform variables file (.tfvars)",
+    )
+    command.add_argument(
+        "--var-env", action="store_true", help="read Terraform variables from TF_VAR_* environment variables"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "scan":
             return _scan(args)
+        if args.command == "graph":
+            return _graph(args)
         if args.command == "checks":
             return _checks(args.format)
         if args.command == "explain":
@@ -261,6 +273,26 @@ def _scan(args: argparse.Namespace) -> int:
         return EXIT_OK
     threshold = Severity(fail_on).rank
     return EXIT_FINDINGS if any(f.level.rank >= threshold for f in result.findings) else EXIT_OK
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from crosswire import config, graph_dump
+    from crosswire.checks import ALL_CHECKS
+    from crosswire.runner import ScanOptions, load
+
+    try:
+        settings = config.load(args.config, ALL_CHECKS)
+    except config.ConfigError as exc:
+        return _usage_error(str(exc))
+    options = ScanOptions(
+        params=_key_values(args.param, "--param"),
+        skip_paths=settings.skip_paths,
+        variables=_variables(args.variables),
+        var_env=args.var_env,
+    )
+    loaded = load(args.paths, options)
+    sys.stdout.write(graph_dump.render(loaded.graph, loaded.errors, loaded.unresolved_inputs))
+    return EXIT_ERROR if loaded.errors else EXIT_OK
 
 
 def _checks(fmt: str) -> int:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
 from crosswire import __version__
 from crosswire.graph import Graph
+from crosswire.loaders import UnresolvedInput
 from crosswire.model import Node, Ref, Span, Statement, Unresolved, Value
 
 SCHEMA_VERSION = 1
@@ -72,7 +74,8 @@ def _place(node: Node) -> tuple[str, int, str, str]:
     return (node.span.file, node.span.line, node.address, node.uid)
 
 
-def render(graph: Graph) -> str:
+def render(graph: Graph, errors: Sequence[Any] = (), unresolved_inputs: Sequence[UnresolvedInput] = ()) -> str:
+    """The dump; `errors` are the inputs that could not be read ({file, line, message} records)."""
     nodes = sorted(graph.nodes.values(), key=_place)
     edges = sorted(graph.edges(), key=lambda e: (_place(e.source), e.kind.value, _place(e.target)))
     unlinked = sorted(graph.unlinked_all(), key=lambda u: (_place(u[0]), u[1].value))
@@ -86,5 +89,9 @@ def render(graph: Graph) -> str:
             for e in edges
         ],
         "unlinked": [{"source": n.uid, "kind": k.value, "reason": reason} for n, k, reason in unlinked],
+        "unresolved_inputs": [
+            {"address": u.address, "file": u.file, "line": u.line, "reason": u.reason} for u in unresolved_inputs
+        ],
+        "errors": [{"file": e.file, "line": e.line, "message": e.message} for e in errors],
     }
     return json.dumps(document, indent=2) + "\n"

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crosswire import inputs, suppressions
-from crosswire.check import Check, CheckMeta, Finding, Severity, Skip
+from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
 from crosswire.model import Node
-from crosswire.suppressions import Suppressed
+from crosswire.result import ScanError, ScanResult
 
 if TYPE_CHECKING:
     from crosswire.loaders import terraform
@@ -35,31 +35,6 @@ class ScanOptions:
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
     baseline: frozenset[str] = frozenset()  # fingerprints of accepted findings
-
-
-@dataclass(frozen=True)
-class ScanError:
-    file: str
-    line: int
-    message: str
-
-
-@dataclass
-class ScanResult:
-    findings: list[Finding]
-    skips: list[Skip]
-    errors: list[ScanError]
-    files: int
-    resources: int
-    # what reporters list besides findings: the rules that ran (SARIF) and the resources they passed (JUnit)
-    checks: list[CheckMeta] = field(default_factory=list)
-    nodes: list[Node] = field(default_factory=list)
-    suppressed: list[Suppressed] = field(default_factory=list)  # by inline or Metadata suppressions
-    baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
-    unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.level is severity)
 
 
 def discover(paths: Sequence[str], errors: list[ScanError]) -> dict[str, str]:
@@ -230,7 +205,21 @@ def touches(files: set[str], *nodes: Node) -> bool:
     return any(os.path.realpath(n.span.file) in files for n in nodes)
 
 
-def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) -> ScanResult:
+@dataclass
+class Loaded:
+    """The graph of a scan's inputs, with what could not be read; `changed` holds the real paths of the files
+    named one by one (pre-commit's changed files), empty when a directory was named."""
+
+    graph: Graph
+    errors: list[ScanError]
+    files: int
+    resources: int
+    unresolved_inputs: list[UnresolvedInput]
+    changed: set[str]
+
+
+def load(paths: Sequence[str], options: ScanOptions) -> Loaded:
+    """Find the input files under `paths` and load them into one graph, completed and wired."""
     # read whatever its suffix; a FIFO or device named is kept too, for the reader to refuse
     named = {os.path.normpath(p) for p in paths if os.path.lexists(p) and not os.path.isdir(p)}
     # only files named (pre-commit's changed files): report what touches them, judged on whole modules
@@ -266,6 +255,12 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         resources += loaded.resources
         unresolved_inputs.extend(loaded.unresolved)
     graph.resolve_wires()
+    return Loaded(graph, errors, files, resources, unresolved_inputs, changed)
+
+
+def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) -> ScanResult:
+    loaded = load(paths, options)
+    graph, errors, changed, unresolved_inputs = loaded.graph, loaded.errors, loaded.changed, loaded.unresolved_inputs
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)
     if changed:
@@ -279,8 +274,8 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         findings,
         skips,
         errors,
-        files,
-        resources,
+        loaded.files,
+        loaded.resources,
         checks=[c.meta for c in ran],
         nodes=list(graph.nodes.values()),
         suppressed=suppressed,

@@ -30,7 +30,11 @@ FORBIDDEN = {
     "plugin/graph.py": ("loaders", "check", "checks", "runner", "reporters", "cli", "adapters"),
     "plugin/loaders": ("checks", "runner", "reporters", "cli", "adapters"),
     "checks": ("loaders", "runner", "reporters", "cli", "adapters"),
-    "plugin/reporters": ("loaders", "checks", "cli", "adapters"),
+    "plugin/schema.py": ("loaders", "graph", "check", "checks", "runner", "reporters", "cli", "adapters"),
+    "plugin/iam.py": ("loaders", "graph", "check", "checks", "runner", "reporters", "cli", "adapters"),
+    "plugin/result.py": ("runner", "reporters", "cli", "adapters"),
+    # reporters render a ScanResult; they never reach back into the orchestration that made it
+    "plugin/reporters": ("loaders", "checks", "runner", "cli", "adapters"),
 }
 
 

@@ -22,7 +22,8 @@ from crosswire.check import Severity
 from crosswire.checks import registry
 from crosswire.model import Span
 from crosswire.reporters import github, json_report, junit, sarif, text
-from crosswire.runner import ScanError, ScanOptions, ScanResult, scan
+from crosswire.result import ScanError, ScanResult
+from crosswire.runner import ScanOptions, scan
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 INPUT = SNAPSHOTS / "input"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crosswire.check import CheckMeta
-from crosswire.runner import ScanResult
+from crosswire.result import ScanResult
 
 
 def catalogue(result: ScanResult) -> list[CheckMeta]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from crosswire.check import Severity, noun
 from crosswire.escaping import encodable
-from crosswire.runner import ScanResult
+from crosswire.result import ScanResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

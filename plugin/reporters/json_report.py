@@ -8,7 +8,7 @@ from typing import Any
 from crosswire import __version__
 from crosswire.check import Finding, Severity
 from crosswire.escaping import encodable_strings, inert_json
-from crosswire.runner import ScanResult
+from crosswire.result import ScanResult
 
 SCHEMA_VERSION = 1
 

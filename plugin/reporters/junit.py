@@ -12,7 +12,7 @@ from crosswire.check import CheckMeta, Finding, Skip, noun
 from crosswire.escaping import inert_xml, visible
 from crosswire.model import Key, Node
 from crosswire.reporters import catalogue
-from crosswire.runner import ScanResult
+from crosswire.result import ScanResult
 
 
 @dataclass

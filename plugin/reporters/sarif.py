@@ -17,7 +17,7 @@ from crosswire.check import CheckMeta, Finding, Severity, noun
 from crosswire.escaping import encodable_strings, inert_json
 from crosswire.model import Node
 from crosswire.reporters import catalogue
-from crosswire.runner import ScanResult
+from crosswire.result import ScanResult
 from crosswire.suppressions import Suppressed
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

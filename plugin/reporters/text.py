@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crosswire.check import Severity
 from crosswire.escaping import inert_text, visible
-from crosswire.runner import ScanResult
+from crosswire.result import ScanResult
 
 
 def render(result: ScanResult) -> str:
