@@ -39,8 +39,9 @@ class Budget:
         self.chars = 0
         self.instances = 0
 
-    def step(self) -> None:
-        self.steps += 1
+    def step(self, count: int = 1) -> None:
+        """Charge `count` evaluation steps (more than one for work that costs more, such as reading a file)."""
+        self.steps += count
         if self.steps > self.limits.steps:
             raise OverBudget(f"more than {self.limits.steps:,} evaluation steps (a reference or call explodes)")
 

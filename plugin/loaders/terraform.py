@@ -16,6 +16,7 @@ from typing import Any
 
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, display_path, read_text
+from crosswire.loaders.budget import Budget, OverBudget
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
     Encoded,
@@ -36,7 +37,9 @@ from crosswire.loaders.terraform_config import (
     JsonValue,
     ModuleSource,
     NoScope,
+    evaluate,
     literal,
+    load_json,
     local_source,
     module_files,
     parse_body,
@@ -99,6 +102,15 @@ class _Unit:
         self.files: set[str] = set()
         self.opaque: list[UnresolvedInput] = []
         self.deferred: list[Callable[[], None]] = []
+        self.budget = Budget()
+        self.evaluating: list[str] = []  # the values being computed, outermost first: a cycle is a repeat here
+
+
+class _Cycle(Exception):
+    """A value that needs itself; the message names each step of the cycle."""
+
+
+_COMPUTING = object()  # the cached value of a key while it is computed
 
 
 class Instance:
@@ -123,7 +135,7 @@ class Instance:
         self.cache: dict[str, Any] = {}
         self.children: dict[str, Instance | Unresolved] = {}
         self.resource_types = {key.split(".", 1)[0] for key in source.resources}
-        self.evaluator = Evaluator(self)
+        self.evaluator = Evaluator(self, budget=unit.budget)
 
     # -- the Scope protocol -------------------------------------------------------------------------------
     def name(self, identifier: str) -> Any:
@@ -160,32 +172,47 @@ class Instance:
 
     # -- names ----------------------------------------------------------------------------------------------
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Evaluate `compute` once per key; a value that needs itself is unresolved, not an endless loop."""
+        """Evaluate `compute` once per key; a value that needs itself is a cycle, which Terraform rejects."""
+        name = key if key.startswith(self.prefix) else self.prefix + key  # resource keys carry the prefix
         if key in self.cache:
+            if self.cache[key] is _COMPUTING:
+                steps = self.unit.evaluating
+                raise _Cycle(f"cycle: {' -> '.join([*steps[steps.index(name) :], name])} (Terraform rejects it)")
             return self.cache[key]
-        self.cache[key] = Unresolved(f"{key} refers to itself")
-        self.cache[key] = compute()
-        return self.cache[key]
+        self.cache[key] = _COMPUTING
+        self.unit.evaluating.append(name)
+        try:
+            value = compute()
+        finally:  # also when compute() raises: the key is not left half computed
+            self.unit.evaluating.pop()
+            del self.cache[key]
+        self.cache[key] = value
+        return value
 
     def eval(self, attr: Attr, evaluator: Evaluator | None = None) -> Any:
         evaluator = evaluator or self.evaluator
-        if isinstance(attr.expr, JsonValue):
-            return self.eval_json(attr.expr.value, evaluator)
-        if isinstance(attr.expr, Evaluated):
-            return attr.expr.evaluate()
         try:
+            if isinstance(attr.expr, JsonValue):
+                return self.eval_json(attr.expr.value, evaluator)
+            if isinstance(attr.expr, Evaluated):
+                return attr.expr.evaluate()
             return evaluator.eval(attr.expr)
-        except RecursionError:
-            return Unresolved("expression nested too deeply")
+        except (OverBudget, _Cycle) as exc:
+            # raised here, at the innermost attribute being evaluated: the attributes around it see a LoadError
+            raise LoadError(attr.file, attr.line, str(exc)) from None
 
     def eval_json(self, raw: Any, evaluator: Evaluator) -> Any:
         if isinstance(raw, str):
             return evaluator.render(raw)
-        if isinstance(raw, list):
-            return [self.eval_json(v, evaluator) for v in raw]
-        if isinstance(raw, dict):
+        if not isinstance(raw, (list, dict)):
+            return raw
+        evaluator.budget.enter()  # nested JSON is nested evaluation, as an HCL list or object is
+        try:
+            if isinstance(raw, list):
+                return [self.eval_json(v, evaluator) for v in raw]
             return {k: self.eval_json(v, evaluator) for k, v in raw.items()}
-        return raw
+        finally:
+            evaluator.budget.leave()
 
     def variable(self, name: str) -> tuple[Any, str]:
         """A variable's value and how it was set."""
@@ -319,10 +346,19 @@ class Instance:
         if directory is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) is not vendored; its outputs are unknown")
         # by real path: a symlink back to a calling directory is the same module, not a new level
-        if os.path.realpath(directory) in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
+        if os.path.realpath(directory) in self.chain:
             message = f"module {name} calls itself (through {source})"
+        elif len(self.chain) > MAX_MODULE_DEPTH:
+            message = f"modules nested deeper than {MAX_MODULE_DEPTH} levels (module {name} calls {source})"
+        else:
+            message = ""
+        if message:
             self.unit.loader.error(LoadError(call.file, call.line, message))
             return Unresolved(message)  # the rest of the calling module is still checked
+        try:
+            self.unit.budget.instance()
+        except OverBudget as exc:
+            raise LoadError(call.file, call.line, str(exc)) from None
         parsed = self.unit.loader.module(directory)
         if parsed is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) could not be loaded")
@@ -650,14 +686,11 @@ class Loader:
     def tfvars(self, path: str, shown: str) -> dict[str, Any]:
         text = read_text(path, shown)
         if path.endswith(".json"):
-            try:
-                data = json.loads(text)
-            except ValueError as exc:
-                raise LoadError(shown, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
+            data = load_json(text, shown)
             return data if isinstance(data, dict) else {}
         attrs, _ = parse_body(text, shown)
         evaluator = Evaluator(NoScope())
-        return {name: evaluator.eval(attr.expr) for name, attr in attrs.items()}
+        return {name: evaluate(attr, evaluator) for name, attr in attrs.items()}
 
 
 def build_declarations(name: str, file: str, resources: dict[str, Block], graph: Graph) -> int:
