@@ -264,3 +264,15 @@ def test_template_interpolations_are_parsed_once_however_often_rendered(monkeypa
     evaluator = Evaluator(NoScope(), {"once_rendered": 1})
     assert [evaluator.render("a ${once_rendered + 1} b") for _ in range(3)] == ["a 2 b"] * 3
     assert parses == ["x = once_rendered + 1\n"]
+
+
+def test_a_value_that_shares_its_parts_is_bounded_when_written_out_as_json(write):
+    # x{i} is two references to x{i-1}: 2 ** 20 leaves in 21 lists; encoded, it would be 6 MB of text
+    write("main.tf", doubling_locals(21, '["x"]', "[{p}, {p}]").replace("local.x20", '"q-${jsonencode(local.x20)}"'))
+    assert the_error(scan_json(".")) == ("main.tf", 25, "a string value longer than 4,194,304 characters")
+
+
+def test_for_each_over_values_that_share_their_parts_is_bounded(write):
+    text = doubling_locals(24, '["x"]', "[{p}, {p}]").replace("local.x23", "each.key")
+    write("main.tf", text.replace('"q" {', '"q" {\n  for_each = { a = local.x23, b = local.x22 }'))
+    assert the_error(scan_json(".")) == ("main.tf", 28, "a string value longer than 4,194,304 characters")

@@ -29,6 +29,12 @@ class Limits:
 LIMITS = Limits()
 
 
+def check_string(length: int, limits: Limits = LIMITS) -> None:
+    """The bound on one string, which needs no unit's state (for code that builds strings without a budget)."""
+    if length > limits.string_chars:
+        raise OverBudget(f"a string value longer than {limits.string_chars:,} characters")
+
+
 class Budget:
     """What one unit has used so far; each charge raises OverBudget once a bound is passed."""
 
@@ -57,8 +63,7 @@ class Budget:
 
     def string(self, length: int) -> None:
         """Charge a string of `length` characters before building it."""
-        if length > self.limits.string_chars:
-            raise OverBudget(f"a string value longer than {self.limits.string_chars:,} characters")
+        check_string(length, self.limits)
         self.chars += length
         if self.chars > self.limits.total_chars:
             raise OverBudget(f"more than {self.limits.total_chars:,} characters of strings built")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from crosswire.loaders.budget import Budget
+from crosswire.loaders.budget import Budget, check_string
 from crosswire.model import Ref, Unresolved
 
 MAX_DEPTH = 200
@@ -97,32 +97,75 @@ def detokenize(value: Any, tokens: dict[str, Ref]) -> Any:
     return value
 
 
-def first_unresolved(value: Any, depth: int = 0) -> Unresolved | None:
-    """The first Unresolved anywhere inside `value`."""
-    if isinstance(value, Unresolved):
-        return value
-    if depth < MAX_DEPTH:
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        for item in items:
-            found = first_unresolved(item, depth + 1)
-            if found:
-                return found
+def first_unresolved(value: Any) -> Unresolved | None:
+    """The first Unresolved anywhere inside `value`. A part shared by several places (a local used twice) is
+    searched once, so the work is linear in what was built, not in what it would expand to."""
+    searched: set[int] = set()
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Unresolved):
+            return item
+        if not isinstance(item, (list, dict)) or depth >= MAX_DEPTH or id(item) in searched:
+            continue
+        searched.add(id(item))
+        children = list(item.values()) if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in reversed(children))
     return None
 
 
-def plain(value: Any, tokens: dict[str, Ref], depth: int = 0) -> Any:
-    """An evaluated value as graph data: jsonencode results unwrapped, resources as Refs."""
+def plain(value: Any, tokens: dict[str, Ref]) -> Any:
+    """An evaluated value as graph data: jsonencode results unwrapped, resources as Refs. A part shared by
+    several places stays one shared part, so the work is linear in what was built."""
+    return _plain(value, tokens, 0, {})
+
+
+def _plain(value: Any, tokens: dict[str, Ref], depth: int, done: dict[int, Any]) -> Any:
     if depth > MAX_DEPTH:
         return Unresolved("value nested too deeply")
-    if isinstance(value, Encoded):
-        return plain(value.value, tokens, depth + 1)
     if isinstance(value, Namespace):
         return Ref(value.address) if value.address else Unresolved(f"{value.what} used as a value")
-    if isinstance(value, list):
-        return [plain(v, tokens, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v, tokens, depth + 1) for k, v in value.items()}
-    return value
+    if not isinstance(value, (list, dict, Encoded)):
+        return value
+    if id(value) not in done:  # `value` lives as long as this call: its id stays its own
+        if isinstance(value, Encoded):
+            done[id(value)] = _plain(value.value, tokens, depth + 1, done)
+        elif isinstance(value, list):
+            done[id(value)] = [_plain(v, tokens, depth + 1, done) for v in value]
+        else:
+            done[id(value)] = {k: _plain(v, tokens, depth + 1, done) for k, v in value.items()}
+    return done[id(value)]
+
+
+def encode(data: Any, **options: Any) -> str:
+    """`json.dumps(data, **options)` of plain data, refused (OverBudget) before writing when the text would pass
+    the bound on one string: shared parts are written out once per place, so the text can be vastly larger."""
+    check_string(_json_length(data))
+    return json.dumps(data, **options)
+
+
+def _json_length(data: Any) -> int:
+    """At least the length of `data` as JSON text (strings may grow by escapes), without writing it."""
+    sizes: dict[int, int] = {}
+    pending = [(data, False)]
+    while pending:
+        item, ready = pending.pop()
+        if not isinstance(item, (list, dict)) or (id(item) in sizes and not ready):
+            continue
+        children = list(item.values()) if isinstance(item, dict) else item
+        if not ready:
+            pending.append((item, True))
+            pending.extend((child, False) for child in children)
+            continue
+        size = 1 + len(children) + sum(len(key) + 3 for key in item) if isinstance(item, dict) else 1 + len(item)
+        sizes[id(item)] = size + sum(
+            sizes[id(c)] if isinstance(c, (list, dict)) else _scalar_length(c) for c in children
+        )
+    return sizes[id(data)] if isinstance(data, (list, dict)) else _scalar_length(data)
+
+
+def _scalar_length(value: Any) -> int:
+    return len(value) + 2 if isinstance(value, str) else len(str(value)) if isinstance(value, (int, float)) else 4
 
 
 def document(value: Any, tokens: dict[str, Ref]) -> Any:
@@ -197,7 +240,7 @@ def to_text(value: Any, tokens: dict[str, Ref]) -> Any:
         found = first_unresolved(data)
         if found:
             return found
-        return json.dumps(data, default=lambda r: token_of(r, tokens), separators=(",", ":"))
+        return encode(data, default=lambda r: token_of(r, tokens), separators=(",", ":"))
     if value is None:
         return Invalid("null interpolated into a string")
     return Invalid("a collection interpolated into a string")
@@ -817,7 +860,7 @@ def _set_key(item: Any) -> Any:
     try:
         hash(item)
     except TypeError:
-        return type(item).__name__, json.dumps(plain(item, {}), sort_keys=True, default=repr)
+        return type(item).__name__, encode(plain(item, {}), sort_keys=True, default=repr)
     return item
 
 

@@ -24,6 +24,7 @@ from crosswire.loaders.hcl_eval import (
     Invalid,
     Namespace,
     document,
+    encode,
     first_unresolved,
     plain,
     to_bool,
@@ -382,8 +383,12 @@ class Instance:
             index: Any = 0 if count == 1 else Unresolved("count.index differs between the instances")
             bindings["count"] = Namespace("count", lambda n: index if n == "index" else Invalid(f"count.{n}"))
         if "for_each" in block.attrs:
-            collection = self.eval(block.attrs["for_each"])
-            key, value = _each(collection)
+            attr = block.attrs["for_each"]
+            collection = self.eval(attr)
+            try:
+                key, value = _each(collection)
+            except OverBudget as exc:  # comparing the instances writes each one out
+                raise LoadError(attr.file, attr.line, str(exc)) from None
             bindings["each"] = Namespace(
                 "each", lambda n: {"key": key, "value": value}.get(n, Invalid(f"each.{n} does not exist"))
             )
@@ -539,8 +544,8 @@ def _each(collection: Any) -> tuple[Any, Any]:
     else:
         return Invalid("for_each of something that is not a map or set"), Invalid("for_each of a non-collection")
     differ = Unresolved("each.value differs between the instances")
-    keys = {json.dumps(plain(k, {}), sort_keys=True, default=repr) for k, _ in pairs}
-    values = {json.dumps(plain(v, {}), sort_keys=True, default=repr) for _, v in pairs}
+    keys = {encode(plain(k, {}), sort_keys=True, default=repr) for k, _ in pairs}
+    values = {encode(plain(v, {}), sort_keys=True, default=repr) for _, v in pairs}
     key = pairs[0][0] if len(keys) == 1 else Unresolved("each.key differs between the instances")
     value = pairs[0][1] if len(values) == 1 else differ
     return key, value
