@@ -22,7 +22,9 @@ class Limits:
     collection_items: int = 100_000  # one list or map
     total_chars: int = 256 * 1024 * 1024  # every string built while evaluating one unit
     instances: int = 10_000  # module instances of one root module
-    depth: int = 100  # nested evaluation, across references (local -> local -> ...), templatefile and conditions
+    # nested evaluation, across references (local -> local -> ...), templatefile and conditions: a level costs up
+    # to six Python frames, so Python's 1,000 bounds it; 100 allows about 48 chained references (`a = local.b`)
+    depth: int = 100
     steps: int = 5_000_000  # evaluation steps of one unit
 
 

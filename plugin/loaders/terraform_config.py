@@ -392,9 +392,9 @@ class _Positions:
         return located, position
 
 
-def json_line(text: str, path: tuple[str | int, ...]) -> int:
+def json_line(text: str, shown: str, path: tuple[str | int, ...]) -> int:
     """The line of the value at `path` (object keys and array indexes) in JSON text that `load_json` accepted."""
-    located = _Positions(text, "").value(0)[0]
+    located = _Positions(text, shown).value(0)[0]
     for step in path:
         located = located.items[step] if isinstance(step, int) else located.keys[step]
     return located.line

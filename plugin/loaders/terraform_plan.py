@@ -183,7 +183,7 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
     try:
         planned = _planned_resources(data["planned_values"])
     except _Malformed as exc:
-        raise LoadError(file, json_line(text, exc.path), f"malformed plan: {exc}") from None
+        raise LoadError(file, json_line(text, file, exc.path), f"malformed plan: {exc}") from None
     plan = Plan(data)
     unknown = _after_unknown(data)
     lines = _address_lines(text)
