@@ -312,7 +312,7 @@ def test_a_deeply_nested_terraform_tfvars_json_is_an_error_not_a_traceback(tmp_p
     )
     scan = Scan(root, ".")
     assert scan.code == 2
-    assert scan.errors == {("terraform.tfvars.json", 1, "nesting too deep to parse")}
+    assert scan.errors == {("terraform.tfvars.json", 1, "JSON nested deeper than 128 levels")}
     assert scan.findings() == {TERRAFORM_FINDING}
 
 

@@ -22,11 +22,19 @@ class Limits:
     collection_items: int = 100_000  # one list or map
     total_chars: int = 256 * 1024 * 1024  # every string built while evaluating one unit
     instances: int = 10_000  # module instances of one root module
-    depth: int = 100  # nested evaluation, across references (local -> local -> ...), templatefile and conditions
+    # nested evaluation, across references (local -> local -> ...), templatefile and conditions: a level costs up
+    # to six Python frames, so Python's 1,000 bounds it; 100 allows about 48 chained references (`a = local.b`)
+    depth: int = 100
     steps: int = 5_000_000  # evaluation steps of one unit
 
 
 LIMITS = Limits()
+
+
+def check_string(length: int, limits: Limits = LIMITS) -> None:
+    """The bound on one string, which needs no unit's state (for code that builds strings without a budget)."""
+    if length > limits.string_chars:
+        raise OverBudget(f"a string value longer than {limits.string_chars:,} characters")
 
 
 class Budget:
@@ -39,8 +47,9 @@ class Budget:
         self.chars = 0
         self.instances = 0
 
-    def step(self) -> None:
-        self.steps += 1
+    def step(self, count: int = 1) -> None:
+        """Charge `count` evaluation steps (more than one for work that costs more, such as reading a file)."""
+        self.steps += count
         if self.steps > self.limits.steps:
             raise OverBudget(f"more than {self.limits.steps:,} evaluation steps (a reference or call explodes)")
 
@@ -56,8 +65,7 @@ class Budget:
 
     def string(self, length: int) -> None:
         """Charge a string of `length` characters before building it."""
-        if length > self.limits.string_chars:
-            raise OverBudget(f"a string value longer than {self.limits.string_chars:,} characters")
+        check_string(length, self.limits)
         self.chars += length
         if self.chars > self.limits.total_chars:
             raise OverBudget(f"more than {self.limits.total_chars:,} characters of strings built")

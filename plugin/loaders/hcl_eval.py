@@ -5,6 +5,7 @@ What cannot be known statically (unknown variables, unsupported functions, deplo
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -12,10 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from crosswire.loaders.budget import Budget, check_string
 from crosswire.model import Ref, Unresolved
 
 MAX_DEPTH = 200
 MAX_FILE_BYTES = 1024 * 1024
+MAX_NUMBER_BITS = 512
+MAX_NUMBER_TEXT = 1000  # characters: more than any number of MAX_NUMBER_BITS needs, written out in full
+MAX_CACHED_INTERPOLATION = 256  # characters
+FILE_STEPS = 100  # reading a file costs the budget as much as this many evaluation steps
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Scope(Protocol):
     def read_file(self, path: Any) -> Any: ...
 
 
+_END = object()  # the end of an iterator, where None is an element
 _TOKEN = re.compile(r"^\$\{([^}]+)\}$")
 _FORMAT_VERB = re.compile(r"%(%|[sdvqtf])")
 _TEMPLATE_MARKER = re.compile(r"\$\$\{|%%\{|%\{|\$\{")
@@ -90,32 +97,75 @@ def detokenize(value: Any, tokens: dict[str, Ref]) -> Any:
     return value
 
 
-def first_unresolved(value: Any, depth: int = 0) -> Unresolved | None:
-    """The first Unresolved anywhere inside `value`."""
-    if isinstance(value, Unresolved):
-        return value
-    if depth < MAX_DEPTH:
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        for item in items:
-            found = first_unresolved(item, depth + 1)
-            if found:
-                return found
+def first_unresolved(value: Any) -> Unresolved | None:
+    """The first Unresolved anywhere inside `value`. A part shared by several places (a local used twice) is
+    searched once, so the work is linear in what was built, not in what it would expand to."""
+    searched: set[int] = set()
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Unresolved):
+            return item
+        if not isinstance(item, (list, dict)) or depth >= MAX_DEPTH or id(item) in searched:
+            continue
+        searched.add(id(item))
+        children = list(item.values()) if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in reversed(children))
     return None
 
 
-def plain(value: Any, tokens: dict[str, Ref], depth: int = 0) -> Any:
-    """An evaluated value as graph data: jsonencode results unwrapped, resources as Refs."""
+def plain(value: Any, tokens: dict[str, Ref]) -> Any:
+    """An evaluated value as graph data: jsonencode results unwrapped, resources as Refs. A part shared by
+    several places stays one shared part, so the work is linear in what was built."""
+    return _plain(value, tokens, 0, {})
+
+
+def _plain(value: Any, tokens: dict[str, Ref], depth: int, done: dict[int, Any]) -> Any:
     if depth > MAX_DEPTH:
         return Unresolved("value nested too deeply")
-    if isinstance(value, Encoded):
-        return plain(value.value, tokens, depth + 1)
     if isinstance(value, Namespace):
         return Ref(value.address) if value.address else Unresolved(f"{value.what} used as a value")
-    if isinstance(value, list):
-        return [plain(v, tokens, depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v, tokens, depth + 1) for k, v in value.items()}
-    return value
+    if not isinstance(value, (list, dict, Encoded)):
+        return value
+    if id(value) not in done:  # `value` lives as long as this call: its id stays its own
+        if isinstance(value, Encoded):
+            done[id(value)] = _plain(value.value, tokens, depth + 1, done)
+        elif isinstance(value, list):
+            done[id(value)] = [_plain(v, tokens, depth + 1, done) for v in value]
+        else:
+            done[id(value)] = {k: _plain(v, tokens, depth + 1, done) for k, v in value.items()}
+    return done[id(value)]
+
+
+def encode(data: Any, **options: Any) -> str:
+    """`json.dumps(data, **options)` of plain data, refused (OverBudget) before writing when the text would pass
+    the bound on one string: shared parts are written out once per place, so the text can be vastly larger."""
+    check_string(_json_length(data))
+    return json.dumps(data, **options)
+
+
+def _json_length(data: Any) -> int:
+    """At least the length of `data` as JSON text (strings may grow by escapes), without writing it."""
+    sizes: dict[int, int] = {}
+    pending = [(data, False)]
+    while pending:
+        item, ready = pending.pop()
+        if not isinstance(item, (list, dict)) or (id(item) in sizes and not ready):
+            continue
+        children = list(item.values()) if isinstance(item, dict) else item
+        if not ready:
+            pending.append((item, True))
+            pending.extend((child, False) for child in children)
+            continue
+        size = 1 + len(children) + sum(len(key) + 3 for key in item) if isinstance(item, dict) else 1 + len(item)
+        sizes[id(item)] = size + sum(
+            sizes[id(c)] if isinstance(c, (list, dict)) else _scalar_length(c) for c in children
+        )
+    return sizes[id(data)] if isinstance(data, (list, dict)) else _scalar_length(data)
+
+
+def _scalar_length(value: Any) -> int:
+    return len(value) + 2 if isinstance(value, str) else len(str(value)) if isinstance(value, (int, float)) else 4
 
 
 def document(value: Any, tokens: dict[str, Ref]) -> Any:
@@ -130,22 +180,34 @@ def document(value: Any, tokens: dict[str, Ref]) -> Any:
     return plain(value, tokens)
 
 
+def bounded(number: Any) -> Any:
+    """A number as Terraform could hold it: Terraform computes with 512-bit precision, so a value beyond that
+    (only ever reached by input built to explode, such as repeated squaring) is Invalid rather than a huge int."""
+    if isinstance(number, int) and not isinstance(number, bool) and number.bit_length() > MAX_NUMBER_BITS:
+        return Invalid(f"a number larger than Terraform's {MAX_NUMBER_BITS}-bit precision")
+    if isinstance(number, float) and not math.isfinite(number):
+        return Invalid(f"a number larger than Terraform's {MAX_NUMBER_BITS}-bit precision")
+    return number
+
+
 def to_number(value: Any) -> Any:
     if isinstance(value, Unresolved):
         return value
     if isinstance(value, bool) or value is None:
         return Invalid(f"{value!r} is not a number")
     if isinstance(value, (int, float)):
-        return value
+        return bounded(value)
     if isinstance(value, str):
+        if len(value) > MAX_NUMBER_TEXT:
+            return Invalid(f"a number larger than Terraform's {MAX_NUMBER_BITS}-bit precision")
         try:
-            return int(value)
+            return bounded(int(value))
         except ValueError:
             try:
                 number = float(value)
             except ValueError:
                 return Invalid(f"{value!r} is not a number")
-            return number if math.isfinite(number) else Invalid(f"{value!r} is not a number")
+            return bounded(number) if not math.isnan(number) else Invalid(f"{value!r} is not a number")
     if isinstance(value, Ref):
         return Unresolved(f"{value.target}.{value.attribute} is only known after apply")
     return Invalid("a collection used as a number")
@@ -178,7 +240,7 @@ def to_text(value: Any, tokens: dict[str, Ref]) -> Any:
         found = first_unresolved(data)
         if found:
             return found
-        return json.dumps(data, default=lambda r: token_of(r, tokens), separators=(",", ":"))
+        return encode(data, default=lambda r: token_of(r, tokens), separators=(",", ":"))
     if value is None:
         return Invalid("null interpolated into a string")
     return Invalid("a collection interpolated into a string")
@@ -215,44 +277,50 @@ def _equal(left: Any, right: Any) -> Any:
 class Evaluator:
     """Evaluates expression trees in a scope; `env` holds names bound by `for` expressions and templatefile."""
 
-    def __init__(self, scope: Scope, env: dict[str, Any] | None = None) -> None:
+    def __init__(self, scope: Scope, env: dict[str, Any] | None = None, budget: Budget | None = None) -> None:
         self.scope = scope
         self.env = env or {}
+        # shared by every evaluator of a unit, so that depth and steps add up across references and templatefile
+        self.budget = budget or Budget()
 
     def child(self, bindings: dict[str, Any]) -> Evaluator:
-        return Evaluator(self.scope, {**self.env, **bindings})
+        return Evaluator(self.scope, {**self.env, **bindings}, self.budget)
 
-    def eval(self, tree: Any, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            return Unresolved("expression nested too deeply")
+    def eval(self, tree: Any) -> Any:
+        """The value of `tree`; OverBudget when evaluating it goes past the unit's budget."""
         handler = getattr(self, f"_{tree.data}", None)
         if handler is None:
             return Unresolved(f"{str(tree.data).replace('_', ' ')} is not evaluated")
-        return handler(tree, depth + 1)
+        self.budget.step()
+        self.budget.enter()
+        try:
+            return handler(tree)
+        finally:
+            self.budget.leave()
 
     # -- terms ------------------------------------------------------------------------------------------
-    def _expr_term(self, tree: Any, depth: int) -> Any:
-        return self.eval(_children(tree)[0], depth)
+    def _expr_term(self, tree: Any) -> Any:
+        return self.eval(_children(tree)[0])
 
-    def _int_lit(self, tree: Any, depth: int) -> Any:
-        return int(str(tree.children[0]))
+    def _int_lit(self, tree: Any) -> Any:
+        return to_number(str(tree.children[0]))
 
-    def _float_lit(self, tree: Any, depth: int) -> Any:
-        return float(str(tree.children[0]))
+    def _float_lit(self, tree: Any) -> Any:
+        return to_number(str(tree.children[0]))
 
-    def _literal_value(self, tree: Any, depth: int) -> Any:
+    def _literal_value(self, tree: Any) -> Any:
         return {"true": True, "false": False, "null": None}[str(tree.children[0])]
 
-    def _identifier(self, tree: Any, depth: int) -> Any:
+    def _identifier(self, tree: Any) -> Any:
         name = str(tree.children[0])
         if name in self.env:
             return self.env[name]
         return self.scope.name(name)
 
-    def _string(self, tree: Any, depth: int) -> Any:
-        return self.template([p.children[0] for p in _children(tree)], depth)
+    def _string(self, tree: Any) -> Any:
+        return self.template([p.children[0] for p in _children(tree)])
 
-    def template(self, parts: list[Any], depth: int) -> Any:
+    def template(self, parts: list[Any]) -> Any:
         """A quoted string from its parts: literal tokens and interpolation trees."""
         from lark import Token
 
@@ -263,7 +331,7 @@ class Evaluator:
                 escaped = part.type in ("ESCAPED_INTERPOLATION", "ESCAPED_DIRECTIVE")
                 pieces.append(_Text(text[1:] if escaped else _unescape(text)))
             elif part.data == "interpolation":
-                pieces.append(self.eval(_children(part)[0], depth))
+                pieces.append(self.eval(_children(part)[0]))
             else:
                 return Unresolved("template directives (%{if}/%{for}) are not evaluated")
         return self.join(pieces)
@@ -279,15 +347,16 @@ class Evaluator:
             if isinstance(rendered, Unresolved):
                 return rendered
             text.append(rendered)
+        self.budget.string(sum(map(len, text)))
         return "".join(text)
 
-    def _heredoc_template(self, tree: Any, depth: int) -> Any:
-        return self.heredoc(str(tree.children[0]), trim=False, depth=depth)
+    def _heredoc_template(self, tree: Any) -> Any:
+        return self.heredoc(str(tree.children[0]), trim=False)
 
-    def _heredoc_template_trim(self, tree: Any, depth: int) -> Any:
-        return self.heredoc(str(tree.children[0]), trim=True, depth=depth)
+    def _heredoc_template_trim(self, tree: Any) -> Any:
+        return self.heredoc(str(tree.children[0]), trim=True)
 
-    def heredoc(self, raw: str, trim: bool, depth: int) -> Any:
+    def heredoc(self, raw: str, trim: bool) -> Any:
         lines = raw.split("\n")
         body = lines[1:-2]  # the opening marker line, the closing marker and the empty rest after its newline
         if trim:
@@ -295,13 +364,11 @@ class Evaluator:
             cut = min(indents, default=0)
             body = [line[cut:] for line in body]
         text = "\n".join(body) + ("\n" if body else "")
-        return self.render(text, depth)
+        return self.render(text)
 
-    def render(self, text: str, depth: int = 0) -> Any:
+    def render(self, text: str) -> Any:
         """A template body read as text (heredoc, templatefile): `${...}` interpolations evaluated, `$${` and
         `%%{` escapes kept literally."""
-        import hcl2
-
         parts: list[Any] = []
         literal: list[str] = []
         position = 0
@@ -316,68 +383,71 @@ class Evaluator:
             end = _closing_brace(text, position)
             if end == -1:
                 return Invalid("unterminated interpolation in a template")
-            try:
-                parsed = hcl2.parses_to_tree(f"x = {text[position:end]}\n")
-            except Exception:  # lark raises several error types; all mean the same here
+            expression = _interpolation(text[position:end])
+            if expression is None:
                 return Invalid("an interpolation in a template does not parse")
-            parts += [_Text("".join(literal)), self.eval(_children(_children(_children(parsed)[0])[0])[1], depth)]
+            parts += [_Text("".join(literal)), self.eval(expression)]
             literal = []
             position = end + 1
         parts.append(_Text("".join(literal) + text[position:]))
         return self.join(parts)
 
-    def _template_string(self, tree: Any, depth: int) -> Any:
+    def _template_string(self, tree: Any) -> Any:
         return Unresolved("escaped template strings are not evaluated")
 
-    def _tuple(self, tree: Any, depth: int) -> Any:
-        return [self.eval(c, depth) for c in _children(tree)]
+    def _tuple(self, tree: Any) -> Any:
+        elements = _children(tree)
+        self.budget.items(len(elements))
+        return [self.eval(c) for c in elements]
 
-    def _object(self, tree: Any, depth: int) -> Any:
+    def _object(self, tree: Any) -> Any:
         result: dict[str, Any] = {}
-        for element in _children(tree):
+        elements = _children(tree)
+        self.budget.items(len(elements))
+        for element in elements:
             key_tree, value_tree = _children(element)
-            key = self.object_key(key_tree, depth)
+            key = self.object_key(key_tree)
             if isinstance(key, Unresolved):
                 return key
-            result[key] = self.eval(value_tree, depth)
+            result[key] = self.eval(value_tree)
         return result
 
-    def object_key(self, key_tree: Any, depth: int) -> Any:
+    def object_key(self, key_tree: Any) -> Any:
         inner = _children(key_tree)[0]
         if inner.data == "keyword":
             return str(inner.children[0])
         term = _children(inner)[0] if inner.data == "expr_term" else None
         if term is not None and term.data == "identifier":
             return str(term.children[0])
-        key = self.eval(inner, depth)
+        key = self.eval(inner)
         if isinstance(key, Unresolved):
             return key
         text = to_text(key, self.scope.tokens)
         return text
 
     # -- traversal --------------------------------------------------------------------------------------
-    def _get_attr_expr_term(self, tree: Any, depth: int) -> Any:
+    def _get_attr_expr_term(self, tree: Any) -> Any:
         base, get_attr = _children(tree)
-        return get_attribute(self.eval(base, depth), str(_children(get_attr)[0].children[0]))
+        return get_attribute(self.eval(base), str(_children(get_attr)[0].children[0]))
 
-    def _index_expr_term(self, tree: Any, depth: int) -> Any:
+    def _index_expr_term(self, tree: Any) -> Any:
         base, index = _children(tree)
-        return get_index(self.eval(base, depth), self.index_key(index, depth))
+        return get_index(self.eval(base), self.index_key(index))
 
-    def index_key(self, index: Any, depth: int) -> Any:
+    def index_key(self, index: Any) -> Any:
         if index.data == "short_index":
             return int(str(index.children[1]))
-        return self.eval(_children(index)[0], depth)
+        return self.eval(_children(index)[0])
 
-    def _attr_splat_expr_term(self, tree: Any, depth: int) -> Any:
-        return self.splat(tree, depth)
+    def _attr_splat_expr_term(self, tree: Any) -> Any:
+        return self.splat(tree)
 
-    def _full_splat_expr_term(self, tree: Any, depth: int) -> Any:
-        return self.splat(tree, depth)
+    def _full_splat_expr_term(self, tree: Any) -> Any:
+        return self.splat(tree)
 
-    def splat(self, tree: Any, depth: int) -> Any:
+    def splat(self, tree: Any) -> Any:
         base_tree, splat = _children(tree)
-        base = self.eval(base_tree, depth)
+        base = self.eval(base_tree)
         if isinstance(base, Unresolved):
             return base
         items = base if isinstance(base, list) else [] if base is None else [base]
@@ -387,25 +457,25 @@ class Evaluator:
                 if step.data == "get_attr":
                     item = get_attribute(item, str(_children(step)[0].children[0]))
                 else:
-                    item = get_index(item, self.index_key(step, depth))
+                    item = get_index(item, self.index_key(step))
             result.append(item)
         return result
 
     # -- operators --------------------------------------------------------------------------------------
-    def _binary_op(self, tree: Any, depth: int) -> Any:
+    def _binary_op(self, tree: Any) -> Any:
         left_tree, term = _children(tree)
         operator_tree, right_tree = _children(term)
         operator = str(operator_tree.children[0])
-        left = self.eval(left_tree, depth)
+        left = self.eval(left_tree)
         if operator in ("&&", "||"):
             left = to_bool(left)
             if not isinstance(left, Unresolved) and left is (operator == "||"):
                 return left
-            right = to_bool(self.eval(right_tree, depth))
+            right = to_bool(self.eval(right_tree))
             if isinstance(left, Unresolved):
                 return left
             return right
-        right = self.eval(right_tree, depth)
+        right = self.eval(right_tree)
         if operator in ("==", "!="):
             equal = _equal(plain(left, self.scope.tokens), plain(right, self.scope.tokens))
             return equal if isinstance(equal, Unresolved) else equal is (operator == "==")
@@ -413,34 +483,34 @@ class Evaluator:
         for side in (left, right):
             if isinstance(side, Unresolved):
                 return side
-        return _arithmetic(operator, left, right)
+        return bounded(_arithmetic(operator, left, right))
 
-    def _unary_op(self, tree: Any, depth: int) -> Any:
+    def _unary_op(self, tree: Any) -> Any:
         operator = str(tree.children[0])
-        operand = self.eval(_children(tree)[0], depth)
+        operand = self.eval(_children(tree)[0])
         if operator == "!":
             value = to_bool(operand)
             return value if isinstance(value, Unresolved) else not value
         number = to_number(operand)
         return number if isinstance(number, Unresolved) else -number
 
-    def _conditional(self, tree: Any, depth: int) -> Any:
+    def _conditional(self, tree: Any) -> Any:
         condition_tree, then_tree, else_tree = _children(tree)
-        condition = to_bool(self.eval(condition_tree, depth))
+        condition = to_bool(self.eval(condition_tree))
         if isinstance(condition, Unresolved):
             return condition
-        return self.eval(then_tree if condition else else_tree, depth)
+        return self.eval(then_tree if condition else else_tree)
 
     # -- for expressions --------------------------------------------------------------------------------
-    def _kept_elements(self, intro: Any, condition: Any, depth: int) -> list[Evaluator] | Unresolved:
+    def _kept_elements(self, intro: Any, condition: Any) -> list[Evaluator] | Unresolved:
         """The scope of each element a for expression keeps (its `if` holds), or why that cannot be known."""
         kept = []
-        for bound in self.iterate(intro, depth):
+        for bound in self.iterate(intro):
             if isinstance(bound, Unresolved):
                 return bound
             inner = self.child(bound)
             if condition is not None:
-                keep = to_bool(inner.eval(_children(condition)[0], depth))
+                keep = to_bool(inner.eval(_children(condition)[0]))
                 if isinstance(keep, Unresolved):
                     return keep
                 if not keep:
@@ -448,33 +518,35 @@ class Evaluator:
             kept.append(inner)
         return kept
 
-    def _for_tuple_expr(self, tree: Any, depth: int) -> Any:
+    def _for_tuple_expr(self, tree: Any) -> Any:
         intro, *rest = _children(tree)
         body, condition = rest[0], rest[1] if len(rest) > 1 else None
-        kept = self._kept_elements(intro, condition, depth)
+        kept = self._kept_elements(intro, condition)
         if isinstance(kept, Unresolved):
             return kept
-        return [inner.eval(body, depth) for inner in kept]
+        self.budget.items(len(kept))
+        return [inner.eval(body) for inner in kept]
 
-    def _for_object_expr(self, tree: Any, depth: int) -> Any:
+    def _for_object_expr(self, tree: Any) -> Any:
         intro, key_tree, value_tree, *rest = _children(tree)
         condition = rest[0] if rest else None
         if any(str(t) == "..." for t in tree.children):
             return Unresolved("grouping for expressions (...) are not evaluated")
-        kept = self._kept_elements(intro, condition, depth)
+        kept = self._kept_elements(intro, condition)
         if isinstance(kept, Unresolved):
             return kept
+        self.budget.items(len(kept))
         result: dict[str, Any] = {}
         for inner in kept:
-            key = to_text(inner.eval(key_tree, depth), self.scope.tokens)
+            key = to_text(inner.eval(key_tree), self.scope.tokens)
             if isinstance(key, Unresolved):
                 return key
-            result[key] = inner.eval(value_tree, depth)
+            result[key] = inner.eval(value_tree)
         return result
 
-    def iterate(self, intro: Any, depth: int) -> list[Any]:
+    def iterate(self, intro: Any) -> list[Any]:
         names = [str(c.children[0]) for c in _children(intro) if c.data == "identifier"]
-        collection = self.eval(_children(intro)[-1], depth)
+        collection = self.eval(_children(intro)[-1])
         if isinstance(collection, Unresolved):
             return [collection]
         if isinstance(collection, dict):
@@ -488,7 +560,7 @@ class Evaluator:
         return [{names[0]: key, names[1]: value} for key, value in pairs]
 
     # -- functions --------------------------------------------------------------------------------------
-    def _function_call(self, tree: Any, depth: int) -> Any:
+    def _function_call(self, tree: Any) -> Any:
         identifiers = [c for c in _children(tree) if c.data == "identifier"]
         name = "::".join(str(c.children[0]) for c in identifiers)
         arguments = next((c for c in _children(tree) if c.data == "arguments"), None)
@@ -496,23 +568,23 @@ class Evaluator:
         if arguments is not None and any(str(t) == "..." for t in arguments.children):
             return Unresolved(f"{name}(...) with expanded arguments is not evaluated")
         if name in ("try", "can"):
-            return self.try_(name, argument_trees, depth)
+            return self.try_(name, argument_trees)
         function = FUNCTIONS.get(name)
         if function is None:
             return Unresolved(f"function {name}() is not evaluated")
-        args = [self.eval(a, depth) for a in argument_trees]
+        args = [self.eval(a) for a in argument_trees]
         if name not in ("coalesce", "merge", "concat", "lookup"):
             found = next((a for a in args if isinstance(a, Unresolved)), None)
             if found:
                 return found
         try:
             return function(self, args)
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError, RecursionError):
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
             return Invalid(f"{name}() with arguments it does not accept")
 
-    def try_(self, name: str, argument_trees: list[Any], depth: int) -> Any:
+    def try_(self, name: str, argument_trees: list[Any]) -> Any:
         for argument in argument_trees:
-            value = self.eval(argument, depth)
+            value = self.eval(argument)
             found = first_unresolved(value)
             if isinstance(found, Invalid):
                 continue
@@ -520,6 +592,39 @@ class Evaluator:
                 return found
             return True if name == "can" else value
         return False if name == "can" else Invalid("no argument of try() could be evaluated")
+
+
+def _interpolation(source: str) -> Any:
+    """The expression tree of one `${...}` of a template, or None when it does not parse. A short one (almost
+    all are) is parsed once however many times its heredoc or template is rendered; the trees are only read."""
+    return _cached_interpolation(source) if len(source) <= MAX_CACHED_INTERPOLATION else _parse_interpolation(source)
+
+
+def _parse_interpolation(source: str) -> Any:
+    import hcl2
+
+    try:
+        parsed = hcl2.parses_to_tree(f"x = {source}\n")
+    except Exception:  # lark raises several error types; all mean the same here
+        return None
+    return _children(_children(_children(parsed)[0])[0])[1]
+
+
+# a Lark tree takes about a hundred times the memory of its text: this holds a few tens of MB at most
+_cached_interpolation = functools.lru_cache(maxsize=1024)(_parse_interpolation)
+
+
+def nesting(value: Any) -> int:
+    """How deeply lists and maps nest in `value` (a scalar is 0), without recursion: it may be deep."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _closing_brace(text: str, position: int) -> int:
@@ -614,24 +719,32 @@ def _jsondecode(ev: Evaluator, args: list[Any]) -> Any:
     if not isinstance(value, str):
         return Invalid("jsondecode() of something that is not a string")
     try:
-        return detokenize(json.loads(value), ev.scope.tokens)
+        data = json.loads(value)
     except ValueError:
         return Invalid("jsondecode() of text that is not JSON")
+    except RecursionError:  # json's own bound, far deeper than ours
+        return Invalid(f"jsondecode() of JSON nested deeper than {MAX_DEPTH} levels")
+    if nesting(data) > MAX_DEPTH:
+        return Invalid(f"jsondecode() of JSON nested deeper than {MAX_DEPTH} levels")
+    return detokenize(data, ev.scope.tokens)
 
 
 def _file(ev: Evaluator, args: list[Any]) -> Any:
     (path,) = args
+    ev.budget.step(FILE_STEPS)
     return ev.scope.read_file(path)
 
 
 def _templatefile(ev: Evaluator, args: list[Any]) -> Any:
     path, variables = args
+    ev.budget.step(FILE_STEPS)
     text = ev.scope.read_file(path)
     if isinstance(text, Unresolved):
         return text
     if not isinstance(variables, dict):
         return Invalid("templatefile() variables are not a map")
-    return Evaluator(ev.scope, dict(variables)).render(text)
+    # the same budget: a template that renders itself counts its depth and steps with its caller's
+    return Evaluator(ev.scope, dict(variables), ev.budget).render(text)
 
 
 def _merge(ev: Evaluator, args: list[Any]) -> Any:
@@ -644,18 +757,18 @@ def _merge(ev: Evaluator, args: list[Any]) -> Any:
         if not isinstance(arg, dict):
             return Invalid("merge() of something that is not a map")
         result.update(arg)
+        ev.budget.items(len(result))
     return result
 
 
 def _concat(ev: Evaluator, args: list[Any]) -> Any:
-    result: list[Any] = []
     for arg in args:
         if isinstance(arg, Unresolved):
             return arg
         if not isinstance(arg, list):
             return Invalid("concat() of something that is not a list")
-        result.extend(arg)
-    return result
+    ev.budget.items(sum(map(len, args)))
+    return [item for arg in args for item in arg]
 
 
 def _lookup(ev: Evaluator, args: list[Any]) -> Any:
@@ -706,7 +819,10 @@ def _format(ev: Evaluator, args: list[Any]) -> Any:
         pieces.append(to_text(value, ev.scope.tokens))
     pieces.append(pattern[position:])
     found = next((p for p in pieces if isinstance(p, Unresolved)), None)
-    return found or "".join(pieces)
+    if found:
+        return found
+    ev.budget.string(sum(map(len, pieces)))
+    return "".join(pieces)
 
 
 def _tostring(ev: Evaluator, args: list[Any]) -> Any:
@@ -732,11 +848,20 @@ def _toset(ev: Evaluator, args: list[Any]) -> Any:
     (value,) = args
     if not isinstance(value, list):
         return Invalid("toset() of something that is not a list")
-    unique: list[Any] = []
+    unique: dict[Any, Any] = {}  # by a hashable form of each element: linear, not a search of every earlier one
     for item in value:
-        if item not in unique:
-            unique.append(item)
-    return sorted(unique) if all(isinstance(i, str) for i in unique) else unique
+        unique.setdefault(_set_key(item), item)
+    items = list(unique.values())
+    return sorted(items) if all(isinstance(i, str) for i in items) else items
+
+
+def _set_key(item: Any) -> Any:
+    """What makes two set elements the same: the element itself when it hashes, else its canonical JSON."""
+    try:
+        hash(item)
+    except TypeError:
+        return type(item).__name__, encode(plain(item, {}), sort_keys=True, default=repr)
+    return item
 
 
 def _tomap(ev: Evaluator, args: list[Any]) -> Any:
@@ -755,7 +880,11 @@ def _join(ev: Evaluator, args: list[Any]) -> Any:
     separator, *lists = args
     items = [to_text(i, ev.scope.tokens) for items in lists for i in items]
     found = next((i for i in items if isinstance(i, Unresolved)), None)
-    return found or str(separator).join(items)
+    if found:
+        return found
+    separator = str(separator)
+    ev.budget.string(sum(map(len, items)) + len(separator) * max(len(items) - 1, 0))
+    return separator.join(items)
 
 
 def _case(convert: Callable[[str], str]) -> Callable[[Evaluator, list[Any]], Any]:
@@ -784,13 +913,26 @@ def _element(ev: Evaluator, args: list[Any]) -> Any:
 
 
 def _flatten(ev: Evaluator, args: list[Any]) -> Any:
-    def walk(items: list[Any], depth: int) -> list[Any]:
-        if depth > MAX_DEPTH:
-            raise ValueError("nested too deeply")
-        return [leaf for item in items for leaf in (walk(item, depth + 1) if isinstance(item, list) else [item])]
-
     (items,) = args
-    return walk(items, 0) if isinstance(items, list) else Invalid("flatten() of something that is not a list")
+    if not isinstance(items, list):
+        return Invalid("flatten() of something that is not a list")
+    # by hand rather than recursively: lists may nest deeply, and share parts that flatten to far more items
+    result: list[Any] = []
+    pending = [iter(items)]
+    while pending:
+        item = next(pending[-1], _END)
+        if item is _END:
+            pending.pop()
+        elif isinstance(item, list):
+            if len(pending) > MAX_DEPTH:
+                return Invalid(f"flatten() of lists nested deeper than {MAX_DEPTH} levels")
+            pending.append(iter(item))
+        else:
+            result.append(item)
+            if len(result) % 1024 == 0:
+                ev.budget.items(len(result))
+    ev.budget.items(len(result))
+    return result
 
 
 def _numbers(convert: Callable[[list[Any]], Any]) -> Callable[[Evaluator, list[Any]], Any]:
@@ -819,7 +961,16 @@ def _replace(ev: Evaluator, args: list[Any]) -> Any:
         return Invalid("replace() of something that is not a string")
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         return Unresolved("replace() with a regular expression is not evaluated")
+    ev.budget.string(len(text) + text.count(search) * (len(replacement) - len(search)))
     return text.replace(search, replacement)
+
+
+def _split(ev: Evaluator, args: list[Any]) -> Any:
+    separator, text = args
+    if not isinstance(separator, str) or not isinstance(text, str) or not separator:
+        return Invalid("split() of something that is not a string, or by an empty separator")
+    ev.budget.items(text.count(separator) + 1)
+    return text.split(separator)
 
 
 FUNCTIONS: dict[str, Callable[[Evaluator, list[Any]], Any]] = {
@@ -849,7 +1000,7 @@ FUNCTIONS: dict[str, Callable[[Evaluator, list[Any]], Any]] = {
     "abs": _numbers(lambda n: abs(n[0]) if len(n) == 1 else Invalid("abs() takes one number")),
     "ceil": _numbers(lambda n: math.ceil(n[0]) if len(n) == 1 else Invalid("ceil() takes one number")),
     "floor": _numbers(lambda n: math.floor(n[0]) if len(n) == 1 else Invalid("floor() takes one number")),
-    "split": _text(lambda sep, text: text.split(sep), 2),
+    "split": _split,
     "startswith": _text(lambda text, prefix: text.startswith(prefix), 2),
     "endswith": _text(lambda text, suffix: text.endswith(suffix), 2),
     "trimprefix": _text(lambda text, prefix: text.removeprefix(prefix), 2),

@@ -17,6 +17,7 @@ from typing import Any
 from crosswire.graph import Graph
 from crosswire.inputs import read_text, within
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
+from crosswire.loaders.budget import Budget, OverBudget
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
     Encoded,
@@ -24,6 +25,7 @@ from crosswire.loaders.hcl_eval import (
     Invalid,
     Namespace,
     document,
+    encode,
     first_unresolved,
     plain,
     to_bool,
@@ -37,7 +39,9 @@ from crosswire.loaders.terraform_config import (
     JsonValue,
     ModuleSource,
     NoScope,
+    evaluate,
     literal,
+    load_json,
     local_source,
     module_files,
     parse_body,
@@ -102,6 +106,15 @@ class _Unit:
         self.files: set[str] = set()
         self.opaque: list[UnresolvedInput] = []
         self.deferred: list[Callable[[], None]] = []
+        self.budget = Budget()
+        self.computing: list[str] = []  # the values being computed, outermost first: a cycle is a repeat here
+
+
+class _Cycle(Exception):
+    """A value that needs itself; the message names each step of the cycle."""
+
+
+_COMPUTING = object()  # the cached value of a key while it is computed
 
 
 class Instance:
@@ -126,7 +139,7 @@ class Instance:
         self.cache: dict[str, Any] = {}
         self.children: dict[str, Instance | Unresolved] = {}
         self.resource_types = {key.split(".", 1)[0] for key in source.resources}
-        self.evaluator = Evaluator(self)
+        self.evaluator = Evaluator(self, budget=unit.budget)
 
     # -- the Scope protocol -------------------------------------------------------------------------------
     def name(self, identifier: str) -> Any:
@@ -171,12 +184,22 @@ class Instance:
 
     # -- names ----------------------------------------------------------------------------------------------
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Evaluate `compute` once per key; a value that needs itself is unresolved, not an endless loop."""
+        """Evaluate `compute` once per key; a value that needs itself is a cycle, which Terraform rejects."""
+        name = key if key.startswith(self.prefix) else self.prefix + key  # resource keys carry the prefix
         if key in self.cache:
+            if self.cache[key] is _COMPUTING:
+                steps = self.unit.computing
+                raise _Cycle(f"cycle: {' -> '.join([*steps[steps.index(name) :], name])} (Terraform rejects it)")
             return self.cache[key]
-        self.cache[key] = Unresolved(f"{key} refers to itself")
-        self.cache[key] = compute()
-        return self.cache[key]
+        self.cache[key] = _COMPUTING
+        self.unit.computing.append(name)
+        try:
+            value = compute()
+        finally:  # also when compute() raises: the key is not left half computed
+            self.unit.computing.pop()
+            del self.cache[key]
+        self.cache[key] = value
+        return value
 
     def eval(self, attr: Attr, evaluator: Evaluator | None = None) -> Any:
         self.unit.evaluating.append(attr)
@@ -186,23 +209,28 @@ class Instance:
             self.unit.evaluating.pop()
 
     def evaluate(self, attr: Attr, evaluator: Evaluator) -> Any:
-        if isinstance(attr.expr, JsonValue):
-            return self.eval_json(attr.expr.value, evaluator)
-        if isinstance(attr.expr, Evaluated):
-            return attr.expr.evaluate()
         try:
+            if isinstance(attr.expr, JsonValue):
+                return self.eval_json(attr.expr.value, evaluator)
+            if isinstance(attr.expr, Evaluated):
+                return attr.expr.evaluate()
             return evaluator.eval(attr.expr)
-        except RecursionError:
-            return Unresolved("expression nested too deeply")
+        except (OverBudget, _Cycle) as exc:
+            # raised here, at the innermost attribute being evaluated: the attributes around it see a LoadError
+            raise LoadError(attr.file, attr.line, str(exc)) from None
 
     def eval_json(self, raw: Any, evaluator: Evaluator) -> Any:
         if isinstance(raw, str):
             return evaluator.render(raw)
-        if isinstance(raw, list):
-            return [self.eval_json(v, evaluator) for v in raw]
-        if isinstance(raw, dict):
+        if not isinstance(raw, (list, dict)):
+            return raw
+        evaluator.budget.enter()  # nested JSON is nested evaluation, as an HCL list or object is
+        try:
+            if isinstance(raw, list):
+                return [self.eval_json(v, evaluator) for v in raw]
             return {k: self.eval_json(v, evaluator) for k, v in raw.items()}
-        return raw
+        finally:
+            evaluator.budget.leave()
 
     def variable(self, name: str) -> tuple[Any, str]:
         """A variable's value and how it was set."""
@@ -336,10 +364,19 @@ class Instance:
         if directory is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) is not vendored; its outputs are unknown")
         # by real path: a symlink back to a calling directory is the same module, not a new level
-        if os.path.realpath(directory) in self.chain or len(self.chain) > MAX_MODULE_DEPTH:
+        if os.path.realpath(directory) in self.chain:
             message = f"module {name} calls itself (through {source})"
+        elif len(self.chain) > MAX_MODULE_DEPTH:
+            message = f"modules nested deeper than {MAX_MODULE_DEPTH} levels (module {name} calls {source})"
+        else:
+            message = ""
+        if message:
             self.unit.loader.error(LoadError(call.file, call.line, message))
             return Unresolved(message)  # the rest of the calling module is still checked
+        try:
+            self.unit.budget.instance()
+        except OverBudget as exc:
+            raise LoadError(call.file, call.line, str(exc)) from None
         parsed = self.unit.loader.module(directory, self.unit.tree)
         if parsed is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) could not be loaded")
@@ -375,8 +412,12 @@ class Instance:
             index: Any = 0 if count == 1 else Unresolved("count.index differs between the instances")
             bindings["count"] = Namespace("count", lambda n: index if n == "index" else Invalid(f"count.{n}"))
         if "for_each" in block.attrs:
-            collection = self.eval(block.attrs["for_each"])
-            key, value = _each(collection)
+            attr = block.attrs["for_each"]
+            collection = self.eval(attr)
+            try:
+                key, value = _each(collection)
+            except OverBudget as exc:  # comparing the instances writes each one out
+                raise LoadError(attr.file, attr.line, str(exc)) from None
             bindings["each"] = Namespace(
                 "each", lambda n: {"key": key, "value": value}.get(n, Invalid(f"each.{n} does not exist"))
             )
@@ -532,8 +573,8 @@ def _each(collection: Any) -> tuple[Any, Any]:
     else:
         return Invalid("for_each of something that is not a map or set"), Invalid("for_each of a non-collection")
     differ = Unresolved("each.value differs between the instances")
-    keys = {json.dumps(plain(k, {}), sort_keys=True, default=repr) for k, _ in pairs}
-    values = {json.dumps(plain(v, {}), sort_keys=True, default=repr) for _, v in pairs}
+    keys = {encode(plain(k, {}), sort_keys=True, default=repr) for k, _ in pairs}
+    values = {encode(plain(v, {}), sort_keys=True, default=repr) for _, v in pairs}
     key = pairs[0][0] if len(keys) == 1 else Unresolved("each.key differs between the instances")
     value = pairs[0][1] if len(values) == 1 else differ
     return key, value
@@ -690,16 +731,11 @@ class Loader:
     def tfvars(self, path: str, shown: str, tree: str | None) -> dict[str, Any]:
         text = read_text(path, shown, tree)
         if path.endswith(".json"):
-            try:
-                data = json.loads(text)
-            except ValueError as exc:
-                raise LoadError(shown, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
-            except RecursionError:
-                raise LoadError(shown, 1, "nesting too deep to parse") from None
+            data = load_json(text, shown)
             return data if isinstance(data, dict) else {}
         attrs, _ = parse_body(text, shown)
         evaluator = Evaluator(NoScope())
-        return {name: evaluator.eval(attr.expr) for name, attr in attrs.items()}
+        return {name: evaluate(attr, evaluator) for name, attr in attrs.items()}
 
 
 def build_declarations(name: str, file: str, resources: dict[str, Block], graph: Graph) -> int:

@@ -15,10 +15,15 @@ from typing import Any
 
 from crosswire import inputs
 from crosswire.loaders import LoadError, display_path
-from crosswire.loaders.hcl_eval import Evaluator, Invalid
+from crosswire.loaders.budget import OverBudget
+from crosswire.loaders.hcl_eval import Evaluator, Invalid, nesting
 from crosswire.model import Ref, Unresolved
 
 SUFFIXES = (".tf", ".tf.json")
+# far beyond any configuration, variables file or plan, and well inside Python's recursion limit for the code
+# that walks what was parsed (block bodies, JSON positions, values)
+MAX_NESTING = 100  # levels of blocks in one HCL file
+MAX_JSON_DEPTH = 128  # levels of arrays and objects in one JSON file
 # the labels each top-level block that crosswire reads must have
 LABELS: dict[str, tuple[str, ...]] = {
     "resource": ("type", "name"),
@@ -151,7 +156,20 @@ def local_source(directory: str, call: Block) -> str | None:
 
 def literal(attr: Attr) -> Any:
     """An attribute that Terraform requires to be a literal (module `source`)."""
-    return Evaluator(NoScope()).eval(attr.expr) if not isinstance(attr.expr, JsonValue) else attr.expr.value
+    if isinstance(attr.expr, JsonValue):
+        return attr.expr.value
+    try:
+        return Evaluator(NoScope()).eval(attr.expr)
+    except OverBudget as exc:
+        return Invalid(str(exc))
+
+
+def evaluate(attr: Attr, evaluator: Evaluator) -> Any:
+    """An attribute's value outside any module (a variables file): going past the budget is a LoadError."""
+    try:
+        return evaluator.eval(attr.expr)
+    except OverBudget as exc:
+        raise LoadError(attr.file, attr.line, str(exc)) from None
 
 
 class NoScope:
@@ -220,7 +238,24 @@ def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
         raise LoadError(shown, 1, "nesting too deep to parse") from None
     except Exception as exc:  # python-hcl2's post-lexer and transformer raise their own errors
         raise LoadError(shown, 1, f"cannot parse: {exc}") from None
+    _check_nesting(tree.children[0], shown)
     return tree_blocks(tree.children[0], shown)
+
+
+def _check_nesting(body: Any, shown: str) -> None:
+    """Blocks nested deeper than MAX_NESTING are a LoadError at the first such block (Lark parses any depth
+    without recursion; `tree_blocks` recurses, so it is checked here first, without recursion)."""
+    from lark import Tree
+
+    pending = [(body, 0)]
+    while pending:
+        node, depth = pending.pop()
+        blocks = [c for c in node.children if isinstance(c, Tree) and c.data == "block"]
+        for block in reversed(blocks):  # reversed onto the stack: the first in the file is met first
+            if depth == MAX_NESTING:
+                raise LoadError(shown, block.meta.line, f"blocks nested deeper than {MAX_NESTING} levels")
+            inner = [c for c in block.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+            pending.append((inner[-1], depth + 1))
 
 
 def _syntax_message(exc: Any) -> str:
@@ -245,18 +280,46 @@ def parse_hcl(text: str, shown: str) -> list[Block]:
     return blocks
 
 
-def parse_json(text: str, shown: str) -> list[Block]:
+def load_json(text: str, shown: str) -> Any:
+    """JSON text as data; malformed JSON, or JSON nested deeper than MAX_JSON_DEPTH (whatever reads it next
+    would run out of recursion), is a LoadError with its line."""
     try:
         data = json.loads(text)
     except ValueError as exc:
-        line = getattr(exc, "lineno", 1)
-        raise LoadError(shown, line, f"malformed JSON: {exc}") from None
+        raise LoadError(shown, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
+    except RecursionError:  # json's own bound, far deeper than ours
+        data = None
+        deep = True
+    else:
+        # counting brackets is much cheaper than walking the data, and enough for most files
+        deep = text.count("[") + text.count("{") > MAX_JSON_DEPTH and nesting(data) > MAX_JSON_DEPTH
+    if deep:
+        raise LoadError(shown, _too_deep(text), f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
+
+
+def _too_deep(text: str) -> int:
+    """The line of the first bracket nested deeper than MAX_JSON_DEPTH in JSON text (strings skipped)."""
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return text.count("\n", 0, match.start()) + 1
+        elif bracket in "]}":
+            depth -= 1
+    return 1
+
+
+def parse_json(text: str, shown: str) -> list[Block]:
+    data = load_json(text, shown)
     if not isinstance(data, dict):
         raise LoadError(shown, 1, "a .tf.json file must hold an object")
-    try:
-        root = _Positions(text).value(0)[0]
-    except RecursionError:
-        raise LoadError(shown, 1, "nesting too deep to parse") from None
+    root = _Positions(text, shown).value(0)[0]
     blocks: list[Block] = []
     depth = {"resource": 2, "data": 2, "variable": 1, "module": 1, "output": 1, "locals": 0}
     for block_type, content in data.items():
@@ -285,8 +348,9 @@ class _Positions:
 
     _SPACE = re.compile(r"[ \t\n\r]*")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, shown: str) -> None:
         self.text = text
+        self.shown = shown
         self.newlines = [n for n, c in enumerate(text) if c == "\n"]
         self.decoder = json.JSONDecoder()
 
@@ -311,6 +375,10 @@ class _Positions:
                     position = self.skip(position) + 1  # the colon
                     child, position = self.value(position)
                     child.line = key_line
+                    if key in located.keys:  # json.loads keeps the last silently; HCL rejects a repeated one
+                        also = located.keys[key].line
+                        message = f"key {json.dumps(key)} is set twice in one object (also at line {also})"
+                        raise LoadError(self.shown, key_line, message)
                     located.keys[key] = child
                 else:
                     child, position = self.value(position)
@@ -323,6 +391,14 @@ class _Positions:
             _, position = self.decoder.raw_decode(self.text, position)
         located.end_line = self.line(position - 1)
         return located, position
+
+
+def json_line(text: str, shown: str, path: tuple[str | int, ...]) -> int:
+    """The line of the value at `path` (object keys and array indexes) in JSON text that `load_json` accepted."""
+    located = _Positions(text, shown).value(0)[0]
+    for step in path:
+        located = located.items[step] if isinstance(step, int) else located.keys[step]
+    return located.line
 
 
 def _json_labelled(content: Any, levels: int, at: Located) -> Iterable[tuple[tuple[str, ...], dict, Located]]:
@@ -403,10 +479,16 @@ def parse_value(text: str, what: str) -> Any:
 
     try:
         tree = hcl2.parses_to_tree(f"value = {text}\n")
+        _check_nesting(tree.children[0], "")
         attrs, _ = tree_blocks(tree.children[0], "")
     except Exception:  # lark raises several error types; all mean the text is not a value
         return Invalid(f"{what}: {text!r} is not a valid value")
-    return Evaluator(NoScope()).eval(attrs["value"].expr) if "value" in attrs else Invalid(f"{what}: no value")
+    if "value" not in attrs:
+        return Invalid(f"{what}: no value")
+    try:
+        return Evaluator(NoScope()).eval(attrs["value"].expr)
+    except OverBudget as exc:
+        return Invalid(f"{what}: {exc}")
 
 
 def repeated_by(block: Block) -> str:

@@ -13,10 +13,11 @@ from typing import Any
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
 from crosswire.loaders.terraform import build_declarations
-from crosswire.loaders.terraform_config import Attr, Block, Evaluated
+from crosswire.loaders.terraform_config import Attr, Block, Evaluated, json_line, load_json
 from crosswire.model import Ref, Unresolved
 
 _INDEX = re.compile(r"\[[^\]]*\]")
+_ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
 MAX_HOPS = 32
 NOT_RESOURCES = {"var", "local", "each", "count", "path", "self", "terraform", "data"}
 
@@ -138,28 +139,56 @@ def _items(raw: Any) -> list[tuple[str, dict]]:
     return [(str(k), v) for k, v in raw.items() if isinstance(v, dict)] if isinstance(raw, dict) else []
 
 
-def _planned_resources(module: Any, depth: int = 0) -> list[dict]:
-    if not isinstance(module, dict) or depth > MAX_HOPS:
-        return []
-    found = _dicts(module.get("resources"))
-    for child in _dicts(module.get("child_modules")):
-        found.extend(_planned_resources(child, depth + 1))
+class _Malformed(Exception):
+    """Planned values that are not what `terraform show -json` writes; `path` leads to the culprit."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _planned_resources(planned: Any) -> list[dict]:
+    """The resources of every module of `planned_values`; anything malformed is _Malformed, not skipped."""
+    if not isinstance(planned, dict):
+        raise _Malformed(("planned_values",), "planned_values is not an object")
+    found: list[dict] = []
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [
+        (planned.get("root_module", {}), ("planned_values", "root_module"))
+    ]
+    while pending:
+        module, path = pending.pop()
+        if not isinstance(module, dict):
+            raise _Malformed(path, f"{'root_module' if len(path) == 2 else 'a child module'} is not an object")
+        if len(path) > 2 * MAX_HOPS:
+            raise _Malformed(path, f"modules nested deeper than {MAX_HOPS} levels")
+        for key, what in (("resources", "a resource"), ("child_modules", "a child module")):
+            items = module.get(key, [])
+            if not isinstance(items, list):
+                raise _Malformed((*path, key), f"{key} is not a list")
+            if key == "child_modules":
+                pending.extend(((item, (*path, key, n)) for n, item in reversed(list(enumerate(items)))))
+                continue
+            for n, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise _Malformed((*path, key, n), f"{what} is not an object")
+                found.append(item)
     return found
 
 
 def load_plan(text: str, file: str, graph: Graph) -> int | None:
     """Add the planned resources of a plan file to `graph`; None when the JSON is not a plan."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise LoadError(file, getattr(exc, "lineno", 1), f"malformed JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("planned_values"), dict):
+    data = load_json(text, file)
+    if not isinstance(data, dict) or "planned_values" not in data:
         return None
+    try:
+        planned = _planned_resources(data["planned_values"])
+    except _Malformed as exc:
+        raise LoadError(file, json_line(text, file, exc.path), f"malformed plan: {exc}") from None
     plan = Plan(data)
     unknown = _after_unknown(data)
-    lines = text.splitlines()
+    lines = _address_lines(text)
     instances: dict[str, list[tuple[str, dict]]] = {}
-    for resource in _planned_resources(data["planned_values"].get("root_module")):
+    for resource in planned:
         address = resource.get("address")
         if resource.get("mode") != "managed" or not isinstance(address, str) or "." not in address:
             continue
@@ -171,7 +200,7 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
         first = found[0][0]
         resource_type, name = key.rsplit(".", 2)[-2:]
         prefix = key[: -len(f"{resource_type}.{name}")]
-        line = _line(lines, first)
+        line = lines.get(first, 1)
         # every instance of a declaration is one node: a value the instances do not share is not guessed
         values = _merge([v for _, v in found])
         attrs = {
@@ -234,6 +263,12 @@ def _repetition(address: str) -> str:
     return "count" if "[" in address else ""
 
 
-def _line(lines: list[str], address: str) -> int:
-    pattern = re.compile(r'"address"\s*:\s*' + re.escape(json.dumps(address)))
-    return next((n for n, line in enumerate(lines, start=1) if pattern.search(line)), 1)
+def _address_lines(text: str) -> dict[str, int]:
+    """The line where each address is first written, in one pass over the text."""
+    lines: dict[str, int] = {}
+    line, counted = 1, 0
+    for match in _ADDRESS.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.setdefault(json.loads(match.group(1)), line)
+    return lines
