@@ -31,12 +31,13 @@ class Attribute:
     shape: Shape
     doc: str
     # the value when the input leaves the attribute out: None for "absent" (AWS has no default), else a function
-    # of the node, since a default may depend on the node's other attributes
+    # of the node, since a default may depend on the node's other attributes; `default_doc` says it in words
     default: Callable[[Node], Any] | None = None
+    default_doc: str = ""
 
 
-def _constant(value: Any) -> Callable[[Node], Any]:
-    return lambda node: value
+def _fixed(shape: Shape, doc: str, value: Any) -> Attribute:
+    return Attribute(shape, doc, lambda node: value, json.dumps(value))
 
 
 def _sse_sqs_default(queue: Node) -> Any:
@@ -51,11 +52,11 @@ def _sse_sqs_default(queue: Node) -> Any:
 SCHEMA: dict[Kind, dict[str, Attribute]] = {
     Kind.QUEUE: {
         "name": Attribute(Shape.TEXT, "QueueName / name"),
-        "fifo": Attribute(Shape.BOOL, "FifoQueue / fifo_queue", _constant(False)),
-        "visibility_timeout": Attribute(Shape.SECONDS, "VisibilityTimeout", _constant(30)),
-        "message_retention": Attribute(Shape.SECONDS, "MessageRetentionPeriod", _constant(345600)),
+        "fifo": _fixed(Shape.BOOL, "FifoQueue / fifo_queue", False),
+        "visibility_timeout": _fixed(Shape.SECONDS, "VisibilityTimeout", 30),
+        "message_retention": _fixed(Shape.SECONDS, "MessageRetentionPeriod", 345600),
         "sqs_managed_sse": Attribute(
-            Shape.BOOL, "SqsManagedSseEnabled; on by default without a KMS key", _sse_sqs_default
+            Shape.BOOL, "SqsManagedSseEnabled", _sse_sqs_default, "true without a KMS key, false with one"
         ),
         "kms_key": Attribute(Shape.REFERENCE, "KmsMasterKeyId"),
         "max_receive_count": Attribute(Shape.COUNT, "RedrivePolicy maxReceiveCount"),
@@ -64,11 +65,11 @@ SCHEMA: dict[Kind, dict[str, Attribute]] = {
     },
     Kind.TOPIC: {
         "name": Attribute(Shape.TEXT, "TopicName / name"),
-        "fifo": Attribute(Shape.BOOL, "FifoTopic / fifo_topic", _constant(False)),
+        "fifo": _fixed(Shape.BOOL, "FifoTopic / fifo_topic", False),
         "kms_key": Attribute(Shape.REFERENCE, "KmsMasterKeyId"),
     },
     Kind.KEY: {
-        "rotation": Attribute(Shape.BOOL, "EnableKeyRotation / enable_key_rotation", _constant(False)),
+        "rotation": _fixed(Shape.BOOL, "EnableKeyRotation / enable_key_rotation", False),
     },
     Kind.ALIAS: {
         "name": Attribute(Shape.TEXT, "AliasName / name"),
@@ -76,7 +77,7 @@ SCHEMA: dict[Kind, dict[str, Attribute]] = {
     },
     Kind.FUNCTION: {
         "name": Attribute(Shape.TEXT, "FunctionName / function_name"),
-        "timeout": Attribute(Shape.SECONDS, "Timeout (SAM Globals.Function fills it)", _constant(3)),
+        "timeout": _fixed(Shape.SECONDS, "Timeout (SAM Globals.Function fills it)", 3),
         "reserved_concurrency": Attribute(Shape.COUNT, "ReservedConcurrentExecutions"),
         "role": Attribute(Shape.REFERENCE, "Role"),
         "dead_letter_target": Attribute(Shape.REFERENCE, "DeadLetterConfig TargetArn"),
@@ -84,20 +85,18 @@ SCHEMA: dict[Kind, dict[str, Attribute]] = {
     Kind.MAPPING: {
         "source": Attribute(Shape.REFERENCE, "EventSourceArn"),
         "function": Attribute(Shape.REFERENCE, "FunctionName"),
-        "batch_size": Attribute(Shape.COUNT, "BatchSize", _constant(10)),
-        "batching_window": Attribute(Shape.SECONDS, "MaximumBatchingWindowInSeconds", _constant(0)),
-        "report_batch_item_failures": Attribute(
-            Shape.BOOL, "FunctionResponseTypes has ReportBatchItemFailures", _constant(False)
-        ),
+        "batch_size": _fixed(Shape.COUNT, "BatchSize", 10),
+        "batching_window": _fixed(Shape.SECONDS, "MaximumBatchingWindowInSeconds", 0),
+        "report_batch_item_failures": _fixed(Shape.BOOL, "FunctionResponseTypes has ReportBatchItemFailures", False),
         "maximum_concurrency": Attribute(Shape.COUNT, "ScalingConfig MaximumConcurrency"),
-        "enabled": Attribute(Shape.BOOL, "Enabled", _constant(True)),
+        "enabled": _fixed(Shape.BOOL, "Enabled", True),
     },
     Kind.SUBSCRIPTION: {
         "topic": Attribute(Shape.REFERENCE, "TopicArn"),
         "protocol": Attribute(Shape.TEXT, "Protocol"),
         "endpoint": Attribute(Shape.REFERENCE, "Endpoint"),
         "dead_letter_target": Attribute(Shape.REFERENCE, "RedrivePolicy deadLetterTargetArn"),
-        "raw_message_delivery": Attribute(Shape.BOOL, "RawMessageDelivery", _constant(False)),
+        "raw_message_delivery": _fixed(Shape.BOOL, "RawMessageDelivery", False),
     },
     Kind.POLICY: {
         "statements": Attribute(Shape.STATEMENTS, "PolicyDocument / policy"),

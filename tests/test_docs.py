@@ -13,7 +13,7 @@ def test_generated_docs_are_up_to_date():
         assert path.is_file(), f"{relative} is missing: run `python -m crosswire.docs`"
         assert path.read_text() == text, f"{relative} is stale: run `python -m crosswire.docs`"
     committed = {str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "checks").glob("*.md")}
-    assert committed == set(generated), "docs/checks holds pages no check generates"
+    assert committed == {p for p in generated if p.startswith("docs/checks/")}, "docs/checks holds pages no check generates"
 
 
 def test_every_check_has_references_and_both_fixes():

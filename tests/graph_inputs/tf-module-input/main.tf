@@ -1,0 +1,4 @@
+module "jobs" {
+  source     = "./modules/queue"
+  visibility = 120
+}
