@@ -114,6 +114,7 @@ class Graph:
         self._in: dict[str, dict[E, list[Edge]]] = {}
         self._edges: set[tuple[str, E, str]] = set()
         self._ids: dict[tuple[str, str], list[Node]] = {}
+        self._own_ids: dict[str, tuple[str, ...]] = {}  # node uid -> the ids a Ref finds it by
         self._names: dict[tuple[str, str], list[Node]] = {}
         self._names_anywhere: dict[str, list[Node]] = {}  # literal names across units, for links between stacks
         self._wires: list[_Wire] = []
@@ -123,6 +124,7 @@ class Graph:
     def add(self, node: N, ids: tuple[str, ...] = (), names: tuple[Value, ...] = ()) -> N:
         """Add `node`, findable by `Ref` to any of `ids` and by literal to any resolved string in `names`."""
         self.nodes[node.uid] = node
+        self._own_ids[node.uid] = ids
         for local_id in ids:
             self._ids.setdefault((node.unit, local_id), []).append(node)
         for name in names:
@@ -135,6 +137,7 @@ class Graph:
         """Take over everything `other` holds; loaders build one file into a graph of its own, so a file that
         fails halfway leaves nothing behind."""
         self.nodes.update(other.nodes)
+        self._own_ids.update(other._own_ids)
         tables: tuple[tuple[dict, dict], ...] = (
             (self._ids, other._ids),
             (self._names, other._names),
@@ -234,6 +237,10 @@ class Graph:
         return key
 
     # -- reading ----------------------------------------------------------------------------------------
+    def ids_of(self, node: Node) -> tuple[str, ...]:
+        """What a `Ref` names `node` by in its unit (a logical ID, a Terraform address)."""
+        return self._own_ids.get(node.uid, ())
+
     def of_kind(self, cls: type[N]) -> Iterator[N]:
         for node in self.nodes.values():
             if isinstance(node, cls):

@@ -49,6 +49,14 @@ ACCOUNT_GRANT: Any = _AccountGrant()
 
 
 @dataclass(frozen=True)
+class Same:
+    """One thing with several spellings (a topic's ARN as `!Ref Topic`, `!GetAtt Topic.TopicArn` or text): a
+    pattern matches it when it matches any spelling."""
+
+    forms: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class Principal:
     """Who asks: a service (`sns.amazonaws.com`) or an IAM principal by ARN, with its account."""
 
@@ -175,7 +183,11 @@ def _any(patterns: Iterable[Any], match: Any, element: str) -> tuple[Tri, str]:
         if matched:
             return True, ""
         if matched is None and not unknown:
-            unknown = f"{element} {_shown((pattern,))} cannot be compared"
+            unknown = (
+                f"{element} is unresolved: {pattern.reason}"
+                if isinstance(pattern, Unresolved)
+                else f"{element} {_shown((pattern,))} cannot be compared"
+            )
     return (None, unknown) if unknown else (False, "")
 
 
@@ -202,7 +214,7 @@ def _principal(principals: Any, who: Principal | None, element: str) -> tuple[Tr
 
 
 _ACCOUNT = re.compile(r"^(\d{12}|\$\{AWS::AccountId\})$")
-_ROOT = re.compile(r"^arn:[^:]+:iam::(\d{12}|\$\{AWS::AccountId\}):root$")
+_ROOT = re.compile(r"^arn:(?:[^:$]+|\$\{AWS::Partition\}):iam::(\d{12}|\$\{AWS::AccountId\}):root$")
 
 
 def _one_principal(kind: str, value: Any, who: Principal) -> Tri:
@@ -220,16 +232,34 @@ def _one_principal(kind: str, value: Any, who: Principal) -> Tri:
             # the account (or its root) delegates to the IAM policies of that account's principals
             matched = _equal(account.group(1), who.account if who.account is not None else _account_of(who.arn))
             return ACCOUNT_GRANT if matched else matched
-        return _equal(value, who.arn)
-    if who.arn is None or isinstance(who.arn, str):
+        return _or(_equal(value, arn) for arn in _spellings(who.arn))
+    if isinstance(who.arn, Same):
+        return _is_spelling(value, who.arn)
+    return _same_reference(value, who.arn)
+
+
+def _is_spelling(reference: Any, same: Same) -> bool:
+    """A reference names the thing `same` stands for exactly when it is one of its spellings: `same` lists them
+    all, so any other reference names something else."""
+    return reference in same.forms
+
+
+def _spellings(value: Any) -> tuple[Any, ...]:
+    return value.forms if isinstance(value, Same) else (value,)
+
+
+def _same_reference(pattern: Any, value: Any) -> Tri:
+    if value is None or isinstance(value, str):
         return None  # a reference against text (or nothing): only known after deploy
-    return value == who.arn
+    return pattern == value
 
 
 def _account_of(arn: Any) -> Any:
-    if isinstance(arn, str) and arn.startswith("arn:"):
-        parts = _arn_segments(arn)
-        return parts[4] if parts is not None and parts[4] else None
+    for spelling in _spellings(arn):
+        if isinstance(spelling, str) and spelling.startswith("arn:"):
+            parts = _arn_segments(spelling)
+            if parts is not None and parts[4]:
+                return parts[4]
     return None
 
 
@@ -346,6 +376,10 @@ def _and(results: Iterable[Tri]) -> Tri:
 
 
 def _compare(operator: str, pattern: Any, value: Any) -> Tri:
+    if isinstance(value, Same):
+        if isinstance(pattern, Same) or not isinstance(pattern, (str, Unresolved, type(None))):
+            return _is_spelling(pattern, value)
+        return _or(_compare(operator, pattern, form) for form in value.forms)
     if isinstance(pattern, Unresolved) or isinstance(value, Unresolved):
         return None
     if operator == "StringEquals":
@@ -355,7 +389,9 @@ def _compare(operator: str, pattern: Any, value: Any) -> Tri:
     if operator == "StringLike":
         return _like(pattern, value)
     if operator in ("ArnEquals", "ArnLike"):
-        return _arn_like(pattern, value) if isinstance(pattern, str) and isinstance(value, str) else None
+        if isinstance(pattern, str) and isinstance(value, str):
+            return _arn_like(pattern, value)
+        return _equal(pattern, value)
     if operator == "Bool":
         wanted, actual = _boolean(pattern), _boolean(value)
         return None if wanted is None or actual is None else wanted == actual

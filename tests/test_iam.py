@@ -210,6 +210,7 @@ def allow(principal, **extra) -> list[dict]:
         ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, STRANGER, NO),
         ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, SNS, NO),
         ({"AWS": "arn:aws:iam::${AWS::AccountId}:root"}, ROLE, UNKNOWN),
+        ({"AWS": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}, Principal(account="${AWS::AccountId}"), YES),
         ({"AWS": "arn:aws:iam::${AWS::AccountId}:root"}, Principal(arn=CONSUMER, account="${AWS::AccountId}"), YES),
         ({"AWS": CONSUMER}, ROLE, YES),
         ({"AWS": CONSUMER}, STRANGER, NO),

@@ -1,0 +1,175 @@
+"""Access questions on the graph (crosswire.access): the near misses that trip tools which match policies by hand,
+in both formats, each answered yes, no or unknown by the one evaluator."""
+
+from __future__ import annotations
+
+from crosswire.access import may
+from crosswire.graph import Graph
+from crosswire.iam import Decision
+from crosswire.runner import ScanOptions, load
+
+YES, NO, UNKNOWN = Decision.YES, Decision.NO, Decision.UNKNOWN
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Alerts:
+    Type: AWS::SNS::Topic
+  Other:
+    Type: AWS::SNS::Topic
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" }
+            Action: kms:*
+            Resource: "*"
+          - Effect: Allow
+            Principal: { Service: sns.amazonaws.com }
+            Action: [kms:GenerateDataKey*, kms:Decrypt]
+            Resource: "*"
+            Condition: { ArnEquals: { aws:SourceArn: !Ref Alerts } }
+  RootOnlyKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root" }
+            Action: kms:*
+            Resource: "*"
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !Ref Key
+  OrdersPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Orders]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: sqs:SendMessage
+            Resource: !GetAtt Orders.Arn
+            Condition: { ArnEquals: { aws:SourceArn: !Ref Alerts } }
+          - Effect: Deny
+            Principal: "*"
+            Action: sqs:*
+            Resource: !GetAtt Orders.Arn
+            Condition: { Bool: { aws:SecureTransport: "false" } }
+  Jobs:
+    Type: AWS::SQS::Queue
+  JobsPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Jobs]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: sns.amazonaws.com }
+            Action: sqs:ReceiveMessage
+            Resource: !GetAtt Jobs.Arn
+            Condition: { ArnEquals: { aws:SourceArn: !Ref Alerts } }
+  Poller:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Policies:
+        - SQSPollerPolicy: { QueueName: !GetAtt Orders.QueueName }
+  Managed:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      ManagedPolicyArns: [!Sub "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"]
+  Mystery:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      ManagedPolicyArns: [arn:aws:iam::111122223333:policy/team-policy]
+"""
+
+
+def graph_of(tmp_path, name: str, text: str) -> Graph:
+    (tmp_path / name).write_text(text)
+    return load([str(tmp_path)], ScanOptions()).graph
+
+
+def node(graph: Graph, address: str, kind: str):
+    (found,) = [n for n in graph.nodes.values() if n.address == address and n.kind.value == kind]
+    return found
+
+
+def test_near_misses_in_cloudformation(tmp_path):
+    graph = graph_of(tmp_path, "t.yaml", TEMPLATE)
+    alerts, other = node(graph, "Alerts", "topic"), node(graph, "Other", "topic")
+    orders, jobs = node(graph, "Orders", "queue"), node(graph, "Jobs", "queue")
+    key, root_only = node(graph, "Key", "key"), node(graph, "RootOnlyKey", "key")
+    sns = "sns.amazonaws.com"
+    # Principal "*" narrowed by aws:SourceArn = the topic allows SNS for that topic, and for no other
+    assert may(graph, "sqs:SendMessage", orders, service=sns, source=alerts).decision is YES
+    assert may(graph, "sqs:SendMessage", orders, service=sns, source=other).decision is NO
+    # the right principal with the wrong action
+    assert may(graph, "sqs:SendMessage", jobs, service=sns, source=alerts).decision is NO
+    # the key grants SNS for its topic; a key policy granting only the account root grants no service
+    assert may(graph, "kms:GenerateDataKey", key, service=sns, source=alerts).decision is YES
+    assert may(graph, "kms:Decrypt", key, service=sns, source=alerts).decision is YES
+    assert may(graph, "kms:GenerateDataKey", root_only, service=sns, source=alerts).decision is NO
+    # roles: a SAM policy template, an AWS managed policy by its content, an unknown managed policy
+    poller = node(graph, "Poller", "role")
+    assert may(graph, "sqs:ReceiveMessage", orders, role=poller).decision is YES
+    assert may(graph, "sqs:SendMessage", orders, role=poller).decision is NO
+    assert may(graph, "sqs:DeleteMessage", jobs, role=node(graph, "Managed", "role")).decision is YES
+    unknown = may(graph, "sqs:ReceiveMessage", jobs, role=node(graph, "Mystery", "role"))
+    assert (unknown.decision, unknown.reason) == (
+        UNKNOWN,
+        "a statement may allow sqs:ReceiveMessage on Jobs: Action is unresolved: "
+        "managed policy arn:aws:iam::111122223333:policy/team-policy is not known",
+    )
+    # a role decrypts with a key whose policy grants the account root only when its own policies allow it
+    assert may(graph, "kms:Decrypt", key, role=poller).decision is NO
+    assert may(graph, "kms:Decrypt", key, role=node(graph, "Mystery", "role")).decision is UNKNOWN
+
+
+MODULE = """\
+resource "aws_sns_topic" "alerts" {}
+resource "aws_sns_topic" "other" {}
+
+resource "aws_sqs_queue" "orders" {}
+
+data "aws_iam_policy_document" "orders" {
+  statement {
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.orders.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_sns_topic.alerts.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "orders" {
+  queue_url = aws_sqs_queue.orders.id
+  policy    = data.aws_iam_policy_document.orders.json
+}
+"""
+
+
+def test_near_misses_in_terraform(tmp_path):
+    graph = graph_of(tmp_path, "main.tf", MODULE)
+    orders = node(graph, "aws_sqs_queue.orders", "queue")
+    alerts, other = node(graph, "aws_sns_topic.alerts", "topic"), node(graph, "aws_sns_topic.other", "topic")
+    sns = "sns.amazonaws.com"
+    assert may(graph, "sqs:SendMessage", orders, service=sns, source=alerts).decision is YES
+    answer = may(graph, "sqs:SendMessage", orders, service=sns, source=other)
+    assert (answer.decision, answer.reason) == (NO, "no statement allows sqs:SendMessage on aws_sqs_queue.orders")
+    assert may(graph, "sqs:SendMessage", orders, service="s3.amazonaws.com", source=alerts).decision is NO
