@@ -57,3 +57,26 @@ def test_imports_flow_one_way(part):
         for name in imports(path):
             layer = name.split(".")[1]
             assert layer not in FORBIDDEN[part], f"{path.relative_to(ROOT)} imports {name}"
+
+
+def module_name(path) -> str:
+    relative = path.relative_to(ROOT / "plugin").with_suffix("")
+    parts = [p for p in relative.parts if p != "__init__"]
+    return ".".join(["crosswire", *parts])
+
+
+def test_no_import_cycles_among_modules():
+    """Not even for type hints: a cycle means two modules each need the other, so neither reads top-down."""
+    modules = {module_name(p): p for p in (ROOT / "plugin").rglob("*.py")}
+    graph = {name: {m for m in imports(path) if m in modules and m != name} for name, path in modules.items()}
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        for needed in sorted(graph[name]):
+            assert needed not in path, "import cycle: " + " -> ".join([*path[path.index(needed) :], needed])
+            if needed not in done:
+                visit(needed, [*path, needed])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [name])

@@ -6,10 +6,11 @@ Values come with provenance: explicit (with how a variable set them), the AWS de
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from crosswire.loaders.hcl_eval import Invalid, document, first_unresolved, plain, to_bool, to_number
-from crosswire.loaders.terraform_config import Block, repeated_by
+from crosswire.graph import Graph
+from crosswire.loaders.hcl_eval import Evaluator, Invalid, document, first_unresolved, plain, to_bool, to_number
+from crosswire.loaders.terraform_config import Attr, Block, repeated_by
 from crosswire.model import (
     ABSENT,
     BucketNotification,
@@ -35,15 +36,34 @@ from crosswire.model import Alias as AliasNode
 from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
 
-if TYPE_CHECKING:
-    from crosswire.loaders.terraform import Instance
-    from crosswire.loaders.terraform_config import Attr
+
+class Unit(Protocol):
+    """The graph unit a resource is built into (one root module with the modules it calls)."""
+
+    name: str
+    graph: Graph
+    tokens: dict[str, Ref]
+    deferred: list[Callable[[], None]]
+
+
+class Scope(Protocol):
+    """What a resource needs of the module instance it is declared in: its values, evaluated there. Declared here
+    so that this module needs nothing from the one that drives it (crosswire.loaders.terraform)."""
+
+    unit: Unit
+    repeated: str
+
+    def eval(self, attr: Attr, evaluator: Evaluator | None = None) -> Any: ...
+
+    def resource_evaluator(self, block: Block) -> Evaluator: ...
+
+    def variable(self, name: str) -> tuple[Any, str]: ...
 
 
 class Resource:
     """One resource declaration being turned into nodes: its values with provenance."""
 
-    def __init__(self, instance: Instance, block: Block, address: str) -> None:
+    def __init__(self, instance: Scope, block: Block, address: str) -> None:
         self.instance = instance
         self.block = block
         self.address = address
