@@ -115,8 +115,7 @@ class Node:
 
     `resource_span` is the whole resource as written when the node models only part of it (a SAM event, an inline
     subscription, a bucket notification), so a suppression on that resource covers the part too. `suppressions`
-    are those the loader read from the resource's own data (CloudFormation `Metadata`); comment directives are
-    read from the file text by crosswire.suppressions.
+    are those the loader read for the resource: comment directives on or above it, and CloudFormation `Metadata`.
 
     `existence` is whether the resource is deployed at all: unresolved when it hangs on a condition the loader
     cannot decide (a CloudFormation `Condition` on a parameter without default), so that a finding resting on it

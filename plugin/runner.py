@@ -128,7 +128,7 @@ def load_cloudformation(
     if not cloudformation.is_template(template):
         return None
     staged = Graph()
-    count, problems, included = cloudformation.load(template, shown, staged, options.params)
+    count, problems, included = cloudformation.load(template, shown, staged, options.params, text)
     graph.merge(staged)
     errors.extend(ScanError(p.file, p.line, p.message) for p in problems)
     unresolved.extend(included)

@@ -1,17 +1,17 @@
-"""Inline suppressions: `crosswire:ignore CW302 reason` and Checkov's `checkov:skip=CW302:reason` in comments,
-plus those loaders read into `Node.suppressions`; splits findings into those reported and those suppressed.
+"""Suppressions: `crosswire:ignore CW302 reason` and Checkov's `checkov:skip=CW302:reason` in comments, read by the
+loaders from the text they parse (with CloudFormation Metadata ones) into `Node.suppressions`; `apply` splits
+findings into those reported and those suppressed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crosswire import inputs
-from crosswire.model import Node, Span, Suppression
+from crosswire.model import Span, Suppression
 
 if TYPE_CHECKING:
     from crosswire.check import Finding
@@ -166,54 +166,26 @@ def _hcl_comments(lines: list[str]) -> dict[int, Comment]:
     return found
 
 
-def _read(file: str) -> str:
-    """A file that was loaded already (so it is inside the scanned tree); empty if it cannot be read now."""
-    try:
-        return inputs.read_text(file, file, None)
-    except inputs.LoadError:
-        return ""
+def covering(lines: Mapping[int, Comment], span: Span) -> tuple[Suppression, ...]:
+    """The directives on a resource: on any line of its span, or in the comment-only lines right above its first
+    line. Loaders attach them to every node built from that resource (`Node.suppressions`)."""
+    numbers = list(range(span.line, span.end_line + 1))
+    above = span.line - 1
+    while above in lines and lines[above].alone:
+        numbers.append(above)
+        above -= 1
+    found = [d for n in sorted(numbers) if n in lines for d in directives(lines[n].text, span.file, n)]
+    return tuple(dict.fromkeys(found))
 
 
-class CommentIndex:
-    """Comment directives of the scanned files, read lazily: only files that hold a finding are read."""
-
-    def __init__(self, read: Callable[[str], str] = _read) -> None:
-        self._read = read
-        self._files: dict[str, dict[int, Comment]] = {}
-
-    def lines(self, file: str) -> dict[int, Comment]:
-        if file not in self._files:
-            self._files[file] = comments(self._read(file), file)
-        return self._files[file]
-
-    def for_node(self, node: Node) -> list[Suppression]:
-        """Directives on the resource: on any line of its span (the whole resource's, for a node that models
-        part of one, e.g. a SAM event), or in the comment-only lines right above its first line."""
-        found: list[Suppression] = []
-        for span in dict.fromkeys((node.resource_span or node.span, node.span)):
-            found += self.in_span(span)
-        return list(dict.fromkeys(found))
-
-    def in_span(self, span: Span) -> list[Suppression]:
-        lines = self.lines(span.file)
-        numbers = list(range(span.line, span.end_line + 1))
-        above = span.line - 1
-        while above in lines and lines[above].alone:
-            numbers.append(above)
-            above -= 1
-        return [d for n in sorted(numbers) if n in lines for d in directives(lines[n].text, span.file, n)]
-
-
-def apply(findings: Iterable[Finding], index: CommentIndex | None = None) -> tuple[list[Finding], list[Suppressed]]:
+def apply(findings: Iterable[Finding]) -> tuple[list[Finding], list[Suppressed]]:
     """Split `findings` into those still reported and those suppressed with a reason. A matching suppression
     without a reason is not applied: the finding stays (and fails the build as before) and its message says
     where the reasonless suppression is, so it cannot silence anything unnoticed."""
-    index = index or CommentIndex()
     kept: list[Finding] = []
     suppressed: list[Suppressed] = []
     for finding in findings:
-        candidates = [*finding.node.suppressions, *index.for_node(finding.node)]
-        matching = [s for s in candidates if s.check_id == finding.meta.id]
+        matching = [s for s in finding.node.suppressions if s.check_id == finding.meta.id]
         with_reason = next((s for s in matching if s.reason), None)
         if with_reason:
             suppressed.append(Suppressed(finding, with_reason))

@@ -298,3 +298,38 @@ def test_hcl_comment_reader():
 
 def test_json_templates_have_no_comments():
     assert comments('{"Description": "x # crosswire:ignore CW302 y"}', "t.json") == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "resource"),
+    [
+        ("t.yaml", template(before="  # crosswire:ignore CW302 idempotent consumers\n"), "Queue"),
+        (
+            "main.tf",
+            '# crosswire:ignore CW302 idempotent consumers\nresource "aws_sqs_queue" "q" {\n'
+            "  visibility_timeout_seconds = 60\n}\n"
+            'resource "aws_lambda_function" "f" {\n  function_name = "f"\n  timeout = 20\n'
+            '  role = "arn:aws:iam::123456789012:role/f"\n}\n'
+            'resource "aws_lambda_event_source_mapping" "m" {\n  event_source_arn = aws_sqs_queue.q.arn\n'
+            "  function_name = aws_lambda_function.f.arn\n}\n",
+            "aws_sqs_queue.q",
+        ),
+    ],
+)
+def test_directives_are_read_with_the_file_and_never_read_again(write, name, text, resource):
+    """The loaders take the directives from the text they parsed: a file changed or gone after loading (a race
+    in CI, or a hostile FIFO swapped in) cannot change what is suppressed, and nothing is read twice."""
+    from crosswire import suppressions
+    from crosswire.checks import ALL_CHECKS
+    from crosswire.runner import ScanOptions, load, run_checks
+
+    path = write(name, text)
+    options = ScanOptions(select=("CW302",))
+    loaded = load(["."], options)
+    path.unlink()
+    findings, _ = run_checks(loaded.graph, ALL_CHECKS, options)
+    kept, suppressed = suppressions.apply(findings)
+    assert kept == []
+    assert [(s.finding.node.address, s.suppression.check_id, s.suppression.reason) for s in suppressed] == [
+        (resource, "CW302", "idempotent consumers")
+    ]

@@ -41,7 +41,7 @@ from crosswire.model import (
 from crosswire.model import Alias as AliasNode
 from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
-from crosswire.suppressions import CHECK_ID, split_ids
+from crosswire.suppressions import CHECK_ID, Comment, comments, covering, split_ids
 
 NO_VALUE = object()
 PSEUDO = {
@@ -96,12 +96,13 @@ def parse(text: str, file: str) -> Any:
 
 
 def load(
-    template: Any, file: str, graph: Graph, params: dict[str, str]
+    template: Any, file: str, graph: Graph, params: dict[str, str], text: str = ""
 ) -> tuple[int, list[LoadError], list[UnresolvedInput]]:
     """Add the resources of a parsed template to `graph`: how many template resources it holds, the resources
     that could not be read (each an error with its line; the others are still loaded), and what only deployment
-    fills in (`Fn::Transform` includes), which no check sees."""
-    loaded = _Template(template, file, graph, params)
+    fills in (`Fn::Transform` includes), which no check sees. `text`, the template as read, holds the comment
+    directives that suppress findings on its resources."""
+    loaded = _Template(template, file, graph, params, comments(text, file) if text else {})
     return loaded.load(), loaded.problems, loaded.unresolved
 
 
@@ -133,9 +134,17 @@ def _block(props: Props) -> _Block:
 
 
 class _Template:
-    def __init__(self, template: dict, file: str, graph: Graph, params: dict[str, str]) -> None:
+    def __init__(
+        self,
+        template: dict,
+        file: str,
+        graph: Graph,
+        params: dict[str, str],
+        comment_lines: dict[int, Comment] | None = None,
+    ) -> None:
         self.t = template
         self.file = file
+        self.comment_lines = comment_lines or {}
         self.graph = graph
         self.resources: dict = template.get("Resources") or {}
         if not isinstance(self.resources, dict):
@@ -510,7 +519,8 @@ class _Template:
 
     def mark_parts(self, first: int, span: Span, suppressions: tuple[Suppression, ...], existence: Value) -> None:
         """Every node built from one resource (SAM events, inline subscriptions...) learns the resource's span,
-        the suppressions written in its Metadata and whether the resource exists."""
+        its suppressions (in its Metadata, and in comments on or above it) and whether the resource exists."""
+        suppressions = (*suppressions, *covering(self.comment_lines, span))
         for node in itertools.islice(reversed(self.graph.nodes.values()), len(self.graph.nodes) - first):
             node.resource_span = span
             node.suppressions = suppressions

@@ -17,7 +17,8 @@ from crosswire import inputs
 from crosswire.loaders import LoadError, display_path
 from crosswire.loaders.budget import OverBudget
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, nesting
-from crosswire.model import Ref, Unresolved
+from crosswire.model import Ref, Span, Suppression, Unresolved
+from crosswire.suppressions import Comment, comments, covering
 
 SUFFIXES = (".tf", ".tf.json")
 # far beyond any configuration, variables file or plan, and well inside Python's recursion limit for the code
@@ -103,6 +104,11 @@ class ModuleSource:
     data: dict[str, Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
+    comments: dict[str, dict[int, Comment]] = field(default_factory=dict)  # by file as reports show it
+
+    def suppressions(self, span: Span) -> tuple[Suppression, ...]:
+        """The comment directives on or above a resource written at `span`."""
+        return covering(self.comments.get(span.file, {}), span)
 
     def add(self, block: Block, override: bool = False) -> None:
         """Declare `block`; from an override file, merge it into the declaration it overrides instead."""
@@ -427,13 +433,14 @@ def json_block(
     return Block(block_type, labels, attrs, [], file, line, end)
 
 
-def parse_file(path: str, tree: str) -> list[Block]:
-    """The blocks of one configuration file of the tree rooted at `tree`."""
+def parse_file(path: str, tree: str) -> tuple[list[Block], dict[int, Comment]]:
+    """The blocks of one configuration file of the tree rooted at `tree`, and its comments by line (where
+    suppression directives are written)."""
     shown = display_path(path)
     text = inputs.read_text(path, shown, tree)
     if path.endswith(".tf.json"):
-        return parse_json(text, shown)
-    return parse_hcl(text, shown)
+        return parse_json(text, shown), {}
+    return parse_hcl(text, shown), comments(text, shown)
 
 
 def parse_module(directory: str, files: list[str], tree: str) -> tuple[ModuleSource | None, list[LoadError]]:
@@ -444,7 +451,8 @@ def parse_module(directory: str, files: list[str], tree: str) -> tuple[ModuleSou
     overrides = [p for p in files if stems[p] == "override" or stems[p].endswith("_override")]
     for path in [p for p in files if p not in overrides] + overrides:
         try:
-            for block in parse_file(path, tree):
+            blocks, module.comments[display_path(path)] = parse_file(path, tree)
+            for block in blocks:
                 module.add(block, override=path in overrides)
         except LoadError as exc:
             errors.append(exc)

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from crosswire.graph import Graph
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, document, first_unresolved, plain, to_bool, to_number
-from crosswire.loaders.terraform_config import Attr, Block, repeated_by
+from crosswire.loaders.terraform_config import Attr, Block, ModuleSource, repeated_by
 from crosswire.model import (
     ABSENT,
     BucketNotification,
@@ -52,6 +52,7 @@ class Scope(Protocol):
 
     unit: Unit
     repeated: str
+    source: ModuleSource
 
     def eval(self, attr: Attr, evaluator: Evaluator | None = None) -> Any: ...
 
@@ -84,6 +85,7 @@ class Resource:
             "unit": self.unit.name,
             "repeated": self.repeated,
             "source_format": "terraform",
+            "suppressions": self.instance.source.suppressions(self.span),
         }
 
     def value(self, name: str, kind: Kind, attribute: str, block: Block | None = None) -> Value:
