@@ -276,3 +276,13 @@ def test_for_each_over_values_that_share_their_parts_is_bounded(write):
     text = doubling_locals(24, '["x"]', "[{p}, {p}]").replace("local.x23", "each.key")
     write("main.tf", text.replace('"q" {', '"q" {\n  for_each = { a = local.x23, b = local.x22 }'))
     assert the_error(scan_json(".")) == ("main.tf", 28, "a string value longer than 4,194,304 characters")
+
+
+def test_an_error_in_a_called_module_is_reported_once(write):
+    """The caller fails on it, then the module is loaded on its own (nothing loaded it): one error, not two."""
+    write("m/main.tf", "locals {\n  a = local.b\n  b = local.a\n}\n" + QUEUE.replace("local.x", "local.a"))
+    write("main.tf", 'module "m" {\n  source = "./m"\n}\n')
+    run = scan_json(".", "--select", "CW302")
+    assert errors(run) == [
+        ("m/main.tf", 3, "cycle: module.m.local.a -> module.m.local.b -> module.m.local.a (Terraform rejects it)")
+    ]

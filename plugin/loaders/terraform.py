@@ -635,12 +635,20 @@ class Loader:
         for directory in directories:
             if directory in attempted or self.parsed.get(directory) is None or self.loaded(callers[directory]):
                 continue
+            if self.failed_in(directory):
+                continue  # its caller failed on an error inside it: loading it again would report that twice
             # called only by modules that failed to load, or by a module it calls back: scanned on its own
             self.load_root(directory, graph, outcome)
             attempted.add(directory)
         outcome.files = len(self.reported)
         outcome.errors = self.errors
         return outcome
+
+    def failed_in(self, directory: str) -> bool:
+        """Whether an error already reported lies in one of the module's own files."""
+        parsed = self.parsed.get(directory)
+        shown = {display_path(f) for f in parsed.files} if parsed is not None else set()
+        return any(e.file in shown for e in self.errors)
 
     def loaded(self, directories: list[str]) -> bool:
         """Whether any of `directories` was loaded (as a root or through a caller)."""
@@ -661,7 +669,7 @@ class Loader:
             for apply in unit.deferred:
                 apply()
         except LoadError as exc:
-            self.errors.append(exc)
+            self.error(exc)
             return
         except RecursionError:
             self.errors.append(LoadError(unit.name, 1, "configuration nested too deeply to evaluate"))
