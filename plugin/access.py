@@ -12,7 +12,20 @@ from typing import Any
 from crosswire.graph import Graph
 from crosswire.iam import ABSENT, Answer, Decision, Principal, Request, Same, evaluate
 from crosswire.managed_policies import KNOWN, name_of
-from crosswire.model import BucketNotification, Kind, Node, Ref, Role, RuleTarget, Statement, Unresolved, Value
+from crosswire.model import (
+    BucketNotification,
+    Function,
+    Kind,
+    Node,
+    Permission,
+    Ref,
+    Role,
+    RuleTarget,
+    Statement,
+    Unresolved,
+    Value,
+)
+from crosswire.model import EdgeKind as E
 
 # the attributes of a reference that give a resource's ARN, by kind (`!Ref Topic` is the topic's ARN; `!Ref Queue`
 # is the queue's URL); Terraform writes them in lower case
@@ -98,9 +111,12 @@ def may(
     elif role is not None:
         principal = Principal(arn=arn_of(graph, role), account=ACCOUNT)
     request = Request(action, principal, (*arn_of(graph, resource).forms,), context)
-    resource_statements = _statements(graph.policies_of(resource))
+    resource_statements: list[Statement] | Answer = _statements(graph.policies_of(resource))
     if isinstance(resource_statements, Answer):
         return resource_statements
+    if isinstance(resource, Function):
+        permissions = [p for p in graph.sources(resource, E.PERMITS) if isinstance(p, Permission)]
+        resource_statements += [permission_statement(p) for p in permissions]
     granted = evaluate(resource_statements, request, resource_policy=True)
     denied = granted.decision is Decision.NO and granted.statement is not None  # an explicit Deny
     if service is not None or role is None or denied:
@@ -117,6 +133,30 @@ def may(
     if own.decision is Decision.YES:
         return own
     return granted if granted.decision is Decision.UNKNOWN else own
+
+
+def permission_statement(permission: Permission) -> Statement:
+    """A Lambda permission as the statement Lambda adds to the function's policy (AddPermission): its principal
+    (a service, or an account), its action, and SourceArn / SourceAccount as conditions."""
+    parts: dict[str, Value] = {
+        "principal": permission.principal,
+        "action": permission.action,
+        "source_arn": permission.source_arn,
+        "source_account": permission.source_account,
+    }
+    raw = {name: value.value if value.resolved else Unresolved(value.note) for name, value in parts.items()}
+    principal = raw["principal"]
+    if isinstance(principal, str) and principal != "*":
+        principal = {"Service" if principal.endswith(".amazonaws.com") else "AWS": (principal,)}
+    conditions: Any = {}
+    for operator, key, value in (
+        ("ArnLike", "aws:SourceArn", raw["source_arn"]),
+        ("StringEquals", "aws:SourceAccount", raw["source_account"]),
+    ):
+        if value is not None:
+            conditions.setdefault(operator, {})[key] = value
+    span = permission.declared_span
+    return Statement("Allow", principal, (raw["action"],), ("*",), conditions, span=span)
 
 
 def identity(graph: Graph, role: Role, request: Request) -> Answer:

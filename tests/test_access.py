@@ -173,3 +173,74 @@ def test_near_misses_in_terraform(tmp_path):
     answer = may(graph, "sqs:SendMessage", orders, service=sns, source=other)
     assert (answer.decision, answer.reason) == (NO, "no statement allows sqs:SendMessage on aws_sqs_queue.orders")
     assert may(graph, "sqs:SendMessage", orders, service="s3.amazonaws.com", source=alerts).decision is NO
+
+
+PERMISSIONS = """\
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Caller:
+    Type: String
+Resources:
+  Alerts:
+    Type: AWS::SNS::Topic
+  Other:
+    Type: AWS::SNS::Topic
+  Worker:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: arn:aws:iam::123456789012:role/worker
+      Code: { ZipFile: "def handler(event, context): pass" }
+      Handler: index.handler
+      Runtime: python3.12
+  WorkerPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Worker
+      Action: lambda:InvokeFunction
+      Principal: sns.amazonaws.com
+      SourceArn: !Ref Alerts
+  Lonely:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: arn:aws:iam::123456789012:role/worker
+      Code: { ZipFile: "def handler(event, context): pass" }
+      Handler: index.handler
+      Runtime: python3.12
+  Guessed:
+    Type: AWS::Lambda::Function
+    Properties:
+      Role: arn:aws:iam::123456789012:role/worker
+      Code: { ZipFile: "def handler(event, context): pass" }
+      Handler: index.handler
+      Runtime: python3.12
+  GuessedPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Guessed
+      Action: lambda:InvokeFunction
+      Principal: !Ref Caller
+  SamWorker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        FromAlerts:
+          Type: SNS
+          Properties:
+            Topic: !Ref Alerts
+"""
+
+
+def test_lambda_permissions_are_the_function_policy(tmp_path):
+    graph = graph_of(tmp_path, "t.yaml", PERMISSIONS)
+    alerts, other = node(graph, "Alerts", "topic"), node(graph, "Other", "topic")
+    sns, invoke = "sns.amazonaws.com", "lambda:InvokeFunction"
+    assert may(graph, invoke, node(graph, "Worker", "function"), service=sns, source=alerts).decision is YES
+    assert may(graph, invoke, node(graph, "Worker", "function"), service=sns, source=other).decision is NO
+    assert may(graph, invoke, node(graph, "Lonely", "function"), service=sns, source=alerts).decision is NO
+    unknown = may(graph, invoke, node(graph, "Guessed", "function"), service=sns, source=alerts)
+    assert (unknown.decision, unknown.where) == (UNKNOWN, f"{tmp_path / 't.yaml'}:38")  # the permission
+    # SAM's SNS event makes the permission itself
+    assert may(graph, invoke, node(graph, "SamWorker", "function"), service=sns, source=alerts).decision is YES
