@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from conftest import scan_json
-from crosswire.loaders import LoadError, template_shape
+from crosswire.loaders import LoadError
+from crosswire.loaders.cloudformation import shape as template_shape
 
 PAIR = """\
   Q: {Type: AWS::SQS::Queue, Properties: {VisibilityTimeout: 10}}

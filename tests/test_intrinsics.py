@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crosswire.graph import Graph
 from crosswire.loaders import cloudformation
-from crosswire.loaders.cloudformation import _Template
+from crosswire.loaders.cloudformation.intrinsics import Intrinsics
 from crosswire.model import Ref, Unresolved
 
 TEMPLATE = """\
@@ -29,8 +28,8 @@ Resources:
 
 
 @pytest.fixture(scope="module")
-def template() -> _Template:
-    return _Template(cloudformation.parse(TEMPLATE, "t.yaml"), "t.yaml", Graph(), {})
+def template() -> Intrinsics:
+    return Intrinsics(cloudformation.parse(TEMPLATE, "t.yaml"), "t.yaml", {})
 
 
 @pytest.mark.parametrize(
@@ -84,5 +83,5 @@ def test_unresolved(template, fragment, reason):
 
 def test_self_referencing_condition_is_unresolved_not_a_recursion_error():
     text = TEMPLATE.replace("NotDev: !Not [!Condition IsDev]", "NotDev: !Not [!Condition NotDev]")
-    template = _Template(cloudformation.parse(text, "t.yaml"), "t.yaml", Graph(), {})
+    template = Intrinsics(cloudformation.parse(text, "t.yaml"), "t.yaml", {})
     assert template.resolve({"Fn::If": ["NotDev", 1, 2]}) == Unresolved("condition NotDev refers to itself")

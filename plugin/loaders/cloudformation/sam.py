@@ -1,0 +1,233 @@
+"""SAM: Globals, the implicit resources SAM generates (roles with policy templates, event source mappings,
+subscriptions, permissions, the queue of `SqsSubscription: true`), modelled because cfn-lint 1.x no longer runs
+the SAM translator; and `load`, which reads a whole template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crosswire.graph import Graph
+from crosswire.loaders import LoadError, UnresolvedInput, sam_policy_templates
+from crosswire.loaders.cloudformation.intrinsics import Props, _Block, _block
+from crosswire.loaders.cloudformation.resources import Resources, _as_dict
+from crosswire.model import EdgeKind as E
+from crosswire.model import (
+    Function,
+    Kind,
+    Origin,
+    Policy,
+    Queue,
+    Ref,
+    Role,
+    Span,
+    Unresolved,
+    Value,
+)
+from crosswire.policy import statements
+from crosswire.suppressions import comments
+
+SAM_BASIC_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+SAM_SQS_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+
+
+class Template(Resources):
+    """One template: its values, its resources, and what SAM generates from them."""
+
+    def with_globals(self, resource: dict, props: Props) -> tuple[Props, set[str]]:
+        """A SAM function's properties with `Globals.Function` filled in, and which keys came from Globals.
+
+        `IgnoreGlobals: '*'` or a list of property names on the resource opts it out (SAM resource attribute)."""
+        if isinstance(props, _Block):
+            return props, set()  # properties only known at deploy time: what Globals would fill in is too
+        merged = dict(props)
+        from_globals: set[str] = set()
+        ignored = self.resolve(resource.get("IgnoreGlobals", []))
+        if ignored == "*":
+            return merged, from_globals
+        ignored = {i for i in ignored if isinstance(i, str)} if isinstance(ignored, list) else set()
+        if isinstance(self.function_globals, dict):
+            for key, value in self.function_globals.items():
+                if key not in merged and str(key) not in ignored:
+                    merged[key] = value
+                    from_globals.add(str(key))
+        return merged, from_globals
+
+    def sam_function(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
+        f = Kind.FUNCTION
+        props, from_globals = self.with_globals(resource, props)
+
+        def prop(name: str, attribute: str) -> Value:
+            return self.value(props, name, f, attribute, "from Globals" if name in from_globals else "")
+
+        kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span)
+        name = prop("FunctionName", "name")
+        dlq = self.sub_props(props, "DeadLetterQueue")
+        events = _as_dict(_block(props).entries.get("Events"))
+        role = prop("Role", "role")
+        function = Function(
+            **kwargs,
+            name=name,
+            timeout=self.as_int(prop("Timeout", "timeout")),
+            reserved_concurrency=self.as_int(prop("ReservedConcurrentExecutions", "reserved_concurrency")),
+            role=role,
+            dead_letter_target=self.value(dlq, "TargetArn", f, "dead_letter_target"),
+        )
+        self.graph.add(function, ids=(logical_id,), names=(name,))
+        self.graph.wire(E.DEAD_LETTERS_TO, function, function.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
+        if "Role" in _block(props).entries or _block(props).unresolved is not None:
+            self.graph.wire(E.ASSUMES, function, role, (Kind.ROLE,))
+        else:
+            self.sam_role(logical_id, props, span, function, events)
+        for event_key, event in events.items():
+            if isinstance(event, dict):
+                self.sam_event(logical_id, str(event_key), event, self.span(event_key, event))
+
+    def sam_role(self, logical_id: str, props: Props, span: Span, function: Function, events: dict) -> None:
+        """The execution role SAM generates (`<Function>Role`) from `Policies` and the function's events."""
+        managed: list[Any] = [SAM_BASIC_ROLE]
+        if any(isinstance(e, dict) and e.get("Type") == "SQS" for e in events.values()):
+            managed.append(SAM_SQS_ROLE)
+        policies = _block(props).entries.get("Policies")
+        items = policies if isinstance(policies, list) else [policies] if policies is not None else []
+        kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, "Role")
+        role = self.graph.add(Role(**kwargs), ids=(f"{logical_id}Role",))
+        for index, item in enumerate(items):
+            resolved = self.resolve(item)
+            item_span = self.item_span(item, span)
+            if isinstance(resolved, str):
+                managed.append(resolved)
+                continue
+            document = self.sam_policy_document(resolved)
+            suffix = f"Role.Policies[{index}]"
+            policy_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", item_span, suffix)
+            policy = self.graph.add(Policy(**policy_kwargs, statements=statements(document, item_span)))
+            self.graph.link(E.GOVERNED_BY, role, policy)
+        role.managed_policy_arns = Value(managed, Origin.EXPLICIT, span)
+        self.graph.link(E.ASSUMES, function, role)
+
+    def sam_policy_document(self, resolved: Any) -> Any:
+        """A SAM `Policies` entry (other than a managed policy's name or ARN) as a policy document: written inline,
+        or a SAM policy template expanded; anything else is an unresolved document, never dropped."""
+        if isinstance(resolved, Unresolved):
+            return resolved
+        if isinstance(resolved, dict) and "Statement" in resolved:
+            return resolved
+        if not (isinstance(resolved, dict) and len(resolved) == 1):
+            return Unresolved("a Policies entry that is neither a policy document nor one SAM policy template")
+        ((name, arguments),) = resolved.items()
+        expanded = sam_policy_templates.definition(str(name), arguments)
+        return expanded if isinstance(expanded, Unresolved) else self.resolve(expanded)
+
+    def sam_event(self, logical_id: str, event_id: str, event: dict, span: Span) -> None:
+        props = self.sub_props(event, "Properties")
+        function_ref = Value(Ref(logical_id), Origin.EXPLICIT, span)
+        kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
+        if event.get("Type") == "SQS":
+            self.mapping_node(kwargs, props, self.value(props, "Queue", Kind.MAPPING, "source"), function_ref)
+        elif event.get("Type") == "SNS":
+            topic = self.value(props, "Topic", Kind.SUBSCRIPTION, "topic")
+            sqs_subscription = self.value(props, "SqsSubscription", Kind.SUBSCRIPTION, "sqs_subscription")
+            # unresolved (`!If` on an unknown condition): SAM may create the queue, so it is modelled with what
+            # cannot be known about it unresolved, rather than assumed away
+            choice = sqs_subscription.value
+            if not sqs_subscription.resolved or choice is True or isinstance(choice, dict) or choice == "true":
+                self.sam_sqs_subscription(logical_id, event_id, props, span, topic, function_ref, sqs_subscription)
+                return
+            kept = {k: v for k, v in props.entries.items() if k in ("RedrivePolicy", "FilterPolicy", "Region")}
+            subscription = _Block(kept | {"Protocol": "lambda"}, props.span)
+            sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
+            node = self.subscription_node(sub_kwargs, subscription, topic)
+            node.endpoint = function_ref
+            self.graph.wire(E.DELIVERS_TO, node, function_ref, (Kind.FUNCTION,))
+            permission = {"FunctionName": {"Ref": logical_id}, "Principal": "sns.amazonaws.com"}
+            permission_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, f"{event_id}Permission")
+            node_permission = self.permission_node(permission_kwargs, permission)
+            node_permission.source_arn = topic
+            node_permission.action = Value("lambda:InvokeFunction", Origin.EXPLICIT, span)
+
+    def sam_sqs_subscription(
+        self,
+        logical_id: str,
+        event_id: str,
+        props: _Block,
+        span: Span,
+        topic: Value,
+        function_ref: Value,
+        sqs_subscription: Value,
+    ) -> None:
+        """SNS event with `SqsSubscription`: SAM creates a queue (default attributes), its policy for SNS, the
+        subscription and an event source mapping from that queue to the function. When `SqsSubscription` is
+        unresolved, so are the queue's attributes and the mapping's options."""
+        if not sqs_subscription.resolved:
+            options = _Block(span=sqs_subscription.span, unresolved=Unresolved(sqs_subscription.note))
+        elif isinstance(sqs_subscription.value, dict):
+            options = self.sub_props(props, "SqsSubscription")
+        else:
+            options = _Block()
+        suffix = f"{event_id}Queue"
+        if "QueueArn" in options.entries:
+            queue_ref = self.value(options, "QueueArn", Kind.MAPPING, "source")
+        else:
+            queue = Queue(**self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix))
+            if options.unresolved is None:
+                for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse"):
+                    setattr(queue, attribute, Value(None, Origin.ABSENT, span))
+            else:
+                unknown = Value(None, Origin.UNRESOLVED, options.span, options.unresolved.reason)
+                for attribute in ("fifo", "visibility_timeout", "message_retention", "sqs_managed_sse", "kms_key"):
+                    setattr(queue, attribute, unknown)
+            self.graph.add(queue, ids=(f"{logical_id}{suffix}",))
+            queue_ref = Value(Ref(f"{logical_id}{suffix}"), Origin.EXPLICIT, span)
+            policy_document = {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": Ref(f"{logical_id}{suffix}", "Arn"),
+                        "Condition": {"ArnEquals": {"aws:SourceArn": topic.value}},
+                    }
+                ]
+            }
+            policy_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, f"{suffix}Policy")
+            policy = self.graph.add(Policy(**policy_kwargs, statements=statements(policy_document, span)))
+            self.graph.link(E.GOVERNED_BY, queue, policy)
+        sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
+        subscription = {"Protocol": "sqs"}
+        node = self.subscription_node(sub_kwargs, subscription, topic)
+        node.endpoint = queue_ref
+        self.graph.wire(E.DELIVERS_TO, node, queue_ref, (Kind.QUEUE,))
+        suffix = f"{event_id}EventSourceMapping"
+        mapping_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix)
+        self.mapping_node(mapping_kwargs, options, queue_ref, function_ref)
+
+
+Template.BUILDERS = {
+    "AWS::SQS::Queue": Template.queue,
+    "AWS::SNS::Topic": Template.topic,
+    "AWS::SNS::Subscription": Template.subscription,
+    "AWS::SQS::QueuePolicy": Template.queue_policy,
+    "AWS::SNS::TopicPolicy": Template.topic_policy,
+    "AWS::KMS::Key": Template.key,
+    "AWS::KMS::Alias": Template.alias,
+    "AWS::IAM::Role": Template.role,
+    "AWS::IAM::Policy": Template.iam_policy,
+    "AWS::IAM::ManagedPolicy": Template.iam_policy,
+    "AWS::Lambda::Function": Template.lambda_function,
+    "AWS::Serverless::Function": Template.sam_function,
+    "AWS::Lambda::EventSourceMapping": Template.event_source_mapping,
+    "AWS::Lambda::Permission": Template.permission,
+    "AWS::S3::Bucket": Template.bucket,
+    "AWS::Events::Rule": Template.rule,
+}
+
+
+def load(
+    template: Any, file: str, graph: Graph, params: dict[str, str], text: str = ""
+) -> tuple[int, list[LoadError], list[UnresolvedInput]]:
+    """Add the resources of a parsed template to `graph`: how many template resources it holds, the resources
+    that could not be read (each an error with its line; the others are still loaded), and what only deployment
+    fills in (`Fn::Transform` includes), which no check sees. `text`, the template as read, holds the comment
+    directives that suppress findings on its resources."""
+    loaded = Template(template, file, graph, params, comments(text, file) if text else {})
+    return loaded.load(), loaded.problems, loaded.unresolved
