@@ -39,7 +39,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# a longer hunt: HYPOTHESIS_PROFILE=deep python -m pytest tests/test_properties.py
+settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 KINDS = ("queue", "key", "alias", "topic", "subscription", "function", "mapping", "bucket")
 CFN_TYPES = {
@@ -417,11 +419,13 @@ def tf_value(value: Any, kinds: dict[str, str], variables: dict[str, Lit | None]
     raise TypeError(value)
 
 
-def tf_resource(r: Resource, kinds: dict[str, str], variables: dict[str, Lit | None]) -> str:
-    def val(key: str) -> str:
-        return tf_literal(tf_value(r.props[key], kinds, variables))
+def tf_body(r: Resource, kinds: dict[str, str], variables: dict[str, Lit | None]) -> tuple[dict, list[dict]]:
+    """A resource's attributes and its nested `queue` blocks, as values or Expr."""
 
-    p, lines, blocks = r.props, [], []
+    def val(key: str) -> Any:
+        return tf_value(r.props[key], kinds, variables)
+
+    p, attrs, blocks = r.props, {}, []
     if r.kind == "queue":
         names = {
             "name": "name",
@@ -429,39 +433,75 @@ def tf_resource(r: Resource, kinds: dict[str, str], variables: dict[str, Lit | N
             "kms": "kms_master_key_id",
             "sse": "sqs_managed_sse_enabled",
         }
-        lines = [f"{names[k]} = {val(k)}" for k in names if k in p]
+        attrs = {names[k]: val(k) for k in names if k in p}
         if "dlq" in p:
-            lines.append(f"redrive_policy = jsonencode({{ deadLetterTargetArn = {val('dlq')}, maxReceiveCount = 3 }})")
+            dlq = tf_literal(val("dlq"))
+            attrs["redrive_policy"] = Expr(f"jsonencode({{ deadLetterTargetArn = {dlq}, maxReceiveCount = 3 }})")
     elif r.kind == "alias":
-        lines = [f"name = {val('name')}", f"target_key_id = {val('target')}"]
+        attrs = {"name": val("name"), "target_key_id": val("target")}
     elif r.kind == "topic":
-        lines = [f"{k2} = {val(k)}" for k, k2 in (("name", "name"), ("kms", "kms_master_key_id")) if k in p]
+        attrs = {k2: val(k) for k, k2 in (("name", "name"), ("kms", "kms_master_key_id")) if k in p}
     elif r.kind == "subscription":
-        lines = [f"topic_arn = {val('topic')}", f"protocol = {val('protocol')}", f"endpoint = {val('endpoint')}"]
+        attrs = {"topic_arn": val("topic"), "protocol": val("protocol"), "endpoint": val("endpoint")}
     elif r.kind == "function":
-        lines = [f"{k2} = {val(k)}" for k, k2 in (("name", "function_name"), ("timeout", "timeout")) if k in p]
+        attrs = {k2: val(k) for k, k2 in (("name", "function_name"), ("timeout", "timeout")) if k in p}
     elif r.kind == "mapping":
-        lines = [f"event_source_arn = {val('source')}", f"function_name = {val('function')}"]
+        attrs = {"event_source_arn": val("source"), "function_name": val("function")}
         if "window" in p:
-            lines.append(f"maximum_batching_window_in_seconds = {val('window')}")
+            attrs["maximum_batching_window_in_seconds"] = val("window")
     elif r.kind == "bucket":
-        lines = ['bucket = "uploads"']
-        for q in p["queues"]:
-            arn = tf_literal(tf_value(q, kinds, variables))
-            blocks.append(f'  queue {{\n    events = ["s3:ObjectCreated:*"]\n    queue_arn = {arn}\n  }}\n')
-    body = "".join(f"  {line}\n" for line in lines) + "".join(blocks)
-    return f'resource "{TF_TYPES[r.kind]}" "{tf_label(r.name)}" {{\n{body}}}\n'
+        attrs = {"bucket": "uploads"}
+        blocks = [{"events": ["s3:ObjectCreated:*"], "queue_arn": tf_value(q, kinds, variables)} for q in p["queues"]]
+    return attrs, blocks
+
+
+def tf_blocks(spec: list[Resource]) -> list[tuple[str, tuple[str, ...], dict, list[dict]]]:
+    """The module's blocks (resources, then variables) as (type, labels, attributes, nested queue blocks)."""
+    kinds = {r.name: r.kind for r in spec}
+    variables: dict[str, Lit | None] = {}
+    blocks = [("resource", (TF_TYPES[r.kind], tf_label(r.name)), *tf_body(r, kinds, variables)) for r in spec]
+    for name, default in sorted(variables.items()):
+        blocks.append(("variable", (name,), {} if default is None else {"default": default.value}, []))
+    return blocks
 
 
 def tf_module(spec: list[Resource]) -> list[str]:
-    """The module as blocks (resources, then variables): the caller decides their order and files."""
-    kinds = {r.name: r.kind for r in spec}
-    variables: dict[str, Lit | None] = {}
-    blocks = [tf_resource(r, kinds, variables) for r in spec]
-    for name, default in sorted(variables.items()):
-        body = "" if default is None else f"  default = {tf_literal(default.value)}\n"
-        blocks.append(f'variable "{name}" {{\n{body}}}\n')
-    return blocks
+    """The module as HCL blocks: the caller decides their order and files."""
+
+    def lines(attrs: dict, indent: str) -> str:
+        return "".join(f"{indent}{name} = {tf_literal(value)}\n" for name, value in attrs.items())
+
+    return [
+        f"{kind} {' '.join(json.dumps(label, ensure_ascii=False) for label in labels)} {{\n"
+        + lines(attrs, "  ")
+        + "".join(f"  queue {{\n{lines(nested, '    ')}  }}\n" for nested in queues)
+        + "}\n"
+        for kind, labels, attrs, queues in tf_blocks(spec)
+    ]
+
+
+def tf_json_value(value: Any) -> Any:
+    """A value as .tf.json writes it: expressions interpolated, literal `${` and `%{` escaped."""
+    if isinstance(value, Expr):
+        return "${" + value + "}"
+    if isinstance(value, str):
+        return value.replace("${", "$${").replace("%{", "%%{")
+    if isinstance(value, list):
+        return [tf_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: tf_json_value(v) for k, v in value.items()}
+    return value
+
+
+def tf_json_module(spec: list[Resource]) -> str:
+    document: dict[str, Any] = {}
+    for kind, labels, attrs, queues in tf_blocks(spec):
+        body = tf_json_value(attrs) | ({"queue": tf_json_value(queues)} if queues else {})
+        if kind == "resource":
+            document.setdefault("resource", {}).setdefault(labels[0], {})[labels[1]] = body
+        else:
+            document.setdefault("variable", {})[labels[0]] = body
+    return json.dumps(document, indent=1, ensure_ascii=False)
 
 
 # -- scanning ----------------------------------------------------------------------------------------------------
@@ -629,6 +669,13 @@ def test_a_yaml_template_and_its_json_twin_give_the_same_findings(spec):
     from_yaml = scan({"template.yaml": dump_yaml(template)})
     from_json = scan({"template.json": json_twin(template)})
     assert comparable(from_json, {"template.json": "template.yaml"}) == comparable(from_yaml)
+
+
+@given(specs(junk=True))
+def test_a_module_and_its_tf_json_twin_give_the_same_findings(spec):
+    from_hcl = scan({"main.tf": "\n".join(tf_module(spec))})
+    from_json = scan({"main.tf.json": tf_json_module(spec)})
+    assert comparable(from_json, {"main.tf.json": "main.tf"}) == comparable(from_hcl)
 
 
 # -- defects the properties found, each reduced to a minimal case (the lead routes the fixes) -------------------
