@@ -112,6 +112,8 @@ class Resource:
     name: str  # CloudFormation logical ID; the Terraform label is its lower-case form
     props: dict[str, Any] = field(default_factory=dict)
     sam: bool = False  # a function written as AWS::Serverless::Function (props["events"] holds its events)
+    # created under a condition: "known" (true from a parameter default) or "unknown" (a parameter without one)
+    condition: str | None = None
 
 
 # -- strategies --------------------------------------------------------------------------------------------------
@@ -230,6 +232,9 @@ def specs(draw, junk: bool, odd_names: bool = False) -> list[Resource]:
                 p["window"] = v(st.integers(0, 300).map(Lit))
         elif r.kind == "bucket":
             p["queues"] = [v(queue_arn, "queue") for _ in range(draw(st.integers(1, 2)))]
+    if junk:
+        for r in resources:
+            r.condition = draw(st.sampled_from([None, None, "known", "unknown"]))
     return resources
 
 
@@ -331,7 +336,13 @@ def cfn_resource(r: Resource, kinds: dict[str, str], params: dict[str, Any]) -> 
         configurations = [{"Event": "s3:ObjectCreated:*", "Queue": cfn_value(q, kinds, params)} for q in p["queues"]]
         props = {"NotificationConfiguration": {"QueueConfigurations": configurations}}
     kind = "AWS::Serverless::Function" if r.sam else CFN_TYPES[r.kind]
-    return {"Type": kind, "Properties": props} if props else {"Type": kind}
+    resource: dict[str, Any] = {"Type": kind}
+    if r.condition:
+        resource["Condition"] = CFN_CONDITIONS[r.condition]
+    return resource | ({"Properties": props} if props else {})
+
+
+CFN_CONDITIONS = {"known": "EnvKnown", "unknown": "EnvUnknown"}  # each a parameter and a condition on it
 
 
 def cfn_template(spec: list[Resource]) -> dict[str, Any]:
@@ -341,8 +352,15 @@ def cfn_template(spec: list[Resource]) -> dict[str, Any]:
     template: dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09"}
     if any(r.sam for r in spec):
         template["Transform"] = "AWS::Serverless-2016-10-31"
+    conditions = sorted({r.condition for r in spec if r.condition})
+    for condition in conditions:
+        params[CFN_CONDITIONS[condition]] = {"Type": "String"} | ({"Default": "prod"} if condition == "known" else {})
     if params:
         template["Parameters"] = params
+    if conditions:
+        template["Conditions"] = {
+            CFN_CONDITIONS[c]: {"Fn::Equals": [{"Ref": CFN_CONDITIONS[c]}, "prod"]} for c in conditions
+        }
     template["Resources"] = resources
     return template
 
@@ -459,7 +477,13 @@ def tf_blocks(spec: list[Resource]) -> list[tuple[str, tuple[str, ...], dict, li
     """The module's blocks (resources, then variables) as (type, labels, attributes, nested queue blocks)."""
     kinds = {r.name: r.kind for r in spec}
     variables: dict[str, Lit | None] = {}
-    blocks = [("resource", (TF_TYPES[r.kind], tf_label(r.name)), *tf_body(r, kinds, variables)) for r in spec]
+    blocks = []
+    for r in spec:
+        attrs, queues = tf_body(r, kinds, variables)
+        if r.condition:
+            variables[f"env_{r.condition}"] = Lit("prod") if r.condition == "known" else None
+            attrs = {"count": Expr(f'var.env_{r.condition} == "prod" ? 1 : 0'), **attrs}
+        blocks.append(("resource", (TF_TYPES[r.kind], tf_label(r.name)), attrs, queues))
     for name, default in sorted(variables.items()):
         blocks.append(("variable", (name,), {} if default is None else {"default": default.value}, []))
     return blocks
