@@ -3,7 +3,7 @@ queues, keys, topics, functions and buckets, scanned by the real CLI in a tempor
 
 Properties: the scan never raises nor reports an internal error; findings are deterministic and do not depend on
 the order of files or of resources; renaming a resource renames it in every finding and changes nothing else; a
-YAML template and its JSON twin give the same findings.
+YAML template and its JSON twin, and a module and its `.tf.json` twin, give the same findings.
 
 A spec is a list of abstract resources whose values are literals, references to other resources (of the right
 kind, the wrong kind or missing), parameters/variables, or odd expressions; `cfn_template` and `tf_module`
