@@ -120,16 +120,21 @@ def tf_json(data: bytes) -> None:
     _terraform("main.tf.json", data)
 
 
+SCAN_FILES = ("template.yaml", "main.tf", "modules/m/main.tf", "plan.json")
+
+
 def scan(data: bytes) -> None:
-    """A whole small tree through runner.scan: the input is split into a template, a module and a plan (by
-    0xff bytes, which UTF-8 text never holds); an "internal error" in the report is a crash too."""
+    """A whole small tree through runner.scan: the input is split at 0xff bytes (which UTF-8 text never holds)
+    into a template, a root module, a local module it may call and a plan; an "internal error" in the report is a
+    crash too."""
     from crosswire.checks import ALL_CHECKS
     from crosswire.runner import ScanOptions
     from crosswire.runner import scan as run_scan
 
-    parts = (data.split(b"\xff") + [b"", b""])[:3]
+    parts = (data.split(b"\xff") + [b""] * len(SCAN_FILES))[: len(SCAN_FILES)]
     with tempfile.TemporaryDirectory(prefix="crosswire-fuzz-") as tree:
-        for name, part in zip(("template.yaml", "main.tf", "plan.json"), parts, strict=True):
+        for name, part in zip(SCAN_FILES, parts, strict=True):
+            Path(tree, name).parent.mkdir(parents=True, exist_ok=True)
             Path(tree, name).write_bytes(part)
         result = run_scan([tree], ALL_CHECKS, ScanOptions())
     internal = [e for e in result.errors if "internal error" in e.message]
@@ -214,5 +219,7 @@ def seeds(target: str) -> list[bytes]:
     if target == "terraform_plan":
         return [json.dumps(_plan(d), indent=2).encode() for d in documents]
     if target == "scan":
-        return [t + b"\xff" + m for t, m in zip(templates, modules, strict=False)]
+        # the fixture's module at the root, which also calls it as ./modules/m; no plan
+        call = b'\nmodule "m" {\n  source = "./modules/m"\n}\n'
+        return [t + b"\xff" + m + call + b"\xff" + m for t, m in zip(templates, modules, strict=False)]
     raise KeyError(target)
