@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,9 @@ CRASHES = HERE / "crashes"
 
 def fuzz(name: str, seconds: int, timeout: int, max_len: int) -> int:
     CRASHES.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"crosswire-corpus-{name}-") as corpus:
+    with tempfile.TemporaryDirectory(prefix=f"crosswire-fuzz-{name}-") as work:
+        corpus = os.path.join(work, "corpus")
+        os.mkdir(corpus)
         for seed in targets.seeds(name):
             Path(corpus, hashlib.sha1(seed).hexdigest()).write_bytes(seed)
         command = [
@@ -43,7 +46,8 @@ def fuzz(name: str, seconds: int, timeout: int, max_len: int) -> int:
         if dictionary.exists():  # keywords and type names that mutations rarely build byte by byte
             command.insert(-1, f"-dict={dictionary}")
         print(f"== fuzzing {name} for {seconds} s", flush=True)
-        return subprocess.run(command, cwd=HERE.parent).returncode
+        environment = {**os.environ, "CROSSWIRE_FUZZ_TMP": work}
+        return subprocess.run(command, cwd=HERE.parent, env=environment).returncode
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -82,7 +82,8 @@ class _Module:
     """One module directory, rewritten for every input: Terraform is loaded from directories, not from text."""
 
     def __init__(self) -> None:
-        self.directory = tempfile.mkdtemp(prefix="crosswire-fuzz-")
+        # inside the driver's temporary directory (removed when it ends: libFuzzer's exit skips Python's cleanup)
+        self.directory = tempfile.mkdtemp(prefix="crosswire-fuzz-", dir=os.environ.get("CROSSWIRE_FUZZ_TMP"))
 
     def load(self, name: str, text: str) -> None:
         from crosswire.graph import Graph
@@ -132,7 +133,7 @@ def scan(data: bytes) -> None:
     from crosswire.runner import scan as run_scan
 
     parts = (data.split(b"\xff") + [b""] * len(SCAN_FILES))[: len(SCAN_FILES)]
-    with tempfile.TemporaryDirectory(prefix="crosswire-fuzz-") as tree:
+    with tempfile.TemporaryDirectory(prefix="crosswire-fuzz-", dir=os.environ.get("CROSSWIRE_FUZZ_TMP")) as tree:
         for name, part in zip(SCAN_FILES, parts, strict=True):
             Path(tree, name).parent.mkdir(parents=True, exist_ok=True)
             Path(tree, name).write_bytes(part)
