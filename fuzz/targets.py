@@ -85,13 +85,14 @@ class _Module:
         # inside the driver's temporary directory (removed when it ends: libFuzzer's exit skips Python's cleanup)
         self.directory = tempfile.mkdtemp(prefix="crosswire-fuzz-", dir=os.environ.get("CROSSWIRE_FUZZ_TMP"))
 
-    def load(self, name: str, text: str) -> None:
+    def load(self, files: dict[str, str]) -> None:
         from crosswire.graph import Graph
         from crosswire.loaders.terraform import Loader, Variables
 
         for old in os.listdir(self.directory):
             os.unlink(os.path.join(self.directory, old))
-        Path(self.directory, name).write_text(text, encoding="utf-8")
+        for name, text in files.items():
+            Path(self.directory, name).write_text(text, encoding="utf-8")
         graph = Graph()
         # the loader reports a LoadError in its outcome; anything else escapes from here
         Loader(Variables(), environment={}).load([self.directory], graph)
@@ -101,24 +102,26 @@ class _Module:
 _module: _Module | None = None
 
 
-def _terraform(name: str, data: bytes) -> None:
+def _terraform(names: tuple[str, str], data: bytes) -> None:
+    """The input split at the first 0xff byte (which UTF-8 text never holds) into a module file and, when
+    there is a second part, the variables file beside it."""
     global _module
-    text = _text(data)
-    if text is None:
+    texts = [_text(part) for part in data.split(b"\xff", 1)]
+    if None in texts:
         return
     if _module is None:
         _module = _Module()
-    _module.load(name, text)
+    _module.load(dict(zip(names, texts, strict=False)))
 
 
 def hcl(data: bytes) -> None:
-    """HCL text as main.tf -> python-hcl2 -> the module evaluator."""
-    _terraform("main.tf", data)
+    """HCL text as main.tf (and terraform.tfvars) -> python-hcl2 -> the module evaluator."""
+    _terraform(("main.tf", "terraform.tfvars"), data)
 
 
 def tf_json(data: bytes) -> None:
-    """JSON text as main.tf.json -> the .tf.json reader -> the module evaluator."""
-    _terraform("main.tf.json", data)
+    """JSON text as main.tf.json (and terraform.tfvars.json) -> the .tf.json reader -> the module evaluator."""
+    _terraform(("main.tf.json", "terraform.tfvars.json"), data)
 
 
 SCAN_FILES = ("template.yaml", "main.tf", "modules/m/main.tf", "plan.json")
@@ -213,10 +216,13 @@ def seeds(target: str) -> list[bytes]:
     documents = [_tf_json(p) for p in _fixture_modules()]
     if target == "cloudformation":
         return templates
+    # the one fixture variable, given a value in the variables file too
     if target == "hcl":
-        return modules
+        return modules + [m + b"\xffuploads_sse = false\n" for m in modules if b"var.uploads_sse" in m]
     if target == "tf_json":
-        return [json.dumps(d, indent=2).encode() for d in documents]
+        json_modules = [json.dumps(d, indent=2).encode() for d in documents]
+        tfvars = b'\xff{"uploads_sse": false}\n'
+        return json_modules + [m + tfvars for m in json_modules if b"var.uploads_sse" in m]
     if target == "terraform_plan":
         return [json.dumps(_plan(d), indent=2).encode() for d in documents]
     if target == "scan":
