@@ -635,11 +635,11 @@ def test_module_findings_do_not_depend_on_block_order_or_files(spec, rnd):
 
 
 def by_name(report: dict[str, Any]) -> dict[str, list]:
-    """`comparable`, with messages compared as multisets of words: they list the other ends in name order ("but
+    """`comparable`, with messages compared as multisets of words (punctuation aside): they list the other ends in name order ("but
     S3 bucket A, S3 bucket B delivers"), and a new name may sort elsewhere."""
     result = comparable(report)
     for finding in result["findings"]:
-        finding["message"] = sorted(re.split(r"[\s,]+", finding["message"]))
+        finding["message"] = sorted(re.split(r"[\s,:;]+", finding["message"]))
     result["findings"].sort(key=json.dumps)
     return result
 
