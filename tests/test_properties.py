@@ -32,13 +32,13 @@ from conftest import ROOT, run_cli
 # `CI=1 python -m pytest tests/test_properties.py`; elsewhere each run explores new examples.
 settings.register_profile(
     "ci",
-    max_examples=50,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # a longer hunt: HYPOTHESIS_PROFILE=deep python -m pytest tests/test_properties.py
 settings.register_profile("deep", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
