@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, run_cli
@@ -366,7 +366,9 @@ def cfn_template(spec: list[Resource]) -> dict[str, Any]:
 
 
 def dump_yaml(template: dict[str, Any]) -> str:
-    return yaml.safe_dump(template, sort_keys=False, allow_unicode=True, width=10_000)
+    # PyYAML writes NEL (U+0085) raw into a quoted scalar and reads it back as a space: escape it then
+    raw = "\x85" not in json.dumps(template, ensure_ascii=False)
+    return yaml.safe_dump(template, sort_keys=False, allow_unicode=raw, width=10_000)
 
 
 # -- Terraform rendering -----------------------------------------------------------------------------------------
@@ -585,6 +587,19 @@ def comparable(report: dict[str, Any], files: dict[str, str] | None = None) -> d
     }
 
 
+_UNCERTAIN = re.compile(r"^whether \S+ exists depends on ")
+
+
+def reordered(report: dict[str, Any], files: dict[str, str] | None = None) -> dict[str, list]:
+    """`comparable`, except which of several uncertain resources an unresolved reason names: that one depends on
+    the order of resources, a known defect with its own test at the end."""
+    result = comparable(report, files)
+    for item in result["unresolved"]:
+        item["reason"] = _UNCERTAIN.sub("whether a resource exists depends on ", item["reason"])
+    result["unresolved"].sort(key=json.dumps)
+    return result
+
+
 # -- properties --------------------------------------------------------------------------------------------------
 
 
@@ -616,7 +631,7 @@ def test_template_findings_do_not_depend_on_file_or_resource_order(templates, rn
         template["Resources"] = dict(items)
         shuffled[f"x/{new}"] = dump_yaml(template)
     back = {f"x/{new}": old for old, new in zip(names, renamed, strict=True)}
-    assert comparable(scan(shuffled), back) == comparable(first)
+    assert reordered(scan(shuffled), back) == reordered(first)
 
 
 @given(specs(junk=True), st.randoms(use_true_random=False))
@@ -631,7 +646,7 @@ def test_module_findings_do_not_depend_on_block_order_or_files(spec, rnd):
         name = rnd.choice(["b.tf", "a.tf", "z_main.tf"])
         split[name] = split.get(name, "") + block + "\n"
     every_file = {name: "main.tf" for name in split}
-    assert comparable(scan(split), every_file) == comparable(first)
+    assert reordered(scan(split), every_file) == reordered(first)
 
 
 def by_name(report: dict[str, Any]) -> dict[str, list]:
@@ -690,6 +705,17 @@ def test_renaming_a_terraform_resource_renames_it_in_every_finding(spec, data):
 _YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
+def has_exponent_number(value: Any) -> bool:
+    """A float JSON writes as `1e-05`: YAML 1.1 reads that as a string, a known defect with its own test."""
+    if isinstance(value, float):
+        return "e" in repr(value) and "." not in repr(value)
+    if isinstance(value, dict):
+        return any(has_exponent_number(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_exponent_number(v) for v in value)
+    return False
+
+
 def json_twin(template: dict[str, Any]) -> str:
     """The template as JSON that a YAML reader accepts too: the raw characters YAML refuses and the escaped
     surrogate pairs it cannot read are two known defects (tests at the end); here they stay out of the way."""
@@ -700,6 +726,7 @@ def json_twin(template: dict[str, Any]) -> str:
 @given(specs(junk=True))
 def test_a_yaml_template_and_its_json_twin_give_the_same_findings(spec):
     template = cfn_template(spec)
+    assume(not has_exponent_number(template))
     from_yaml = scan({"template.yaml": dump_yaml(template)})
     from_json = scan({"template.json": json_twin(template)})
     assert comparable(from_json, {"template.json": "template.yaml"}) == comparable(from_yaml)
@@ -709,7 +736,16 @@ def test_a_yaml_template_and_its_json_twin_give_the_same_findings(spec):
 def test_a_module_and_its_tf_json_twin_give_the_same_findings(spec):
     from_hcl = scan({"main.tf": "\n".join(tf_module(spec))})
     from_json = scan({"main.tf.json": tf_json_module(spec)})
-    assert comparable(from_json, {"main.tf.json": "main.tf"}) == comparable(from_hcl)
+    assert without_origins(comparable(from_json, {"main.tf.json": "main.tf"})) == without_origins(comparable(from_hcl))
+
+
+def without_origins(result: dict[str, list]) -> dict[str, list]:
+    """Findings without the origins of values in their messages ("(variable p0 default)"): `.tf.json` loses
+    them, a known defect with its own test at the end."""
+    for finding in result["findings"]:
+        finding["message"] = re.sub(r" \((?:variable|local) [^)]*\)", "", finding["message"])
+    result["findings"].sort(key=json.dumps)
+    return result
 
 
 # -- defects the properties found, each reduced to a minimal case (the lead routes the fixes) -------------------
@@ -758,6 +794,44 @@ Resources:
         for x, y in ((a, b), (b, a))
     ]
     assert reasons[0] == reasons[1]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a JSON template is decoded as YAML 1.1, which reads a number in exponent form without a dot (1e1) "
+    "as a string: the visibility timeout 10 becomes '1e1', 'not a whole number', and CW301 is silently skipped",
+)
+def test_a_json_number_in_exponent_form_is_a_number():
+    template = """\
+{"Resources": {
+ "Q": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": 1e1}},
+ "F": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 60}},
+ "M": {"Type": "AWS::Lambda::EventSourceMapping",
+       "Properties": {"EventSourceArn": {"Fn::GetAtt": ["Q", "Arn"]}, "FunctionName": {"Ref": "F"}}}}}
+"""
+    with tree({"t.json": template}):
+        run = run_cli("scan", "--format", "json", "--select", "CW301", ".")
+    assert run.findings() == {("CW301", "Q", 2)}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason='a value interpolated whole in .tf.json ("${var.p0}") loses its origin: the CW301 message of the '
+    "HCL twin says '(variable p0 default)', the .tf.json one does not",
+)
+def test_a_tf_json_value_keeps_its_origin():
+    module = {
+        "resource": {
+            "aws_sqs_queue": {"q": {"visibility_timeout_seconds": "${var.p0}"}},
+            "aws_lambda_function": {"f": {"function_name": "jobs", "timeout": 60}},
+            "aws_lambda_event_source_mapping": {
+                "m": {"event_source_arn": "${aws_sqs_queue.q.arn}", "function_name": "jobs"}
+            },
+        },
+        "variable": {"p0": {"default": 0}},
+    }
+    (finding,) = scan({"main.tf.json": json.dumps(module)})["findings"]
+    assert "visibility timeout 0 s (variable p0 default)" in finding["message"]
 
 
 # -- crashes the fuzzers found (inputs under fuzz/crashes/) ------------------------------------------------------
