@@ -837,11 +837,9 @@ def test_a_tf_json_value_keeps_its_origin():
 # -- crashes the fuzzers found (inputs under fuzz/crashes/) ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="terraform_plan.load_plan: a planned address whose only dot is inside an index ('aws_sqs_queue[.]q') "
-    "has no type and name once indexes are removed, and unpacking them raises ValueError (internal error)",
-)
 def test_a_plan_address_whose_dot_is_inside_an_index_is_an_input_error():
     plan = (ROOT / "fuzz" / "crashes" / "terraform_plan-address-without-dot-outside-brackets.json").read_text()
-    scan({"plan.json": plan})
+    report = scan({"plan.json": plan})
+    assert [(e["file"], e["line"], e["message"]) for e in report["errors"]] == [
+        ("plan.json", 1, "malformed plan: 'aws_sqs_queue[.]q' is not a resource address (TYPE.NAME)")
+    ]

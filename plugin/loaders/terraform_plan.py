@@ -17,6 +17,10 @@ from crosswire.loaders.terraform_config import Attr, Block, Evaluated, json_line
 from crosswire.model import Ref, Unresolved
 
 _INDEX = re.compile(r"\[[^\]]*\]")
+_KEY = r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]'  # [0] or ["key"]
+_NAME = r"[A-Za-z_][\w-]*"
+# module.NAME[KEY]. ... TYPE.NAME[KEY]: what Terraform writes as a resource instance's address
+_ADDRESS = re.compile(rf"(?:module\.{_NAME}(?:{_KEY})?\.)*{_NAME}\.{_NAME}(?:{_KEY})?")
 _ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
 MAX_HOPS = 32
 NOT_RESOURCES = {"var", "local", "each", "count", "path", "self", "terraform", "data"}
@@ -192,6 +196,9 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
         address = resource.get("address")
         if resource.get("mode") != "managed" or not isinstance(address, str) or "." not in address:
             continue
+        if not _ADDRESS.fullmatch(address):
+            line = lines.get(address, 1)
+            raise LoadError(file, line, f"malformed plan: {address!r} is not a resource address (TYPE.NAME)")
         values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
         known = _mark_unknown(values or {}, unknown.get(address))
         instances.setdefault(declaration(address), []).append((address, known))
