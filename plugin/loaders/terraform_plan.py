@@ -20,7 +20,7 @@ _INDEX = re.compile(r"\[[^\]]*\]")
 _KEY = r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]'  # [0] or ["key"]
 _NAME = r"[A-Za-z_][\w-]*"
 # module.NAME[KEY]. ... TYPE.NAME[KEY]: what Terraform writes as a resource instance's address
-_ADDRESS = re.compile(rf"(?:module\.{_NAME}(?:{_KEY})?\.)*{_NAME}\.{_NAME}(?:{_KEY})?")
+_RESOURCE_ADDRESS = re.compile(rf"(?:module\.{_NAME}(?:{_KEY})?\.)*{_NAME}\.{_NAME}(?:{_KEY})?")
 _ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
 MAX_HOPS = 32
 NOT_RESOURCES = {"var", "local", "each", "count", "path", "self", "terraform", "data"}
@@ -196,7 +196,7 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
         address = resource.get("address")
         if resource.get("mode") != "managed" or not isinstance(address, str) or "." not in address:
             continue
-        if not _ADDRESS.fullmatch(address):
+        if not _RESOURCE_ADDRESS.fullmatch(address):
             line = lines.get(address, 1)
             raise LoadError(file, line, f"malformed plan: {address!r} is not a resource address (TYPE.NAME)")
         values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
