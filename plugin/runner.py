@@ -167,11 +167,12 @@ def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
 def unless_uncertain(finding: Finding) -> Finding | Skip:
     """The finding, or a skip when a resource it rests on (the one reported, another end of the wire, or one in
     between) may not exist: a wire through a resource behind an undecided condition is no more certain than an
-    unresolved value."""
-    for node in (finding.node, *finding.related, *finding.via):
-        if not node.existence.resolved:
-            return Skip(finding.meta, finding.node, node.existence.note)
-    return finding
+    unresolved value. The reason names every such resource (sorted), so it does not depend on the order
+    they are written in."""
+    uncertain = sorted(
+        {n.existence.note for n in (finding.node, *finding.related, *finding.via) if not n.existence.resolved}
+    )
+    return Skip(finding.meta, finding.node, "; ".join(uncertain)) if uncertain else finding
 
 
 def run_checks(

@@ -5,12 +5,13 @@ Values come with provenance: explicit (with how a variable set them), the AWS de
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from crosswire.graph import Graph
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, document, first_unresolved, plain, to_bool, to_number
-from crosswire.loaders.terraform_config import Attr, Block, ModuleSource, repeated_by
+from crosswire.loaders.terraform_config import Attr, Block, JsonValue, ModuleSource, repeated_by
 from crosswire.model import (
     ABSENT,
     BucketNotification,
@@ -35,6 +36,8 @@ from crosswire.model import (
 from crosswire.model import Alias as AliasNode
 from crosswire.model import EdgeKind as E
 from crosswire.policy import statements
+
+_JSON_VARIABLE = re.compile(r"\$\{\s*var\.([A-Za-z_][\w-]*)\s*\}")
 
 
 class Unit(Protocol):
@@ -108,8 +111,12 @@ class Resource:
         return Value(data, Origin.EXPLICIT, span, note)
 
     def note(self, attr: Attr) -> str:
-        """How a value written as `var.NAME` was set: the module input, tfvars file or default."""
+        """How a value written as `var.NAME` (in .tf.json, `"${var.NAME}"`) was set: the module input, tfvars
+        file or default."""
         expr = attr.expr
+        if isinstance(expr, JsonValue):
+            whole = _JSON_VARIABLE.fullmatch(expr.value) if isinstance(expr.value, str) else None
+            return str(self.instance.variable(whole.group(1))[1]) if whole else ""
         try:
             term = expr.children[0]
             if term.data != "get_attr_expr_term":
@@ -126,7 +133,7 @@ class Resource:
         block = block or self.block
         attr = block.attrs.get(name)
         if attr is None:
-            return Value(None, Origin.DEFAULT)
+            return ABSENT
         span = Span(attr.file, attr.line, max(attr.line, attr.end_line))
         raw = self.instance.eval(attr, self.evaluator)
         if raw is None:

@@ -35,6 +35,10 @@ def parse(text: str, file: str) -> Any:
     from cfnlint.decode import decode_str  # lazy: importing cfn-lint costs about 0.4 s
 
     check_shape(text, file)  # what would make the decoder hang, recurse or explode, refused first
+    if text.lstrip().startswith("{"):
+        as_json = _json(text)
+        if as_json is not None:
+            return as_json
     try:
         template, matches = decode_str(text)
     except Exception as exc:  # cfn-lint's decoder raises many kinds of errors on odd input
@@ -45,3 +49,15 @@ def parse(text: str, file: str) -> Any:
         message = getattr(match, "message", "cannot parse") if match else "cannot parse"
         raise LoadError(file, line, f"malformed template: {message}")
     return template
+
+
+def _json(text: str) -> Any:
+    """A JSON template read as JSON, or None when it is not valid JSON (a YAML flow mapping, or broken JSON, which
+    the YAML-first decoder then reports). cfn-lint's decoder reads JSON as YAML 1.1 first, which turns `1e1` into
+    a string and rejects escaped surrogate pairs and raw DEL or C1 characters that JSON allows."""
+    from cfnlint.decode import cfn_json
+
+    try:
+        return cfn_json.loads(text)
+    except Exception:  # every kind of decoding error means the same here: not (valid) JSON
+        return None

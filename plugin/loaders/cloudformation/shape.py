@@ -131,10 +131,12 @@ def check(text: str, file: str, limits: ShapeLimits = SHAPE_LIMITS) -> None:
                 shape.start(isinstance(event, yaml.MappingStartEvent), line, event.anchor)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 shape.end()
-    except yaml.MarkedYAMLError as exc:
-        if exc.problem and exc.problem.startswith(_JSON_RETRY):
+    except yaml.YAMLError as exc:  # a ReaderError (a character YAML refuses) is no MarkedYAMLError
+        problem = getattr(exc, "problem", None) or ""
+        if problem.startswith(_JSON_RETRY) or text.lstrip().startswith("{"):
+            # JSON that YAML cannot read (a tab, an escape, a DEL): the template is decoded as JSON
             _check_json(text, _Shape(file, limits))
-        # otherwise cfn-lint stops at the same place and reports it
+        # otherwise the decoder stops at the same place and reports it
 
 
 def _check_json(text: str, shape: _Shape) -> None:
