@@ -636,12 +636,14 @@ def test_module_findings_do_not_depend_on_block_order_or_files(spec, rnd):
 
 
 def by_name(report: dict[str, Any]) -> dict[str, list]:
-    """`comparable`, with messages compared as multisets of words (punctuation aside): they list the other ends in name order ("but
-    S3 bucket A, S3 bucket B delivers"), and a new name may sort elsewhere."""
+    """`comparable`, with messages and unresolved reasons compared as multisets of words (punctuation aside):
+    they list the other ends, or the resources that may not exist, in name order ("but S3 bucket A, S3 bucket B
+    delivers"), and a new name may sort elsewhere."""
     result = comparable(report)
-    for finding in result["findings"]:
-        finding["message"] = sorted(re.split(r"[\s,:;]+", finding["message"]))
-    result["findings"].sort(key=json.dumps)
+    for items, key in ((result["findings"], "message"), (result["unresolved"], "reason")):
+        for item in items:
+            item[key] = sorted(re.split(r"[\s,:;]+", item[key]))
+        items.sort(key=json.dumps)
     return result
 
 
@@ -684,8 +686,6 @@ def test_renaming_a_terraform_resource_renames_it_in_every_finding(spec, data):
     old_address = f"{TF_TYPES[target.kind]}.{tf_label(target.name)}"
     new_address = f"{TF_TYPES[target.kind]}.{tf_label(new_name)}"
     assert by_name(after) == renamed(before, old_address, new_address)
-
-
 
 
 @given(specs(junk=True))
