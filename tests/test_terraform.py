@@ -1622,3 +1622,26 @@ resource "aws_s3_bucket_notification" "uploads" {
     assert run.report["findings"][0]["related"] == [
         {"resource": "aws_s3_bucket_notification.uploads", "file": "main.tf", "line": 5}
     ]
+
+
+def test_a_policy_attached_by_for_each_over_several_arns_leaves_the_roles_policies_unresolved(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_iam_role" "worker" {
+  name               = "worker"
+  assume_role_policy = "{}"
+}
+
+resource "aws_iam_role_policy_attachment" "worker" {
+  for_each   = toset(["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"])
+  role       = aws_iam_role.worker.name
+  policy_arn = each.value
+}
+""",
+    )
+    (role,) = [n for n in load().nodes.values() if n.address == "aws_iam_role.worker"]
+    assert (role.managed_policy_arns.origin, role.managed_policy_arns.note) == (
+        Origin.UNRESOLVED,
+        "each.value differs between the instances",
+    )

@@ -360,16 +360,21 @@ def _policy_attachment(r: Resource) -> None:
     policy_arn = r.value("policy_arn", Kind.ROLE, "managed_policy_arns")
 
     def apply() -> None:
-        if not role.resolved or not policy_arn.resolved:
+        if not role.resolved:
             return
         for node in r.graph.find(r.unit.name, role.value, (Kind.ROLE,), role):
             assert isinstance(node, Role)
+            if not policy_arn.resolved:
+                # a policy attached that cannot be known (for_each over several ARNs): the role's policies are
+                # unknown, not merely those written elsewhere
+                node.managed_policy_arns = Value(None, Origin.UNRESOLVED, policy_arn.span, policy_arn.note)
+                continue
             if isinstance(policy_arn.value, Ref):
                 for policy in r.graph.find(r.unit.name, policy_arn.value, (Kind.POLICY,), policy_arn):
                     r.graph.link(E.GOVERNED_BY, node, policy)
                 continue
             existing = node.managed_policy_arns
-            arns = list(existing.value) if existing.resolved and isinstance(existing.value, list) else []
+            arns = list(existing.value) if existing.resolved and isinstance(existing.value, (list, tuple)) else []
             if existing.resolved:
                 node.managed_policy_arns = Value([*arns, policy_arn.value], Origin.EXPLICIT, policy_arn.span)
 
