@@ -95,7 +95,7 @@ def test_a_text_line_never_starts_with_a_workflow_command(write):
 def test_stderr_escapes_names_from_the_scanned_tree(write):
     # a .crosswire.toml in the scanned tree is read by default: its keys reach the usage error
     write(".crosswire.toml", '[checks."CW3\\n::add-mask::x\\u001b##[y"]\nfoo = 1\n')
-    run = run_cli("scan", ".")
+    run = run_cli("scan", *SELECT, ".")
     assert run.code == 2
     assert run.err == r"crosswire: error: .crosswire.toml: checks.CW3\n::add-mask::x\x1b#\x23[y: unknown check" + "\n"
 

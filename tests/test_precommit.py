@@ -145,7 +145,7 @@ def test_a_malformed_template_among_the_changed_files_exits_2_with_its_line(writ
     write("good/template.yaml", SAM_GOOD.read_text())
     write("broken/template.yaml", MALFORMED)
     write("notes.yaml", "todo: [\n")  # broken too, but no template: not ours to judge
-    run = scan_json("good/template.yaml", "broken/template.yaml", "notes.yaml")
+    run = scan_json("--select", "CW301", "good/template.yaml", "broken/template.yaml", "notes.yaml")
     assert run.code == 2
     assert run.report["errors"] == [
         {"file": "broken/template.yaml", "line": 6, "message": "malformed template: did not find expected node content"}

@@ -627,7 +627,7 @@ module "local" {
 """,
     )
     write("modules/local/main.tf", 'module "inner" {\n  source = "github.com/acme/queue"\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 0 and run.findings() == set()
     assert [(u["check_id"], u["resource"], u["file"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
         (None, "module.reg", "main.tf", 1, OPAQUE.format(kind="registry", source="terraform-aws-modules/sqs/aws")),
@@ -640,7 +640,7 @@ module "local" {
             OPAQUE.format(kind="git", source="github.com/acme/queue"),
         ),
     ]
-    text = run_cli("scan", ".").out
+    text = run_cli("scan", "--select", "CW301", ".").out
     assert "main.tf:1: not checked: module.reg: registry module terraform-aws-modules/sqs/aws is not" in text
     assert text.endswith("3 inputs not checked\n")
 
@@ -865,7 +865,7 @@ def test_a_broken_local_module_is_an_error_and_its_caller_still_loads(write):
 
 def test_a_module_that_fails_to_evaluate_is_reported_once(write):
     write("main.tf", 'module "self" {\n  source = "./"\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
         ("main.tf", 1, "module self calls itself (through ./)")
     ]
@@ -992,7 +992,7 @@ def test_a_plan_links_new_resources_through_configuration_references(write):
 def test_a_json_file_that_is_neither_plan_nor_template_is_ignored(write):
     write("package.json", '{"name": "x", "format_version": 1}')
     write("broken-plan.json", '{"format_version": "1.2", "planned_values": {')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("broken-plan.json", 1)]
     assert run.report["summary"]["files"] == 0
 
@@ -1001,10 +1001,10 @@ def test_override_files_merge_and_duplicates_are_errors(write):
     write("main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
     write("nooverride.tf", "")
     write("main_override.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 400\n}\n')
-    assert scan_json(".").findings() == set()
+    assert scan_json("--select", "CW301,CW302", ".").findings() == set()
     write("other/a.tf", 'resource "aws_sqs_queue" "q" {}\n')
     write("other/b.tf", '\nresource "aws_sqs_queue" "q" {}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
         ("other/b.tf", 2, "resource aws_sqs_queue.q is declared twice (also at line 1)")
     ]
@@ -1083,7 +1083,7 @@ def test_a_malformed_variables_file_is_an_error_with_its_line(write):
     write("main.tf", 'variable "visibility" {\n  default = 20\n}\n')
     write("terraform.tfvars", "visibility = 100\nbroken =\n")
     write("extra.tfvars.json", '{"visibility": ')
-    run = scan_json(".", "--var-file", "extra.tfvars.json", "--var-file", "missing.tfvars")
+    run = scan_json("--select", "CW301", ".", "--var-file", "extra.tfvars.json", "--var-file", "missing.tfvars")
     assert run.code == 2
     assert {(e["file"], e["line"]) for e in run.report["errors"]} == {
         ("terraform.tfvars", 2),
@@ -1411,7 +1411,7 @@ def test_tf_json_nested_blocks_modules_and_tfvars_json(write):
 def test_a_module_its_only_caller_disables_is_not_scanned_on_its_own(write):
     write("modules/queue/main.tf", QUEUE_MODULE)
     write("main.tf", 'module "queue" {\n  count  = 0\n  source = "./modules/queue"\n  name   = "jobs"\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert (run.report["summary"]["files"], run.report["summary"]["resources"]) == (2, 0)
     assert run.report["unresolved"] == []
 
@@ -1602,7 +1602,7 @@ def test_syntax_errors_say_what_was_met_in_words(write):
     write("open/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "x\n}\n')
     write("brace/main.tf", 'resource "aws_sqs_queue" "q" {\n  tags = [1,\n}\n')
     write("binary/main.tf", b"\x7fELF\x00\x01\x02")
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert {(e["file"], e["line"], e["message"]) for e in run.report["errors"]} == {
         ("open/main.tf", 2, "malformed HCL: unexpected end of file (a block, string or bracket is not closed)"),
         ("brace/main.tf", 3, "malformed HCL: unexpected '}' at column 1"),
