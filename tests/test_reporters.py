@@ -361,7 +361,7 @@ def test_an_output_file_without_a_format_gets_the_text_report(workspace):
     ],
 )
 def test_report_options_that_cannot_work_are_usage_errors(workspace, args, message):
-    run = run_cli("scan", "orders.yaml", *args)
+    run = run_cli("scan", "orders.yaml", *SELECT, *args)
     assert run.code == 2
     assert message in run.err
     assert run.out == ""
