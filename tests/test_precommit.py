@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, ROOT, scan_json
+from conftest import ROOT, scan_json
 
-SAM_BAD = FIXTURES / "visibility-timeout" / "cloudformation" / "bad" / "template.yaml"
-SAM_GOOD = FIXTURES / "visibility-timeout" / "cloudformation" / "good" / "template.yaml"
-PLAIN_BAD = FIXTURES / "aws-managed-key-on-service-fed-queue" / "cloudformation" / "bad" / "template.yaml"
+# inputs of our own (copies of fixtures as they were), so a new check's fixtures change nothing here
+INPUTS = ROOT / "tests" / "inputs" / "precommit"
+SAM_BAD = INPUTS / "sam-bad.yaml"
+SAM_GOOD = INPUTS / "sam-good.yaml"
+PLAIN_BAD = INPUTS / "plain-bad.yaml"
 WORKFLOW = "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
 MALFORMED = (
     'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties: [\n'
