@@ -50,12 +50,12 @@ def test_a_changed_file_reports_the_wire_into_the_rest_of_its_module(write):
     write("infra/main.tf", QUEUE)
     write("infra/lambda.tf", LAMBDA)
     # the whole module has two findings; only the one wired to lambda.tf concerns a change of lambda.tf
-    assert located(scan_json("infra")) == [
+    assert located(scan_json("--select", "CW302", "infra")) == [
         ("CW302", "aws_sqs_queue.jobs", "infra/main.tf", 1),
         ("CW302", "aws_sqs_queue.other", "infra/main.tf", 6),
     ]
-    assert located(scan_json("infra/lambda.tf")) == [("CW302", "aws_sqs_queue.jobs", "infra/main.tf", 1)]
-    assert located(scan_json("infra/main.tf")) == [
+    assert located(scan_json("--select", "CW302", "infra/lambda.tf")) == [("CW302", "aws_sqs_queue.jobs", "infra/main.tf", 1)]
+    assert located(scan_json("--select", "CW302", "infra/main.tf")) == [
         ("CW302", "aws_sqs_queue.jobs", "infra/main.tf", 1),
         ("CW302", "aws_sqs_queue.other", "infra/main.tf", 6),
     ]
@@ -97,7 +97,7 @@ output "arn" {
 }
 """,
     )
-    run = scan_json("modules/queue/main.tf")
+    run = scan_json("--select", "CW302", "modules/queue/main.tf")
     assert located(run) == [("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 3)]
     assert run.report["unresolved"] == []
 
@@ -105,5 +105,5 @@ output "arn" {
 def test_a_clean_changed_file_passes(write):
     write("infra/main.tf", QUEUE.replace("visibility_timeout_seconds = 120", "visibility_timeout_seconds = 360"))
     write("infra/lambda.tf", LAMBDA)
-    run = scan_json("infra/lambda.tf")
+    run = scan_json("--select", "CW302", "infra/lambda.tf")
     assert (run.code, located(run)) == (0, [])

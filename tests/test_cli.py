@@ -6,6 +6,7 @@ import os
 
 from conftest import FIXTURES, cli_subprocess, run_cli, scan_json
 from crosswire import __version__
+from crosswire.checks import ALL_CHECKS
 
 VALID = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -35,7 +36,7 @@ def test_version_is_printed():
 
 def test_json_report_matches_the_contract_field_for_field(write):
     write("infra/stack.yaml", VALID)
-    run = scan_json("infra")
+    run = scan_json("--select", "CW301", "infra")
     assert run.code == 1
     report = run.report
     assert list(report) == ["tool", "version", "schema", "findings", "errors", "unresolved", "summary"]
@@ -77,15 +78,15 @@ def test_json_report_matches_the_contract_field_for_field(write):
 
 def test_fail_on_sets_the_exit_code(write):
     write("t.yaml", VALID.replace("VisibilityTimeout: 10", "VisibilityTimeout: 60"))  # CW302 warning only
-    assert scan_json(".").code == 1
-    assert scan_json(".", "--fail-on", "error").code == 0
-    assert scan_json(".", "--fail-on", "info").code == 1
-    assert scan_json(".", "--fail-on", "never").code == 0
+    assert scan_json("--select", "CW302", ".").code == 1
+    assert scan_json("--select", "CW302", ".", "--fail-on", "error").code == 0
+    assert scan_json("--select", "CW302", ".", "--fail-on", "info").code == 1
+    assert scan_json("--select", "CW302", ".", "--fail-on", "never").code == 0
 
 
 def test_select_and_ignore_by_id_and_prefix(write):
     write("t.yaml", VALID)
-    assert scan_json(".", "--ignore", "CW301").findings() == set()
+    assert scan_json(".", "--ignore", "CW301", any_check=True).findings() == set()
     assert scan_json(".", "--select", "CW3").findings() == {("CW301", "Queue", 3)}
     assert scan_json(".", "--select", "CW1,CW30").findings() == {("CW301", "Queue", 3)}
     assert scan_json(".", "--select", "CW1").findings() == set()
@@ -95,20 +96,21 @@ def test_select_and_ignore_by_id_and_prefix(write):
 
 def test_clean_input_exits_zero_and_prints_nothing(write):
     write("t.yaml", VALID.replace("VisibilityTimeout: 10", "VisibilityTimeout: 120"))
-    run = run_cli("scan", ".")
+    run = run_cli("scan", "--select", "CW301", ".")
     assert (run.code, run.out, run.err) == (0, "", "")
 
 
 def test_good_fixtures_print_nothing(monkeypatch):
     monkeypatch.chdir(FIXTURES.parent)
-    good = sorted(str(p) for p in FIXTURES.glob("*/*/good"))
-    run = run_cli("scan", *good)
-    assert (run.code, run.out) == (0, "")
+    for check in ALL_CHECKS:
+        good = sorted(str(p) for p in FIXTURES.glob(f"{check.meta.slug}/*/good"))
+        run = run_cli("scan", "--select", check.meta.id, *good)
+        assert (run.code, run.out) == (0, ""), check.meta.id
 
 
 def test_text_report_ends_with_a_summary_when_there_is_something_to_tell(write):
     write("t.yaml", VALID)
-    run = run_cli("scan", ".")
+    run = run_cli("scan", "--select", "CW301", ".")
     assert run.code == 1
     assert run.out.splitlines()[:2] == [
         "t.yaml:3: CW301 error: Queue visibility timeout below its Lambda consumer's timeout",
@@ -124,9 +126,9 @@ def test_malformed_and_non_template_yaml_next_to_a_valid_template(write):
     write(".github/workflows/ci.yml", "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n")
     write("package.json", '{"name": "x", "version": "1.0.0"}')
     write("config.yaml", "Resources:\n  - just a list\n")
-    proc = cli_subprocess("scan", "--format", "json", ".", cwd=None)
+    proc = cli_subprocess("scan", "--select", "CW301", "--format", "json", ".", cwd=None)
     assert "Traceback" not in proc.stderr
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert run.findings() == {("CW301", "Queue", 3)}
     assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("broken.yaml", 5)]
@@ -145,9 +147,9 @@ def test_binary_deeply_nested_and_alias_bomb_inputs_are_errors_not_crashes(write
     bomb = ["Resources:", "  Queue:", "    Type: AWS::SQS::Queue", "    Properties:", '      a0: &a0 ["x"]']
     bomb += [f"      a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 30)]
     write("bomb.yaml", "\n".join(bomb) + "\n")
-    proc = cli_subprocess("scan", "--format", "json", ".", cwd=None)
+    proc = cli_subprocess("scan", "--select", "CW301", "--format", "json", ".", cwd=None)
     assert "Traceback" not in proc.stderr
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert run.findings() == {("CW301", "Queue", 3)}
     errors = {e["file"]: (e["line"], e["message"]) for e in run.report["errors"]}
@@ -159,7 +161,7 @@ def test_binary_deeply_nested_and_alias_bomb_inputs_are_errors_not_crashes(write
 def test_symlink_loop_is_an_error_naming_the_link_and_not_followed(write, tmp_path):
     write("stacks/good.yaml", VALID)
     os.symlink(tmp_path / "stacks", tmp_path / "stacks" / "loop")
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert run.report["errors"] == [
         {"file": "stacks/loop", "line": 0, "message": "stacks/loop is a symlink loop: it leads back to stacks"}
@@ -168,14 +170,14 @@ def test_symlink_loop_is_an_error_naming_the_link_and_not_followed(write, tmp_pa
 
 
 def test_missing_path_is_an_error(write):
-    run = scan_json("nowhere")
+    run = scan_json("--select", "CW301", "nowhere")
     assert run.code == 2
     assert run.report["errors"] == [{"file": "nowhere", "line": 0, "message": "no such file or directory"}]
 
 
 def test_bundled_example_scan_reports_every_check(monkeypatch):
     monkeypatch.chdir(FIXTURES.parent)
-    run = scan_json("fixtures")
+    run = scan_json("--select", "CW101,CW102,CW301,CW302", "fixtures")
     assert run.code == 1
     assert {f["check_id"] for f in run.report["findings"]} == {"CW101", "CW102", "CW301", "CW302"}
     assert run.report["errors"] == []
@@ -193,14 +195,14 @@ def test_checks_and_explain(write):
 
 
 def test_usage_errors_exit_two():
-    assert run_cli("scan", "--fail-on", "sometimes").code == 2
-    assert run_cli("scan", "--param", "novalue").code == 2
+    assert run_cli("scan", "--select", "CW301", "--fail-on", "sometimes").code == 2
+    assert run_cli("scan", "--select", "CW301", "--param", "novalue").code == 2
     assert run_cli().code == 2
 
 
 def test_a_file_named_twice_is_scanned_once(write):
     write("stacks/t.yaml", VALID)
-    run = scan_json(".", "./stacks/t.yaml", "stacks")
+    run = scan_json("--select", "CW301", ".", "./stacks/t.yaml", "stacks")
     assert [(f["check_id"], f["resource"], f["line"]) for f in run.report["findings"]] == [("CW301", "Queue", 3)]
     assert run.report["summary"]["files"] == 1
 
@@ -215,7 +217,7 @@ def test_a_crashing_check_is_reported_as_an_error_and_the_others_still_run(write
     broken = Check(registry.ALL_CHECKS[0].meta, explode)
     monkeypatch.setattr(registry, "ALL_CHECKS", (broken, *registry.ALL_CHECKS[1:]))
     write("t.yaml", VALID)
-    run = scan_json(".")
+    run = scan_json("--select", "CW101,CW301", ".")
     assert run.code == 2
     assert run.findings() == {("CW301", "Queue", 3)}
     assert run.report["errors"] == [
@@ -238,9 +240,9 @@ def test_a_console_that_cannot_encode_the_report_gets_replacement_characters_not
 def test_a_file_named_on_the_command_line_is_scanned_whatever_its_suffix(write):
     write("stack.cfn", VALID)
     write("STACK.YAML", VALID)
-    assert scan_json("stack.cfn").findings() == {("CW301", "Queue", 3)}
-    assert scan_json(".").report["summary"]["files"] == 1  # a directory walk reads template suffixes only, any case
-    assert scan_json("STACK.YAML").findings() == {("CW301", "Queue", 3)}
+    assert scan_json("--select", "CW301", "stack.cfn").findings() == {("CW301", "Queue", 3)}
+    assert scan_json("--select", "CW301", ".").report["summary"]["files"] == 1  # a directory walk reads template suffixes only, any case
+    assert scan_json("--select", "CW301", "STACK.YAML").findings() == {("CW301", "Queue", 3)}
 
 
 def test_select_that_matches_no_check_is_a_usage_error(write):
@@ -253,5 +255,5 @@ def test_select_that_matches_no_check_is_a_usage_error(write):
 def test_sam_build_output_is_not_scanned_twice(write):
     write("template.yaml", VALID)
     write(".aws-sam/build/template.yaml", VALID)
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert [(f["file"], f["line"]) for f in run.report["findings"]] == [("template.yaml", 3)]

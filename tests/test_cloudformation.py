@@ -44,20 +44,20 @@ def load(text: str, params: dict[str, str] | None = None) -> Graph:
 
 def test_globals_timeout_applies_when_the_function_has_none(write):
     write("t.yaml", CONSUMER.format(visibility=120, timeout=""))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.findings() == {("CW302", "Queue", 7)}
     assert "6 × 60 s (function Worker, from Globals)" in run.report["findings"][0]["message"]
 
 
 def test_function_timeout_wins_over_globals(write):
     write("t.yaml", CONSUMER.format(visibility=120, timeout="      Timeout: 30\n"))
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.findings() == {("CW302", "Queue", 7)}
     assert "6 × 30 s (function Worker)" in run.report["findings"][0]["message"]
     write("t.yaml", CONSUMER.format(visibility=180, timeout="      Timeout: 30\n"))
-    assert scan_json(".").findings() == set()
+    assert scan_json("--select", "CW301,CW302", ".").findings() == set()
     write("t.yaml", CONSUMER.format(visibility=20, timeout="      Timeout: 30\n"))
-    assert scan_json(".").findings() == {("CW301", "Queue", 7)}
+    assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW301", "Queue", 7)}
 
 
 def test_sqs_subscription_true_creates_a_default_queue_reported_on_the_function(write):
@@ -83,7 +83,7 @@ Resources:
             SqsSubscription: true
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.findings() == {("CW301", "Consumer", 13)}
     finding = run.report["findings"][0]
     assert finding["resource_type"] == "AWS::Serverless::Function"
@@ -123,7 +123,7 @@ Resources:
 
 def test_parameter_without_default_makes_checks_skip_and_lists_them_as_unresolved(write):
     write("t.yaml", PARAMETERISED)
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.code == 0
     assert run.findings() == set()
     unresolved = {(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]}
@@ -133,9 +133,9 @@ def test_parameter_without_default_makes_checks_skip_and_lists_them_as_unresolve
 
 def test_param_overrides_a_default(write):
     write("t.yaml", PARAMETERISED)
-    assert scan_json(".", "--param", "Timeout=10").findings() == {("CW302", "Queue", 8)}
-    assert scan_json(".", "--param", "Timeout=10", "--param", "Visibility=60").findings() == set()
-    run = scan_json(".", "--param", "Timeout=60", "--param", "Visibility=45")
+    assert scan_json("--select", "CW301,CW302", ".", "--param", "Timeout=10").findings() == {("CW302", "Queue", 8)}
+    assert scan_json("--select", "CW301,CW302", ".", "--param", "Timeout=10", "--param", "Visibility=60").findings() == set()
+    run = scan_json("--select", "CW301,CW302", ".", "--param", "Timeout=60", "--param", "Visibility=45")
     assert run.findings() == {("CW301", "Queue", 8)}
     assert "45 s (parameter Visibility, from --param)" in run.report["findings"][0]["message"]
 
@@ -167,8 +167,8 @@ Resources:
       FunctionName: !GetAtt Worker.Arn
 """,
     )
-    assert scan_json(".").findings() == {("CW301", "Queue", 8)}
-    assert scan_json(".", "--param", "Stage=prod").findings() == {("CW302", "Queue", 8)}
+    assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW301", "Queue", 8)}
+    assert scan_json("--select", "CW301,CW302", ".", "--param", "Stage=prod").findings() == {("CW302", "Queue", 8)}
 
 
 def test_queue_policy_shared_by_two_queues_governs_both():
@@ -216,7 +216,7 @@ Resources:
       SqsManagedSseEnabled: true
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW101", ".")
     assert run.findings() == {("CW101", "Queue", 8)}
     assert run.report["findings"][0]["related"] == [{"resource": "Topic", "file": "t.yaml", "line": 2}]
 
@@ -238,7 +238,7 @@ def test_json_template_is_read_with_lines(write):
         },
     }
     write("cdk.out/Stack.template.json", json.dumps(template, indent=1))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.findings() == {("CW302", "Queue", 4)}
     assert run.report["findings"][0]["file"] == "cdk.out/Stack.template.json"
 
@@ -266,7 +266,7 @@ Resources:
       FunctionName: jobs-worker
 """,
     )
-    assert scan_json(".").findings() == {("CW301", "Queue", 2)}
+    assert scan_json("--select", "CW301", ".").findings() == {("CW301", "Queue", 2)}
 
 
 def test_import_value_is_unresolved_not_guessed(write):
@@ -286,7 +286,7 @@ Resources:
       KmsMasterKeyId: !ImportValue shared-key
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW102", ".")
     assert run.findings() == set()
     assert [(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]] == [("CW102", "Queue", 8)]
     assert "Fn::ImportValue" in run.report["unresolved"][0]["reason"]
@@ -332,8 +332,8 @@ def test_ignore_globals_opts_a_function_out_of_globals(write):
     function = "    Type: AWS::Serverless::Function\n"
     for ignored in ("'*'", "[Timeout]"):
         write("t.yaml", base.replace(function, f"{function}    IgnoreGlobals: {ignored}\n"))
-        run = scan_json(".")
+        run = scan_json("--select", "CW301,CW302", ".")
         assert run.findings() == {("CW302", "Queue", 7)}
         assert "6 × 3 s (function Worker, AWS default)" in run.report["findings"][0]["message"]
     write("t.yaml", base.replace(function, f"{function}    IgnoreGlobals: [Runtime]\n"))
-    assert scan_json(".").findings() == {("CW301", "Queue", 7)}
+    assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW301", "Queue", 7)}

@@ -28,7 +28,7 @@ Resources:
   M: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !Ref F}}
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.report["errors"] == []
     assert run.findings() == {("CW301", "Q", 3)}
     unresolved = {(u["check_id"], u["file"], u["reason"]) for u in run.report["unresolved"]}
@@ -37,7 +37,7 @@ Resources:
 
 def test_a_boolean_is_not_a_number(write):
     write("t.yaml", "Resources:\n" + PAIR.replace("VisibilityTimeout: 10", "VisibilityTimeout: true"))
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.findings() == set()
     assert [u["reason"] for u in run.report["unresolved"]][0].endswith("True is not a whole number")
 
@@ -54,8 +54,8 @@ Resources:
   Q: {Type: AWS::SQS::Queue, Properties: {KmsMasterKeyId: !If [Cmk, !Ref Key, alias/aws/sqs]}}
 """,
     )
-    assert scan_json(".").findings() == set()
-    assert scan_json(".", "--param", "UseCmk=false").findings() == {("CW102", "Q", 6)}
+    assert scan_json("--select", "CW102", ".").findings() == set()
+    assert scan_json("--select", "CW102", ".", "--param", "UseCmk=false").findings() == {("CW102", "Q", 6)}
 
 
 def test_a_sam_template_with_one_untyped_resource_is_reported_not_dropped(write):
@@ -63,7 +63,7 @@ def test_a_sam_template_with_one_untyped_resource_is_reported_not_dropped(write)
         "t.yaml",
         "Transform: AWS::Serverless-2016-10-31\nResources:\n" + PAIR + "  Broken: {Typ: AWS::SNS::Topic}\n",
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert run.findings() == {("CW301", "Q", 3)}
     assert run.report["errors"] == [{"file": "t.yaml", "line": 6, "message": "resource Broken has no Type"}]
@@ -82,7 +82,7 @@ Resources:
 """
         + PAIR,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.report["errors"] == []
     assert run.findings() == {("CW301", "Q", 7)}
 
@@ -101,7 +101,7 @@ Resources:
 )
 def test_malformed_sections_do_not_crash(write, fragment):
     write("t.yaml", "AWSTemplateFormatVersion: '2010-09-09'\n" + fragment + "Resources:\n" + PAIR)
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert not any("internal error" in e["message"] for e in run.report["errors"]), run.report["errors"]
     assert run.findings() == {("CW301", "Q", 4)} or run.report["errors"]
 
@@ -136,7 +136,7 @@ def test_odd_intrinsics_are_unresolved_or_values_never_internal_errors(write, va
         + PAIR
         + f"  S: {{Type: AWS::SQS::Queue, Properties: {{QueueName: {value}}}}}\n",
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert not any("internal error" in e["message"] for e in run.report["errors"]), run.report["errors"]
     assert run.findings() == {("CW301", "Q", 4)}
 
@@ -147,7 +147,7 @@ def test_ignore_globals_with_odd_values_does_not_crash(write):
         "Transform: AWS::Serverless-2016-10-31\nGlobals: {Function: {Timeout: 60}}\nResources:\n"
         "  F: {Type: AWS::Serverless::Function, IgnoreGlobals: [[Timeout]], Properties: {Handler: x}}\n",
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert not any("internal error" in e["message"] for e in run.report["errors"]), run.report["errors"]
 
 
@@ -162,7 +162,7 @@ Resources:
   M2: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: !GetAtt F.Arn}}
 """,
     )
-    assert [(f["check_id"], f["resource"], f["line"]) for f in scan_json(".").report["findings"]] == [("CW301", "Q", 2)]
+    assert [(f["check_id"], f["resource"], f["line"]) for f in scan_json("--select", "CW301,CW302", ".").report["findings"]] == [("CW301", "Q", 2)]
     write(
         "t.yaml",
         Path("t.yaml")
@@ -170,7 +170,7 @@ Resources:
         .replace("VisibilityTimeout: 50", "VisibilityTimeout: 300")
         .replace("FunctionName: !GetAtt F.Arn}", "FunctionName: !GetAtt F.Arn, MaximumBatchingWindowInSeconds: 20}"),
     )
-    findings = scan_json(".").report["findings"]
+    findings = scan_json("--select", "CW301,CW302", ".").report["findings"]
     assert [(f["check_id"], f["resource"], f["line"]) for f in findings] == [("CW302", "Q", 2)]
     assert findings[0]["message"].endswith("+ 20 s batching window = 620 s")
 
@@ -186,7 +186,7 @@ Resources:
   M2: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Q.Arn, FunctionName: elsewhere}}
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.findings() == set()
     reasons = sorted((u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"])
     assert reasons == [
@@ -231,7 +231,7 @@ Resources:
   M: {{Type: AWS::Lambda::EventSourceMapping, Properties: {{EventSourceArn: !GetAtt Q.Arn, FunctionName: {function_name}}}}}
 """,
     )
-    assert scan_json(".").findings() == {("CW301", "Q", 2)}
+    assert scan_json("--select", "CW301", ".").findings() == {("CW301", "Q", 2)}
 
 
 def test_cw302_does_not_skip_when_an_unresolved_window_cannot_change_the_verdict(write):
@@ -242,7 +242,7 @@ def test_cw302_does_not_skip_when_an_unresolved_window_cannot_change_the_verdict
             "FunctionName: !Ref F}", "FunctionName: !Ref F, MaximumBatchingWindowInSeconds: !ImportValue w}"
         ),
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.findings() == {("CW302", "Q", 2)}
     assert run.report["findings"][0]["message"].endswith(
         "is below 6 × 20 s (function F) = 120 s even before the batching window (unresolved: "
@@ -263,9 +263,9 @@ Resources:
   M: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: arn:aws:sqs:us-east-1:123456789012:orders, FunctionName: !Ref F}}
 """,
     )
-    assert scan_json(".").findings() == {("CW301", "Orders", 2)}
+    assert scan_json("--select", "CW301", ".").findings() == {("CW301", "Orders", 2)}
     write("other/queues.yaml", "Resources:\n  Orders: {Type: AWS::SQS::Queue, Properties: {QueueName: orders}}\n")
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.findings() == set()  # two queues named orders: which one is meant is not guessed
     assert ("CW301", "M") in {(u["check_id"], u["resource"]) for u in run.report["unresolved"]}
 

@@ -34,7 +34,7 @@ Resources:
   Q: {Type: AWS::SQS::Queue, Properties: {KmsMasterKeyId: alias/aws/sqs}}
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW102", ".")
     assert run.findings() == {("CW102", "Q", 14)}
     assert sorted(related(run, "CW102")) == [("Bucket", 2), ("Topic", 9)]
 
@@ -73,10 +73,10 @@ Resources:
   Q2: {Type: AWS::SQS::Queue, Properties: {KmsMasterKeyId: alias/aws/sqs}}
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW102", ".")
     assert run.findings() == {("CW102", "Q2", 8)}
     assert related(run, "CW102") == [("Bucket", 4)]
-    assert scan_json(".", "--param", "Notify=no").findings() == set()
+    assert scan_json("--select", "CW102", ".", "--param", "Notify=no").findings() == set()
 
 
 def test_values_read_from_a_resolved_block_have_the_property_line_and_an_unresolved_block_is_unresolved():
@@ -152,8 +152,8 @@ Resources:
 
 def test_sam_event_properties_behind_if_are_read(write):
     write("t.yaml", SAM_EVENT)
-    assert scan_json(".", "--param", "Env=prod").findings() == {("CW301", "Q", 5)}
-    run = scan_json(".")
+    assert scan_json("--select", "CW301,CW302", ".", "--param", "Env=prod").findings() == {("CW301", "Q", 5)}
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.findings() == set()
     reason = f"queue of mapping of SAM function F is unresolved: {ENV_REASON}"
     assert unresolved(run) == {("CW301", "F", 12, reason), ("CW302", "F", 12, reason)}
@@ -182,9 +182,9 @@ Resources:
 
 def test_sqs_subscription_on_an_unknown_condition_models_the_queue_as_unresolved(write):
     write("t.yaml", SQS_SUBSCRIPTION)
-    assert scan_json(".", "--param", "Env=prod").findings() == {("CW301", "F", 12)}
-    assert scan_json(".", "--param", "Env=dev").findings() == set()
-    run = scan_json(".")
+    assert scan_json("--select", "CW101,CW102,CW301,CW302", ".", "--param", "Env=prod").findings() == {("CW301", "F", 12)}
+    assert scan_json("--select", "CW101,CW102,CW301,CW302", ".", "--param", "Env=dev").findings() == set()
+    run = scan_json("--select", "CW101,CW102,CW301,CW302", ".")
     assert run.findings() == set()
     assert unresolved(run) == {
         ("CW101", "F", 12, f"SSE-SQS setting of queue of SAM function F is unresolved: {ENV_REASON}"),
@@ -218,12 +218,12 @@ Resources:
   Q: {Type: AWS::SQS::Queue, Properties: {SqsManagedSseEnabled: true}}
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW101", ".")
     assert run.findings() == set()
     reason = f"whether Rule exists depends on condition IsProd, {IS_PROD_REASON}"
     assert unresolved(run) == {("CW101", "Q", 10, reason)}
-    assert scan_json(".", "--param", "Env=prod").findings() == {("CW101", "Q", 10)}
-    assert scan_json(".", "--param", "Env=dev").findings() == set()
+    assert scan_json("--select", "CW101", ".", "--param", "Env=prod").findings() == {("CW101", "Q", 10)}
+    assert scan_json("--select", "CW101", ".", "--param", "Env=dev").findings() == set()
 
 
 def test_a_finding_on_a_consumer_behind_an_undecided_condition_is_a_skip(write):
@@ -335,7 +335,7 @@ Resources:
         B: {Type: SNS, Properties: {Topic: !Ref AWS::NoValue, SqsSubscription: {QueueArn: !If [Prod, !GetAtt Q.Arn, x]}}}
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW101,CW102,CW301,CW302", ".")
     assert run.report["errors"] == []
     assert run.findings() == set()
     not_a_mapping = "queue of mapping of SAM function F is unresolved: Properties is not a mapping"

@@ -45,8 +45,8 @@ SECOND_QUEUE = """\
 
 def test_write_baseline_records_fingerprints_and_exits_zero(write, tmp_path):
     write("infra/stack.yaml", STACK)
-    fingerprint = scan_json("infra").report["findings"][0]["fingerprint"]
-    run = run_cli("scan", "infra", "--write-baseline", "baseline.json")
+    fingerprint = scan_json("--select", "CW302", "infra").report["findings"][0]["fingerprint"]
+    run = run_cli("scan", "--select", "CW302", "infra", "--write-baseline", "baseline.json")
     assert run.code == 0
     assert "wrote 1 findings to the baseline baseline.json" in run.err
     assert json.loads((tmp_path / "baseline.json").read_text()) == {
@@ -62,19 +62,19 @@ def test_write_baseline_records_fingerprints_and_exits_zero(write, tmp_path):
 
 def test_baseline_drops_known_findings_even_after_a_line_move_and_new_ones_still_fail(write):
     write("stack.yaml", STACK)
-    assert run_cli("scan", ".", "--write-baseline", "baseline.json").code == 0
-    run = scan_json(".", "--baseline", "baseline.json")
+    assert run_cli("scan", "--select", "CW301,CW302", ".", "--write-baseline", "baseline.json").code == 0
+    run = scan_json("--select", "CW301,CW302", ".", "--baseline", "baseline.json")
     assert (run.code, run.findings()) == (0, set())
     assert run.report["summary"]["baselined"] == 1
 
     moved = STACK.replace("Resources:\n", "Resources:\n\n  # the orders queue\n\n")
     write("stack.yaml", moved)
-    assert scan_json(".").findings() == {("CW302", "Queue", 6)}  # the finding did move
-    run = scan_json(".", "--baseline", "baseline.json")
+    assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW302", "Queue", 6)}  # the finding did move
+    run = scan_json("--select", "CW301,CW302", ".", "--baseline", "baseline.json")
     assert (run.code, run.findings(), run.report["summary"]["baselined"]) == (0, set(), 1)
 
     write("stack.yaml", moved + SECOND_QUEUE)
-    run = scan_json(".", "--baseline", "baseline.json")
+    run = scan_json("--select", "CW301,CW302", ".", "--baseline", "baseline.json")
     assert run.code == 1
     assert run.findings() == {("CW301", "Jobs", 20)}
     assert run.report["summary"]["baselined"] == 1
@@ -82,8 +82,8 @@ def test_baseline_drops_known_findings_even_after_a_line_move_and_new_ones_still
 
 def test_rewriting_the_baseline_keeps_baselined_findings(write, tmp_path):
     write("stack.yaml", STACK + SECOND_QUEUE)
-    assert run_cli("scan", ".", "--write-baseline", "b.json").code == 0
-    assert run_cli("scan", ".", "--baseline", "b.json", "--write-baseline", "b.json").code == 0
+    assert run_cli("scan", "--select", "CW301,CW302", ".", "--write-baseline", "b.json").code == 0
+    assert run_cli("scan", "--select", "CW301,CW302", ".", "--baseline", "b.json", "--write-baseline", "b.json").code == 0
     assert len(json.loads((tmp_path / "b.json").read_text())["fingerprints"]) == 2
 
 
@@ -105,17 +105,17 @@ def test_unusable_baseline_is_a_usage_error(write, content, message):
     write("stack.yaml", STACK)
     if content is not None:
         write("missing.json", content)
-    run = scan_json(".", "--baseline", "missing.json")
+    run = scan_json("--select", "CW302", ".", "--baseline", "missing.json")
     assert run.code == 2
     assert run.out == ""
     assert run.err.startswith(message)
-    proc = cli_subprocess("scan", ".", "--baseline", "missing.json")
+    proc = cli_subprocess("scan", "--select", "CW302", ".", "--baseline", "missing.json")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
 def test_unwritable_baseline_is_a_usage_error(write):
     write("stack.yaml", STACK)
-    run = run_cli("scan", ".", "--write-baseline", "no/such/dir/b.json")
+    run = run_cli("scan", "--select", "CW302", ".", "--write-baseline", "no/such/dir/b.json")
     assert run.code == 2
     assert "crosswire: error: baseline no/such/dir/b.json: cannot write: No such file or directory" in run.err
 
@@ -125,22 +125,22 @@ def test_unwritable_baseline_is_a_usage_error(write):
 
 def test_pyproject_select_ignore_and_fail_on(write):
     write("stack.yaml", STACK + SECOND_QUEUE)
-    assert scan_json(".").findings() == {("CW302", "Queue", 3), ("CW301", "Jobs", 17)}
+    assert scan_json(".", any_check=True).findings() == {("CW302", "Queue", 3), ("CW301", "Jobs", 17)}
     write("pyproject.toml", '[project]\nname = "x"\n\n[tool.crosswire]\nignore = ["CW301"]\n')
-    assert scan_json(".").findings() == {("CW302", "Queue", 3)}
+    assert scan_json(".", any_check=True).findings() == {("CW302", "Queue", 3)}
     write("pyproject.toml", '[tool.crosswire]\nselect = ["cw30"]\nignore = ["CW302"]\nfail-on = "error"\n')
-    run = scan_json(".")
+    run = scan_json(".", any_check=True)
     assert (run.code, run.findings()) == (1, {("CW301", "Jobs", 17)})
     write("pyproject.toml", '[tool.crosswire]\nselect = ["CW302"]\nfail-on = "error"\n')
-    run = scan_json(".")
+    run = scan_json(".", any_check=True)
     assert (run.code, run.findings()) == (0, {("CW302", "Queue", 3)})
 
 
 def test_command_line_flags_beat_the_file(write):
     write("stack.yaml", STACK + SECOND_QUEUE)
     write(".crosswire.toml", 'select = ["CW302"]\nfail-on = "error"\n')
-    assert scan_json(".").code == 0
-    assert scan_json(".", "--fail-on", "warning").code == 1
+    assert scan_json(".", any_check=True).code == 0
+    assert scan_json(".", "--fail-on", "warning", any_check=True).code == 1
     run = scan_json(".", "--select", "CW301")
     assert (run.code, run.findings()) == (1, {("CW301", "Jobs", 17)})
 
@@ -148,20 +148,20 @@ def test_command_line_flags_beat_the_file(write):
 def test_dedicated_file_wins_over_pyproject_and_pyproject_without_table_is_ignored(write):
     write("stack.yaml", STACK)
     write("pyproject.toml", '[project]\nname = "x"\n')
-    assert scan_json(".").code == 1
+    assert scan_json("--select", "CW302", ".").code == 1
     write("pyproject.toml", '[tool.crosswire]\nfail-on = "never"\n')
-    assert scan_json(".").code == 0
+    assert scan_json("--select", "CW302", ".").code == 0
     write(".crosswire.toml", 'fail-on = "warning"\n')
-    assert scan_json(".").code == 1
+    assert scan_json("--select", "CW302", ".").code == 1
 
 
 def test_explicit_config_file(write):
     write("stack.yaml", STACK)
     write("ci/crosswire.toml", 'ignore = ["CW3"]\n')
     write("ci/pyproject.toml", '[tool.crosswire]\nfail-on = "never"\n')
-    assert scan_json(".", "--config", "ci/crosswire.toml").findings() == set()
-    assert scan_json(".", "--config", "ci/pyproject.toml").code == 0
-    missing = scan_json(".", "--config", "ci/nope.toml")
+    assert scan_json(".", "--config", "ci/crosswire.toml", any_check=True).findings() == set()
+    assert scan_json("--select", "CW302", ".", "--config", "ci/pyproject.toml").code == 0
+    missing = scan_json("--select", "CW302", ".", "--config", "ci/nope.toml")
     assert (missing.code, missing.err) == (2, "crosswire: error: ci/nope.toml: no such configuration file\n")
 
 
@@ -169,13 +169,13 @@ def test_skip_paths(write):
     write("live/stack.yaml", STACK)
     write("legacy/old/stack.yaml", STACK)
     write("sandbox.yaml", STACK)
-    assert len(scan_json(".").report["findings"]) == 3
+    assert len(scan_json("--select", "CW302", ".").report["findings"]) == 3
     write(".crosswire.toml", 'skip-paths = ["legacy", "**/sandbox.yaml"]\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert [f["file"] for f in run.report["findings"]] == ["live/stack.yaml"]
     assert run.report["summary"]["files"] == 1
     # explicitly named files are skipped too, so pre-commit's file lists honour the setting
-    assert scan_json("legacy/old/stack.yaml", "sandbox.yaml").report["summary"]["files"] == 0
+    assert scan_json("--select", "CW302", "legacy/old/stack.yaml", "sandbox.yaml").report["summary"]["files"] == 0
 
 
 def test_skip_path_patterns():
@@ -191,10 +191,10 @@ def test_skip_path_patterns():
 def test_per_check_option_multiplier(write):
     write("stack.yaml", STACK)  # visibility 60 s, function 20 s: 6 × 20 = 120 fires, 3 × 20 = 60 does not
     write(".crosswire.toml", "[checks.CW302]\nmultiplier = 4\n")
-    (finding,) = scan_json(".").report["findings"]
+    (finding,) = scan_json("--select", "CW302", ".").report["findings"]
     assert finding["message"].endswith("is below 4 × 20 s (function Worker) + 0 s (AWS default) batching window = 80 s")
     write("pyproject.toml", "[tool.crosswire.checks.CW302]\nmultiplier = 3\n")
-    assert scan_json(".", "--config", "pyproject.toml").findings() == set()
+    assert scan_json("--select", "CW302", ".", "--config", "pyproject.toml").findings() == set()
 
 
 @pytest.mark.parametrize(
@@ -247,9 +247,9 @@ def test_per_check_option_multiplier(write):
 def test_bad_configuration_is_a_usage_error_naming_file_and_key(write, file, text, message):
     write("stack.yaml", STACK)
     write(file, text)
-    run = scan_json(".")
+    run = scan_json(".", any_check=True)
     assert run.code == 2
     assert run.out == ""
     assert run.err.startswith("crosswire: error: " + message), run.err
-    proc = cli_subprocess("scan", ".")
+    proc = cli_subprocess("scan", ".", any_check=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

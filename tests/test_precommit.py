@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, ROOT, scan_json
+from conftest import ROOT, scan_json
 
-SAM_BAD = FIXTURES / "visibility-timeout" / "cloudformation" / "bad" / "template.yaml"
-SAM_GOOD = FIXTURES / "visibility-timeout" / "cloudformation" / "good" / "template.yaml"
-PLAIN_BAD = FIXTURES / "aws-managed-key-on-service-fed-queue" / "cloudformation" / "bad" / "template.yaml"
+# inputs of our own (copies of fixtures as they were), so a new check's fixtures change nothing here
+INPUTS = ROOT / "tests" / "inputs" / "precommit"
+SAM_BAD = INPUTS / "sam-bad.yaml"
+SAM_GOOD = INPUTS / "sam-good.yaml"
+PLAIN_BAD = INPUTS / "plain-bad.yaml"
 WORKFLOW = "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
 MALFORMED = (
     'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties: [\n'
@@ -127,7 +129,7 @@ def test_several_changed_templates_are_each_scanned_whole(write):
     write("orders/template.yaml", SAM_BAD.read_text())
     write("events/template.yaml", PLAIN_BAD.read_text())
     write("package.json", '{"name": "app", "version": "1.0.0"}\n')
-    run = scan_json("orders/template.yaml", "events/template.yaml", "package.json")
+    run = scan_json("--select", "CW102,CW302", "orders/template.yaml", "events/template.yaml", "package.json")
     assert run.code == 1
     assert run.report["errors"] == []
     assert run.findings() == {
@@ -145,7 +147,7 @@ def test_a_malformed_template_among_the_changed_files_exits_2_with_its_line(writ
     write("good/template.yaml", SAM_GOOD.read_text())
     write("broken/template.yaml", MALFORMED)
     write("notes.yaml", "todo: [\n")  # broken too, but no template: not ours to judge
-    run = scan_json("good/template.yaml", "broken/template.yaml", "notes.yaml")
+    run = scan_json("--select", "CW301", "good/template.yaml", "broken/template.yaml", "notes.yaml")
     assert run.code == 2
     assert run.report["errors"] == [
         {"file": "broken/template.yaml", "line": 6, "message": "malformed template: did not find expected node content"}

@@ -310,7 +310,7 @@ def workspace(tmp_path, monkeypatch) -> Path:
 
 
 def test_sarif_to_a_file_and_text_to_stdout(workspace):
-    run = run_cli("scan", "--format", "sarif", "--output-file", "out.sarif", "--format", "text", *SELECT, "orders.yaml")
+    run = run_cli("scan", "--select", "CW101,CW102,CW301,CW302", "--format", "sarif", "--output-file", "out.sarif", "--format", "text", *SELECT, "orders.yaml")
     assert (run.code, run.err) == (1, "")
     expected = scan(["orders.yaml"], [registry()[check_id] for check_id in CHECK_IDS], ScanOptions())
     assert run.out == text.render(expected)
@@ -343,7 +343,7 @@ def test_every_format_to_its_own_file(workspace):
 
 
 def test_an_output_file_without_a_format_gets_the_text_report(workspace):
-    run = run_cli("scan", "orders.yaml", "--output-file", "report.txt")
+    run = run_cli("scan", "--select", "CW101", "orders.yaml", "--output-file", "report.txt")
     assert (run.code, run.out) == (1, "")
     assert (workspace / "report.txt").read_text().startswith("orders.yaml:16: CW101 warning:")
 
@@ -362,7 +362,7 @@ def test_an_output_file_without_a_format_gets_the_text_report(workspace):
     ],
 )
 def test_report_options_that_cannot_work_are_usage_errors(workspace, args, message):
-    run = run_cli("scan", "orders.yaml", *args)
+    run = run_cli("scan", "orders.yaml", *SELECT, *args)
     assert run.code == 2
     assert message in run.err
     assert run.out == ""
@@ -370,11 +370,11 @@ def test_report_options_that_cannot_work_are_usage_errors(workspace, args, messa
 
 def test_an_unwritable_output_file_exits_two_without_a_traceback(workspace):
     (workspace / "taken").mkdir()
-    run = run_cli("scan", "orders.yaml", "-f", "sarif", "--output-file", "missing/out.sarif", "-f", "text")
+    run = run_cli("scan", "--select", "CW101", "orders.yaml", "-f", "sarif", "--output-file", "missing/out.sarif", "-f", "text")
     assert run.code == 2
     assert run.err == "crosswire: error: cannot write --output-file missing/out.sarif: No such file or directory\n"
     assert run.out.startswith("orders.yaml:16: CW101")  # the report that could be written still is
-    proc = cli_subprocess("scan", "orders.yaml", "-f", "junit", "--output-file", "taken", cwd=workspace)
+    proc = cli_subprocess("scan", "--select", "CW101", "orders.yaml", "-f", "junit", "--output-file", "taken", cwd=workspace)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "cannot write --output-file taken:" in proc.stderr
@@ -407,9 +407,9 @@ Resources:
   M2: {Type: AWS::Lambda::EventSourceMapping, Properties: {EventSourceArn: !GetAtt Other.Arn, FunctionName: !Ref Worker}}
 """
     (tmp_path / "t.yaml").write_text(template)
-    assert run_cli("scan", ".", "--write-baseline", "base.json").code == 0
+    assert run_cli("scan", "--select", "CW301", ".", "--write-baseline", "base.json").code == 0
     (tmp_path / "t.yaml").write_text(template.replace("  Other:", "  # moved\n  Other:"))
-    run = run_cli("scan", ".", "--baseline", "base.json", "--format", "sarif")
+    run = run_cli("scan", "--select", "CW301", ".", "--baseline", "base.json", "--format", "sarif")
     assert run.code == 0
     log = validate_sarif(run.out)
     results = [

@@ -39,7 +39,7 @@ def template(queue: str = QUEUE, before: str = "", after: str = CONSUMER) -> str
 
 def test_without_a_directive_the_queue_is_reported(write):
     write("t.yaml", template())
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.code == 1
     assert run.findings() == {("CW302", "Queue", 3)}
     assert run.report["summary"]["suppressed"] == 0
@@ -59,7 +59,7 @@ def test_without_a_directive_the_queue_is_reported(write):
 )
 def test_comment_directive_on_the_resource_suppresses(write, queue):
     write("t.yaml", template(queue))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.code == 0, run.out
     assert run.findings() == set()
     assert run.report["summary"]["suppressed"] == 1
@@ -94,7 +94,7 @@ def test_comment_directive_on_the_resource_suppresses(write, queue):
 )
 def test_directives_that_do_not_apply(write, queue, after):
     write("t.yaml", template(queue, after=after))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.code == 1
     (finding,) = run.report["findings"]
     assert finding["check_id"] == "CW302" and finding["resource"] == "Queue"
@@ -116,7 +116,7 @@ def test_directive_in_a_block_scalar_is_code_not_a_comment(write):
           # crosswire:ignore CW302 python comment
 """
     write("t.yaml", template(before=worker, after=CONSUMER.replace("!Ref Worker", "!Ref Code")))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.findings() == {("CW302", "Queue", 12)}
 
 
@@ -127,7 +127,7 @@ def test_directive_in_a_block_scalar_is_code_not_a_comment(write):
 )
 def test_suppression_without_a_reason_is_not_applied_and_says_so(write, directive):
     write("t.yaml", template(f"  {directive}\n" + QUEUE))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.code == 1
     assert run.findings() == {("CW302", "Queue", 4)}
     assert run.report["findings"][0]["message"] == (
@@ -138,7 +138,7 @@ def test_suppression_without_a_reason_is_not_applied_and_says_so(write, directiv
 
 def test_reasonless_and_reasoned_directives_together_suppress(write):
     write("t.yaml", template("  # crosswire:ignore CW302\n  # checkov:skip=CW302:idempotent consumers\n" + QUEUE))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert (run.code, run.findings(), run.report["summary"]["suppressed"]) == (0, set(), 1)
 
 
@@ -153,7 +153,7 @@ METADATA = """\
 
 def test_cloudformation_metadata_suppresses(write):
     write("t.yaml", template(QUEUE.replace("    Properties:\n", METADATA + "    Properties:\n")))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert (run.code, run.findings(), run.report["summary"]["suppressed"]) == (0, set(), 1)
 
 
@@ -162,7 +162,7 @@ def test_cloudformation_metadata_without_reason_is_not_applied(write):
         "          - id: CW302\n            reason: consumers are idempotent\n", "          - CW302\n"
     )
     write("t.yaml", template(QUEUE.replace("    Properties:\n", metadata + "    Properties:\n")))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.code == 1
     assert run.findings() == {("CW302", "Queue", 3)}
     assert run.report["findings"][0]["message"] == (
@@ -193,10 +193,10 @@ def test_cloudformation_metadata_without_reason_is_not_applied(write):
 )
 def test_malformed_metadata_is_an_input_error(write, metadata, line, message):
     write("t.yaml", template(QUEUE.replace("    Properties:\n", metadata + "    Properties:\n")))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert run.code == 2
     assert run.report["errors"] == [{"file": "t.yaml", "line": line, "message": message}]
-    assert "Traceback" not in cli_subprocess("scan", ".").stderr
+    assert "Traceback" not in cli_subprocess("scan", "--select", "CW302", ".").stderr
 
 
 SAM = """\
@@ -223,9 +223,9 @@ Resources:
 
 def test_sam_generated_queue_is_reported_on_the_event_and_suppressed_by_the_function(write):
     write("t.yaml", SAM.format(directive=""))
-    assert scan_json(".").findings() == {("CW302", "Worker", 14)}
+    assert scan_json("--select", "CW302", ".").findings() == {("CW302", "Worker", 14)}
     write("t.yaml", SAM.format(directive="  # crosswire:ignore CW302 SAM queue, consumers are idempotent\n"))
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert (run.code, run.findings(), run.report["summary"]["suppressed"]) == (0, set(), 1)
 
 
@@ -234,7 +234,7 @@ def test_text_report_counts_suppressed_findings(write):
     mapping = "  JobsMapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n"
     mapping += "      EventSourceArn: !GetAtt Jobs.Arn\n      FunctionName: !Ref Worker\n"
     write("t.yaml", template("  # crosswire:ignore CW302 idempotent\n" + QUEUE + jobs, after=CONSUMER + mapping))
-    proc = cli_subprocess("scan", ".")
+    proc = cli_subprocess("scan", "--select", "CW302", ".")
     assert proc.returncode == 1
     assert proc.stdout.startswith("t.yaml:8: CW302 warning:")
     assert proc.stdout.endswith("crosswire: 1 files, 5 resources, findings: 0 error, 1 warning, 0 info, 1 suppressed\n")

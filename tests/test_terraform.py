@@ -56,7 +56,7 @@ def test_a_module_split_across_files_is_one_module(write):
     write("infra/queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.visibility\n}\n')
     write("infra/variables.tf", 'variable "visibility" {\n  default = 120\n}\n')
     write("infra/lambda.tf", CONSUMER)
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert files_and_findings(run) == {("CW302", "aws_sqs_queue.jobs", "infra/queues.tf", 1)}
     assert run.report["findings"][0]["related"] == [
         {"resource": "aws_lambda_function.worker", "file": "infra/lambda.tf", "line": 1}
@@ -69,24 +69,24 @@ def test_tfvars_override_the_default_in_terraform_precedence(write, tmp_path, mo
     write("queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.visibility\n}\n')
     write("variables.tf", 'variable "visibility" {\n  type    = number\n  default = 400\n}\n')
     write("lambda.tf", CONSUMER)
-    assert scan_json(".").findings() == set()
+    assert scan_json("--select", "CW301,CW302", ".").findings() == set()
     write("terraform.tfvars", "visibility = 100\n")
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.findings() == {("CW302", "aws_sqs_queue.jobs", 1)}
     message = run.report["findings"][0]["message"]
     assert "visibility timeout 100 s (variable visibility, from terraform.tfvars)" in message
     write("a.auto.tfvars", "visibility = 50\n")
-    assert scan_json(".").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
     write("../prod.tfvars", "visibility = 500\n")
-    assert scan_json(".", "--var-file", str(tmp_path.parent / "prod.tfvars")).findings() == set()
-    assert scan_json(".", "--var-file", str(tmp_path.parent / "prod.tfvars"), "--var", "visibility=90").findings() == {
+    assert scan_json("--select", "CW301,CW302", ".", "--var-file", str(tmp_path.parent / "prod.tfvars")).findings() == set()
+    assert scan_json("--select", "CW301,CW302", ".", "--var-file", str(tmp_path.parent / "prod.tfvars"), "--var", "visibility=90").findings() == {
         ("CW302", "aws_sqs_queue.jobs", 1)
     }
     monkeypatch.setenv("TF_VAR_visibility", "20")
     write("a.auto.tfvars", "")
     write("terraform.tfvars", "")
-    assert scan_json(".").findings() == set()  # the environment is read only with --var-env
-    assert scan_json(".", "--var-env").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert scan_json("--select", "CW301,CW302", ".").findings() == set()  # the environment is read only with --var-env
+    assert scan_json("--select", "CW301,CW302", ".", "--var-env").findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
 
 
 def test_var_and_var_file_apply_in_command_line_order(write):
@@ -96,11 +96,11 @@ def test_var_and_var_file_apply_in_command_line_order(write):
     write("f.tfvars", "vt = 20\n")
     write("g.tfvars", "vt = 400\n")
     # the later of -var and -var-file wins, as in Terraform
-    assert scan_json(".", "--var", "vt=900", "--var-file", "f.tfvars").findings() == {
+    assert scan_json("--select", "CW301", ".", "--var", "vt=900", "--var-file", "f.tfvars").findings() == {
         ("CW301", "aws_sqs_queue.jobs", 1)
     }
-    assert scan_json(".", "--var-file", "f.tfvars", "--var", "vt=900").findings() == set()
-    assert scan_json(".", "--var-file", "g.tfvars", "--var-file", "f.tfvars").findings() == {
+    assert scan_json("--select", "CW301", ".", "--var-file", "f.tfvars", "--var", "vt=900").findings() == set()
+    assert scan_json("--select", "CW301", ".", "--var-file", "g.tfvars", "--var-file", "f.tfvars").findings() == {
         ("CW301", "aws_sqs_queue.jobs", 1)
     }
 
@@ -145,7 +145,7 @@ resource "aws_lambda_event_source_mapping" "jobs" {
 }
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)}
     assert "(module input visibility of module.queue)" in run.report["findings"][0]["message"]
     assert run.report["summary"] == {
@@ -156,7 +156,7 @@ resource "aws_lambda_event_source_mapping" "jobs" {
         "baselined": 0,
     }
     # the module directory scanned on its own is a root of its own; its findings are not repeated
-    run = scan_json(".", "modules/queue")
+    run = scan_json("--select", "CW302", ".", "modules/queue")
     assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)}
 
 
@@ -185,7 +185,7 @@ resource "aws_lambda_event_source_mapping" "jobs" {
 """,
     )
     write("main.tf", 'module "orders" {\n  source  = "./modules/service"\n  timeout = 30\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert files_and_findings(run) == {
         ("CW302", "module.orders.module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)
     }
@@ -418,7 +418,7 @@ resource "aws_sqs_queue" "jobs" {
 """
         + CONSUMER.replace("aws_sqs_queue.jobs.arn", "aws_sqs_queue.jobs[0].arn"),
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
     graph = load()
     queue = graph.nodes[".#aws_sqs_queue.jobs"]
@@ -462,7 +462,7 @@ resource "aws_lambda_event_source_mapping" "disabled" {
 }
 """,
     )
-    assert scan_json(".").findings() == {("CW301", "aws_sqs_queue.jobs", 10)}
+    assert scan_json("--select", "CW301", ".").findings() == {("CW301", "aws_sqs_queue.jobs", 10)}
     graph = load()
     assert ".#aws_sqs_queue.disabled" not in graph.nodes
     assert graph.nodes[".#aws_lambda_event_source_mapping.jobs"].repeated == "for_each"
@@ -536,7 +536,7 @@ resource "aws_sns_topic_subscription" "key" {
 }
 """,
     )
-    assert scan_json(".").findings() == {
+    assert scan_json("--select", "CW102", ".").findings() == {
         ("CW102", "aws_sqs_queue.by_alias", 23),
         ("CW102", "aws_sqs_queue.by_arn", 27),
         ("CW102", "aws_sqs_queue.by_data", 31),
@@ -550,7 +550,7 @@ def test_an_unresolvable_variable_skips_and_is_listed_as_unresolved(write):
         'variable "visibility" {}\n\nresource "aws_sqs_queue" "jobs" {\n'
         "  visibility_timeout_seconds = var.visibility\n}\n" + CONSUMER,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.code == 0
     assert run.findings() == set()
     assert {(u["check_id"], u["resource"], u["file"], u["line"]) for u in run.report["unresolved"]} == {
@@ -558,7 +558,7 @@ def test_an_unresolvable_variable_skips_and_is_listed_as_unresolved(write):
         ("CW302", "aws_sqs_queue.jobs", "main.tf", 3),
     }
     assert "variable visibility has no default" in run.report["unresolved"][0]["reason"]
-    assert scan_json(".", "--var", "visibility=30").findings() == {("CW301", "aws_sqs_queue.jobs", 3)}
+    assert scan_json("--select", "CW301,CW302", ".", "--var", "visibility=30").findings() == {("CW301", "aws_sqs_queue.jobs", 3)}
 
 
 def test_a_registry_module_is_opaque_unless_vendored(write):
@@ -573,7 +573,7 @@ module "queue" {
 """
         + CONSUMER.replace("aws_sqs_queue.jobs.arn", "module.queue.queue_arn"),
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.findings() == set()
     reason = (
         "queue of mapping aws_lambda_event_source_mapping.jobs is unresolved: "
@@ -594,7 +594,7 @@ module "queue" {
         'variable "name" {}\nresource "aws_sqs_queue" "this" {\n  name = var.name\n}\n'
         'output "queue_arn" {\n  value = aws_sqs_queue.this.arn\n}\n',
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.findings() == {("CW301", "module.queue.aws_sqs_queue.this", 2)}
     assert run.report["unresolved"] == []
 
@@ -627,7 +627,7 @@ module "local" {
 """,
     )
     write("modules/local/main.tf", 'module "inner" {\n  source = "github.com/acme/queue"\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 0 and run.findings() == set()
     assert [(u["check_id"], u["resource"], u["file"], u["line"], u["reason"]) for u in run.report["unresolved"]] == [
         (None, "module.reg", "main.tf", 1, OPAQUE.format(kind="registry", source="terraform-aws-modules/sqs/aws")),
@@ -640,7 +640,7 @@ module "local" {
             OPAQUE.format(kind="git", source="github.com/acme/queue"),
         ),
     ]
-    text = run_cli("scan", ".").out
+    text = run_cli("scan", "--select", "CW301", ".").out
     assert "main.tf:1: not checked: module.reg: registry module terraform-aws-modules/sqs/aws is not" in text
     assert text.endswith("3 inputs not checked\n")
 
@@ -650,7 +650,7 @@ def test_malformed_and_binary_files_are_errors_and_other_modules_still_scanned(w
     write("broken/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "x"\n  visibility_timeout_seconds = \n}\n')
     write("binary/main.tf", b"\x7fELF\x00\x01\x02")
     write("latin/main.tf", b'resource "aws_sqs_queue" "q" {\n  name = "caf\xe9"\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
     errors = {(e["file"], e["line"]) for e in run.report["errors"]}
@@ -665,7 +665,7 @@ def test_a_tree_of_100_modules_is_reported_in_full(write):
             f"services/s{index:03}/main.tf",
             f'resource "aws_sqs_queue" "jobs" {{\n  visibility_timeout_seconds = {index}\n}}\n' + CONSUMER,
         )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert run.report["summary"]["files"] == 100
     assert run.report["summary"]["resources"] == 300
     expected = {("CW301", f"services/s{i:03}/main.tf") for i in range(60)}
@@ -784,7 +784,7 @@ def test_a_tf_json_module(write):
 }
 """,
     )
-    assert scan_json(".").findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
+    assert scan_json("--select", "CW301", ".").findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
     graph = load()
     assert graph.nodes[".#aws_lambda_event_source_mapping.jobs"].span.line == 12
 
@@ -833,7 +833,7 @@ resource "aws_lambda_function" "worker" {
 
 def test_a_directory_named_twice_is_loaded_once(write):
     write("infra/main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
-    run = scan_json(".", "infra", "./infra/main.tf")
+    run = scan_json("--select", "CW301", ".", "infra", "./infra/main.tf")
     assert [(f["check_id"], f["resource"]) for f in run.report["findings"]] == [("CW301", "aws_sqs_queue.jobs")]
     assert run.report["summary"]["files"] == 1
 
@@ -845,7 +845,7 @@ def test_a_broken_local_module_is_an_error_and_its_caller_still_loads(write):
         'module "queue" {\n  source = "./modules/queue"\n}\n'
         'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("modules/queue/main.tf", 2)]
     assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
@@ -853,7 +853,7 @@ def test_a_broken_local_module_is_an_error_and_its_caller_still_loads(write):
 
 def test_a_module_that_fails_to_evaluate_is_reported_once(write):
     write("main.tf", 'module "self" {\n  source = "./"\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
         ("main.tf", 1, "module self calls itself (through ./)")
     ]
@@ -956,7 +956,7 @@ PLAN = {
 def test_a_plan_links_new_resources_through_configuration_references(write):
     text = json.dumps(PLAN, indent=2)
     write("plan.json", text)
-    run = scan_json("plan.json")
+    run = scan_json("--select", "CW302", "plan.json")
     line = next(n for n, t in enumerate(text.splitlines(), 1) if '"module.queue.aws_sqs_queue.this"' in t)
     assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "plan.json", line)}
     assert run.report["summary"]["files"] == 1
@@ -980,7 +980,7 @@ def test_a_plan_links_new_resources_through_configuration_references(write):
 def test_a_json_file_that_is_neither_plan_nor_template_is_ignored(write):
     write("package.json", '{"name": "x", "format_version": 1}')
     write("broken-plan.json", '{"format_version": "1.2", "planned_values": {')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("broken-plan.json", 1)]
     assert run.report["summary"]["files"] == 0
 
@@ -989,10 +989,10 @@ def test_override_files_merge_and_duplicates_are_errors(write):
     write("main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
     write("nooverride.tf", "")
     write("main_override.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 400\n}\n')
-    assert scan_json(".").findings() == set()
+    assert scan_json("--select", "CW301,CW302", ".").findings() == set()
     write("other/a.tf", 'resource "aws_sqs_queue" "q" {}\n')
     write("other/b.tf", '\nresource "aws_sqs_queue" "q" {}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
         ("other/b.tf", 2, "resource aws_sqs_queue.q is declared twice (also at line 1)")
     ]
@@ -1061,8 +1061,8 @@ resource "aws_sqs_queue" "jobs" {
 """
         + CONSUMER,
     )
-    assert scan_json(".", "--var", "settings={ visibility = 100 }").findings() == {("CW302", "aws_sqs_queue.jobs", 5)}
-    run = scan_json(".", "--var", "settings={ visibility =")
+    assert scan_json("--select", "CW302", ".", "--var", "settings={ visibility = 100 }").findings() == {("CW302", "aws_sqs_queue.jobs", 5)}
+    run = scan_json("--select", "CW302", ".", "--var", "settings={ visibility =")
     assert run.findings() == set()
     assert "is not a valid value" in run.report["unresolved"][0]["reason"]
 
@@ -1071,7 +1071,7 @@ def test_a_malformed_variables_file_is_an_error_with_its_line(write):
     write("main.tf", 'variable "visibility" {\n  default = 20\n}\n')
     write("terraform.tfvars", "visibility = 100\nbroken =\n")
     write("extra.tfvars.json", '{"visibility": ')
-    run = scan_json(".", "--var-file", "extra.tfvars.json", "--var-file", "missing.tfvars")
+    run = scan_json("--select", "CW301", ".", "--var-file", "extra.tfvars.json", "--var-file", "missing.tfvars")
     assert run.code == 2
     assert {(e["file"], e["line"]) for e in run.report["errors"]} == {
         ("terraform.tfvars", 2),
@@ -1149,7 +1149,7 @@ resource "aws_lambda_event_source_mapping" "try" {
 }
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW302", ".")
     assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)}
     assert "visibility timeout 120 s" in run.report["findings"][0]["message"]
     graph = load()
@@ -1169,7 +1169,7 @@ def test_a_module_called_by_two_roots_reports_each_distinct_cause_once(write):
             f'module "queue" {{\n  source     = "../../modules/queue"\n  name       = "jobs"\n'
             f"  visibility = {visibility}\n}}\n" + CONSUMER.replace("aws_sqs_queue.jobs.arn", "module.queue.arn"),
         )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301,CW302", ".")
     assert sorted((f["check_id"], f["resource"], f["file"], f["line"]) for f in run.report["findings"]) == [
         ("CW301", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6),
         ("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6),
@@ -1386,7 +1386,7 @@ def test_tf_json_nested_blocks_modules_and_tfvars_json(write):
 """,
     )
     write("terraform.tfvars.json", '{"visibility": "100"}')
-    assert scan_json(".").findings() == {("CW302", "module.queue.aws_sqs_queue.this", 1)}
+    assert scan_json("--select", "CW302", ".").findings() == {("CW302", "module.queue.aws_sqs_queue.this", 1)}
     graph = load()
     worker = graph.nodes[".#aws_lambda_function.worker"]
     mapping = graph.nodes[".#aws_lambda_event_source_mapping.jobs"]
@@ -1399,7 +1399,7 @@ def test_tf_json_nested_blocks_modules_and_tfvars_json(write):
 def test_a_module_its_only_caller_disables_is_not_scanned_on_its_own(write):
     write("modules/queue/main.tf", QUEUE_MODULE)
     write("main.tf", 'module "queue" {\n  count  = 0\n  source = "./modules/queue"\n  name   = "jobs"\n}\n')
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert (run.report["summary"]["files"], run.report["summary"]["resources"]) == (2, 0)
     assert run.report["unresolved"] == []
 
@@ -1426,7 +1426,7 @@ resource "aws_lambda_event_source_mapping" "jobs" {
 }
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
     assert run.report["findings"][0]["message"].startswith(
         "queue aws_sqs_queue.jobs (every instance of its count): visibility timeout 20 s is below the timeout 30 s"
@@ -1542,7 +1542,7 @@ def test_blocks_terraform_rejects_are_errors_not_dropped(write):
     write("three/main.tf", 'variable "v" {}\n\nresource "aws_sqs_queue" "a" "b" {\n  name = "a"\n}\n')
     write("twice/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "a"\n\n  name = "b"\n}\n')
     write("good/main.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = 20\n}\n' + CONSUMER)
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
     assert {(e["file"], e["line"], e["message"]) for e in run.report["errors"]} == {
@@ -1560,7 +1560,7 @@ def test_a_module_looping_through_a_symlink_is_one_error_and_the_root_still_chec
         + CONSUMER,
     )
     (tmp_path / "loop").symlink_to(".")
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
@@ -1574,7 +1574,7 @@ def test_a_variable_value_of_the_wrong_type_is_an_error_naming_the_variable(writ
     write("queues.tf", 'resource "aws_sqs_queue" "jobs" {\n  visibility_timeout_seconds = var.vt\n}\n')
     write("lambda.tf", CONSUMER)
     write("terraform.tfvars", 'unused = "maybe"\n')
-    run = scan_json(".", "--var", "vt=abc")
+    run = scan_json("--select", "CW301,CW302", ".", "--var", "vt=abc")
     assert run.code == 2
     assert run.findings() == set()
     assert [(e["file"], e["line"], e["message"]) for e in run.report["errors"]] == [
@@ -1591,7 +1591,7 @@ def test_syntax_errors_say_what_was_met_in_words(write):
     write("open/main.tf", 'resource "aws_sqs_queue" "q" {\n  name = "x\n}\n')
     write("brace/main.tf", 'resource "aws_sqs_queue" "q" {\n  tags = [1,\n}\n')
     write("binary/main.tf", b"\x7fELF\x00\x01\x02")
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert {(e["file"], e["line"], e["message"]) for e in run.report["errors"]} == {
         ("open/main.tf", 2, "malformed HCL: unexpected end of file (a block, string or bracket is not closed)"),
         ("brace/main.tf", 3, "malformed HCL: unexpected '}' at column 1"),
@@ -1617,7 +1617,7 @@ resource "aws_s3_bucket_notification" "uploads" {
 }
 """,
     )
-    run = scan_json(".")
+    run = scan_json("--select", "CW101", ".")
     assert run.findings() == {("CW101", "aws_sqs_queue.uploads", 1)}
     assert run.report["findings"][0]["related"] == [
         {"resource": "aws_s3_bucket_notification.uploads", "file": "main.tf", "line": 5}

@@ -32,13 +32,17 @@ def the_error(run) -> tuple[str, int, str]:
 # -- cycles --------------------------------------------------------------------------------------------------
 def test_a_variable_whose_default_refers_to_itself_is_a_cycle(write):
     write("main.tf", 'variable "a" {\n  default = var.a\n}\n')
-    assert the_error(scan_json(".")) == ("main.tf", 2, "cycle: var.a -> var.a (Terraform rejects it)")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf",
+        2,
+        "cycle: var.a -> var.a (Terraform rejects it)",
+    )
 
 
 def test_a_cycle_through_locals_and_a_variable_names_every_step(write):
     write("main.tf", 'locals {\n  x = local.b\n  b = var.v\n}\nvariable "v" {\n  default = local.x\n}\n' + QUEUE)
     # found while evaluating local.b, the step that closes the cycle
-    assert the_error(scan_json(".")) == (
+    assert the_error(scan_json("--select", "CW301", ".")) == (
         "main.tf",
         3,
         "cycle: var.v -> local.x -> local.b -> var.v (Terraform rejects it)",
@@ -50,7 +54,7 @@ def test_a_cycle_through_a_module_output_and_its_input(write):
     write(
         "main.tf", 'module "m" {\n  source = "./m"\n  x      = module.m.o\n}\n' + QUEUE.replace("local.x", "module.m.o")
     )
-    assert the_error(scan_json(".")) == (
+    assert the_error(scan_json("--select", "CW301", ".")) == (
         "main.tf",
         3,
         "cycle: module.m.output.o -> module.m.var.x -> module.m.output.o (Terraform rejects it)",
@@ -67,13 +71,17 @@ def doubling_locals(count: int, first: str, step: str) -> str:
 def test_locals_that_double_a_string_stop_at_the_string_limit(write):
     write("main.tf", doubling_locals(24, '"xx"', '"${{{p}}}${{{p}}}"'))
     # x{i} holds 2 ** (i + 1) characters: x22 is the first longer than 4 MiB, on line 2 + 22
-    assert the_error(scan_json(".")) == ("main.tf", 24, "a string value longer than 4,194,304 characters")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf",
+        24,
+        "a string value longer than 4,194,304 characters",
+    )
 
 
 def test_doubling_concat_stops_at_the_collection_limit(write):
     write("main.tf", doubling_locals(20, '["x"]', "concat({p}, {p})"))
     # x{i} holds 2 ** i items: x17 is the first with more than 100,000
-    assert the_error(scan_json(".")) == ("main.tf", 19, "a list or map of more than 100,000 items")
+    assert the_error(scan_json("--select", "CW301", ".")) == ("main.tf", 19, "a list or map of more than 100,000 items")
 
 
 def test_nested_replace_that_multiplies_a_string_stops_before_building_it(write):
@@ -81,7 +89,11 @@ def test_nested_replace_that_multiplies_a_string_stops_before_building_it(write)
     for _ in range(12):
         replaced = f'replace({replaced}, "x", "xxxxxxxx")'
     write("main.tf", f"locals {{\n  y = 1\n  x = {replaced}\n}}\n" + QUEUE)
-    assert the_error(scan_json(".")) == ("main.tf", 3, "a string value longer than 4,194,304 characters")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf",
+        3,
+        "a string value longer than 4,194,304 characters",
+    )
 
 
 def test_numbers_beyond_terraform_precision_are_invalid_not_huge(write):
@@ -99,14 +111,18 @@ def test_a_template_that_renders_itself_twice_is_bounded_by_the_shared_depth(wri
     call = 'templatefile("${path.module}/self.tpl", {})'
     write("self.tpl", f"${{{call}}}${{{call}}}\n")
     write("main.tf", f"locals {{\n  x = {call}\n}}\n" + QUEUE)
-    assert the_error(scan_json(".")) == ("main.tf", 2, f"evaluation nested deeper than {LIMITS.depth} levels")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf",
+        2,
+        f"evaluation nested deeper than {LIMITS.depth} levels",
+    )
 
 
 # -- nesting too deep to parse ---------------------------------------------------------------------------------
 def test_a_deeply_nested_tf_json_is_an_error_at_the_line_too_deep(write):
     write("main.tf.json", '{"locals": {"x":\n' + "[\n" * 5000 + "]" * 5000 + "}}\n")
     # two braces on line 1, then one bracket a line: the bracket on line k is at depth k + 1
-    assert the_error(scan_json(".")) == (
+    assert the_error(scan_json("--select", "CW301", ".")) == (
         "main.tf.json",
         MAX_JSON_DEPTH,
         f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
@@ -116,7 +132,7 @@ def test_a_deeply_nested_tf_json_is_an_error_at_the_line_too_deep(write):
 def test_a_deeply_nested_tfvars_json_is_an_error_at_the_line_too_deep(write):
     write("main.tf", 'variable "x" {\n  default = 1\n}\n')
     write("terraform.tfvars.json", '{"x":\n' + "[\n" * 5000 + "]" * 5000 + "}\n")
-    assert the_error(scan_json(".")) == (
+    assert the_error(scan_json("--select", "CW301", ".")) == (
         "terraform.tfvars.json",
         MAX_JSON_DEPTH + 1,
         f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
@@ -125,7 +141,7 @@ def test_a_deeply_nested_tfvars_json_is_an_error_at_the_line_too_deep(write):
 
 def test_a_thousand_nested_blocks_are_an_error_at_the_block_too_deep(write):
     write("main.tf", "".join(f"b{i} {{\n" for i in range(1000)) + "}\n" * 1000)
-    assert the_error(scan_json(".")) == (
+    assert the_error(scan_json("--select", "CW301", ".")) == (
         "main.tf",
         MAX_NESTING + 1,
         f"blocks nested deeper than {MAX_NESTING} levels",
@@ -134,7 +150,11 @@ def test_a_thousand_nested_blocks_are_an_error_at_the_block_too_deep(write):
 
 def test_a_deeply_nested_expression_is_an_evaluation_error_at_its_attribute(write):
     write("main.tf", "locals {\n  y = 1\n  x = " + "[" * 2000 + "]" * 2000 + "\n}\n" + QUEUE)
-    assert the_error(scan_json(".")) == ("main.tf", 3, f"evaluation nested deeper than {LIMITS.depth} levels")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf",
+        3,
+        f"evaluation nested deeper than {LIMITS.depth} levels",
+    )
 
 
 # -- modules -----------------------------------------------------------------------------------------------------
@@ -164,7 +184,7 @@ def calls_in_order(first: int, levels: int, calls: int) -> Iterator[tuple[str, i
 
 def test_module_fan_out_stops_at_the_instance_limit(write):
     fan_out(write, 8, 4)
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     # the root fails; m1, called only by it, is then scanned on its own and fails too; m2 and below fit
     expected = [
         (
@@ -179,7 +199,7 @@ def test_module_fan_out_stops_at_the_instance_limit(write):
 
 def test_a_chain_deeper_than_16_modules_is_not_called_a_cycle(write):
     fan_out(write, 17, 1)
-    assert the_error(scan_json(".")) == (
+    assert the_error(scan_json("--select", "CW301", ".")) == (
         "m16/main.tf",
         1,
         "modules nested deeper than 16 levels (module c0 calls ../m17)",
@@ -193,7 +213,11 @@ def test_a_duplicate_key_in_tf_json_is_an_error_at_the_second(write):
         '{\n  "resource": {\n    "aws_sqs_queue": {\n      "q": {\n        "name": "a",\n'
         '        "name": "b"\n      }\n    }\n  }\n}\n',
     )
-    assert the_error(scan_json(".")) == ("main.tf.json", 6, 'key "name" is set twice in one object (also at line 5)')
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf.json",
+        6,
+        'key "name" is set twice in one object (also at line 5)',
+    )
 
 
 # -- plans -------------------------------------------------------------------------------------------------------
@@ -206,7 +230,7 @@ def test_a_plan_whose_planned_values_are_malformed_is_an_error(write):
     write("b.json", plan({"root_module": 5}))
     write("c.json", plan({"root_module": {"resources": {}}}))
     write("d.json", plan({"root_module": {"resources": [], "child_modules": [{"resources": [7]}]}}))
-    run = scan_json(".")
+    run = scan_json("--select", "CW301", ".")
     assert run.code == 2
     assert sorted(errors(run)) == [
         ("a.json", 3, "malformed plan: planned_values is not an object"),
@@ -221,7 +245,11 @@ def test_plan_values_nested_too_deeply_are_an_error_at_their_line(write):
     text = plan(values).replace('"values": {}', '"values": {"x": ' + "[" * 600 + "]" * 600 + "}")
     write("plan.json", text)
     line = text[: text.index("[" * 600)].count("\n") + 1
-    assert the_error(scan_json(".")) == ("plan.json", line, f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "plan.json",
+        line,
+        f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
+    )
 
 
 # -- evaluation without a module ------------------------------------------------------------------------------------
@@ -248,7 +276,7 @@ def test_toset_keeps_the_first_of_equal_elements_in_linear_time():
 def test_flatten_of_shared_lists_stops_at_the_collection_limit(write):
     write("main.tf", doubling_locals(20, '["x"]', "[{p}, {p}]").replace("local.x19", "flatten(local.x19)[0]"))
     # x19 holds 2 ** 19 leaves, sharing its halves: flattening it is the first list past 100,000 items
-    assert the_error(scan_json(".")) == ("main.tf", 24, "a list or map of more than 100,000 items")
+    assert the_error(scan_json("--select", "CW301", ".")) == ("main.tf", 24, "a list or map of more than 100,000 items")
 
 
 def test_jsondecode_of_json_nested_too_deeply_is_invalid():
@@ -269,13 +297,21 @@ def test_template_interpolations_are_parsed_once_however_often_rendered(monkeypa
 def test_a_value_that_shares_its_parts_is_bounded_when_written_out_as_json(write):
     # x{i} is two references to x{i-1}: 2 ** 20 leaves in 21 lists; encoded, it would be 6 MB of text
     write("main.tf", doubling_locals(21, '["x"]', "[{p}, {p}]").replace("local.x20", '"q-${jsonencode(local.x20)}"'))
-    assert the_error(scan_json(".")) == ("main.tf", 25, "a string value longer than 4,194,304 characters")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf",
+        25,
+        "a string value longer than 4,194,304 characters",
+    )
 
 
 def test_for_each_over_values_that_share_their_parts_is_bounded(write):
     text = doubling_locals(24, '["x"]', "[{p}, {p}]").replace("local.x23", "each.key")
     write("main.tf", text.replace('"q" {', '"q" {\n  for_each = { a = local.x23, b = local.x22 }'))
-    assert the_error(scan_json(".")) == ("main.tf", 28, "a string value longer than 4,194,304 characters")
+    assert the_error(scan_json("--select", "CW301", ".")) == (
+        "main.tf",
+        28,
+        "a string value longer than 4,194,304 characters",
+    )
 
 
 def test_an_error_in_a_called_module_is_reported_once(write):
