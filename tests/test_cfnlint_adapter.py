@@ -48,7 +48,15 @@ def cfn_lint(
 
 def test_rule_ids_carry_the_check_number_and_its_severity_letter():
     ids = {check.meta.id: adapter.rule_id(check) for check in ALL_CHECKS if "cloudformation" in check.meta.formats}
-    assert ids == {"CW101": "W9101", "CW102": "E9102", "CW301": "E9301", "CW302": "W9302"}
+    assert {i: ids[i] for i in ("CW101", "CW102", "CW301", "CW302")} == {
+        "CW101": "W9101",
+        "CW102": "E9102",
+        "CW301": "E9301",
+        "CW302": "W9302",
+    }
+    letters = {"error": "E", "warning": "W", "info": "I"}
+    for check in (c for c in ALL_CHECKS if c.meta.id in ids):
+        assert ids[check.meta.id] == letters[check.meta.severity.value] + "9" + check.meta.id[2:]
     rules = {cls.id: cls for cls in vars(adapter).values() if isinstance(cls, type) and getattr(cls, "check_id", "")}
     assert set(rules) == set(ids.values())
     visibility = rules["W9302"]
