@@ -149,20 +149,19 @@ def _applies(statement: Statement, request: Request, resource_policy: bool) -> t
             parts.append((_not(matched), why))
         if statement.principals is None and statement.not_principals is None:
             parts.append((None, "the statement names no Principal"))
-    if statement.actions:
-        parts.append(_any(statement.actions, lambda p: _action(p, request.action), "Action"))
-    elif statement.not_actions:
-        matched, why = _any(statement.not_actions, lambda p: _action(p, request.action), "NotAction")
-        parts.append((_not(matched), why))
-    else:
-        parts.append((None, "the statement has no Action"))
-    if statement.resources:
-        parts.append(_any(statement.resources, lambda p: _resource(p, request.resource), "Resource"))
-    elif statement.not_resources:
-        matched, why = _any(statement.not_resources, lambda p: _resource(p, request.resource), "NotResource")
-        parts.append((_not(matched), why))
-    elif not resource_policy:
-        parts.append((None, "the statement has no Resource"))
+    parts.append(
+        _element(statement.actions, statement.not_actions, lambda p: _action(p, request.action), "Action", True)
+    )
+    # a resource policy's statements may leave Resource out (the policy's own resource); an identity policy's not
+    parts.append(
+        _element(
+            statement.resources,
+            statement.not_resources,
+            lambda p: _resource(p, request.resource),
+            "Resource",
+            not resource_policy,
+        )
+    )
     parts.append(_conditions(statement.conditions, request.context))
     if any(matched is False for matched, _ in parts):
         return False, ""
@@ -170,6 +169,18 @@ def _applies(statement: Statement, request: Request, resource_policy: bool) -> t
     if unknown:
         return None, unknown[0]
     return (ACCOUNT_GRANT if any(matched is ACCOUNT_GRANT for matched, _ in parts) else True), ""
+
+
+def _element(
+    patterns: tuple[Any, ...], not_patterns: tuple[Any, ...], match: Any, name: str, required: bool
+) -> tuple[Tri, str]:
+    """`Action`/`NotAction` or `Resource`/`NotResource`: whether the request matches the one the statement has."""
+    if patterns:
+        return _any(patterns, match, name)
+    if not_patterns:
+        matched, why = _any(not_patterns, match, f"Not{name}")
+        return _not(matched), why
+    return (None, f"the statement has no {name}") if required else (True, "")
 
 
 def _not(value: Tri) -> Tri:
