@@ -44,6 +44,11 @@ _NAME_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.FUNCTION: (None, "function_name"),
 }
 ACCOUNT = "${AWS::AccountId}"  # resources of one template or module live in one account
+# a KMS key created without a key policy gets the default key policy: the account root may do everything, which
+# lets the account's IAM policies decide (AWS KMS Developer Guide, "Default key policy")
+DEFAULT_KEY_POLICY = (
+    Statement("Allow", {"AWS": (f"arn:${{AWS::Partition}}:iam::{ACCOUNT}:root",)}, ("kms:*",), ("*",), {}),
+)
 
 
 def arn_of(graph: Graph, node: Node) -> Same:
@@ -111,9 +116,12 @@ def may(
     elif role is not None:
         principal = Principal(arn=arn_of(graph, role), account=ACCOUNT)
     request = Request(action, principal, (*arn_of(graph, resource).forms,), context)
-    resource_statements: list[Statement] | Answer = _statements(graph.policies_of(resource))
+    policies = graph.policies_of(resource)
+    resource_statements: list[Statement] | Answer = _statements(policies)
     if isinstance(resource_statements, Answer):
         return resource_statements
+    if resource.kind is Kind.KEY and not policies:
+        resource_statements = list(DEFAULT_KEY_POLICY)
     if isinstance(resource, Function):
         permissions = [p for p in graph.sources(resource, E.PERMITS) if isinstance(p, Permission)]
         resource_statements += [permission_statement(p) for p in permissions]

@@ -244,3 +244,66 @@ def test_lambda_permissions_are_the_function_policy(tmp_path):
     assert (unknown.decision, unknown.where) == (UNKNOWN, f"{tmp_path / 't.yaml'}:38")  # the permission
     # SAM's SNS event makes the permission itself
     assert may(graph, invoke, node(graph, "SamWorker", "function"), service=sns, source=alerts).decision is YES
+
+
+NO_KEY_POLICY = """\
+Resources:
+  Alerts:
+    Type: AWS::SNS::Topic
+  Key:
+    Type: AWS::KMS::Key
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      Policies:
+        - PolicyName: decrypt
+          PolicyDocument:
+            Statement:
+              - { Effect: Allow, Action: kms:Decrypt, Resource: !GetAtt Key.Arn }
+  Stranger:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+"""
+
+NO_KEY_POLICY_TF = """\
+resource "aws_sns_topic" "alerts" {}
+resource "aws_kms_key" "key" {}
+resource "aws_iam_role" "reader" {
+  assume_role_policy = "{}"
+  inline_policy {
+    name   = "decrypt"
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "kms:Decrypt", Resource = aws_kms_key.key.arn }] })
+  }
+}
+resource "aws_iam_role" "stranger" {
+  assume_role_policy = "{}"
+}
+"""
+
+
+def test_a_key_without_a_key_policy_has_the_default_one_in_both_formats(tmp_path):
+    for name, text, key, topic, reader, stranger in (
+        ("t.yaml", NO_KEY_POLICY, "Key", "Alerts", "Reader", "Stranger"),
+        (
+            "main.tf",
+            NO_KEY_POLICY_TF,
+            "aws_kms_key.key",
+            "aws_sns_topic.alerts",
+            "aws_iam_role.reader",
+            "aws_iam_role.stranger",
+        ),
+    ):
+        folder = tmp_path / name.split(".")[0]
+        folder.mkdir()
+        graph = graph_of(folder, name, text)
+        the_key = node(graph, key, "key")
+        assert graph.policies_of(the_key) == [], name  # no policy is written: none is in the graph
+        # the default key policy grants the account root, which grants no service and lets IAM decide for roles
+        sns = may(
+            graph, "kms:GenerateDataKey", the_key, service="sns.amazonaws.com", source=node(graph, topic, "topic")
+        )
+        assert sns.decision is NO, name
+        assert may(graph, "kms:Decrypt", the_key, role=node(graph, reader, "role")).decision is YES, name
+        assert may(graph, "kms:Decrypt", the_key, role=node(graph, stranger, "role")).decision is NO, name

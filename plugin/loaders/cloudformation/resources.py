@@ -352,6 +352,9 @@ class Resources(Intrinsics):
             rotation=self.as_bool(self.value(props, "EnableKeyRotation", Kind.KEY, "rotation")),
         )
         self.graph.add(node, ids=(logical_id,))
+        block = _block(props)
+        if block.unresolved is None and "KeyPolicy" not in block.entries:
+            return  # AWS gives it the default key policy, like an aws_kms_key without `policy` (crosswire.access)
         policy = self.policy_node(
             self.node_kwargs(logical_id, "AWS::KMS::Key", span, ".KeyPolicy"),
             props,
