@@ -273,6 +273,18 @@ def first_queue(kinds: dict[str, str]) -> str:
     return next((name for name, kind in kinds.items() if kind == "queue"), "Missing")
 
 
+def respelt(data: Any, old: str, new: str) -> Any:
+    """`data` with every string `old` in it (whole or in part) spelt `new`: on the structure, not on its JSON text,
+    where a name holding a quote or a backslash would break the text."""
+    if isinstance(data, str):
+        return data.replace(old, new)
+    if isinstance(data, list):
+        return [respelt(item, old, new) for item in data]
+    if isinstance(data, dict):
+        return {respelt(k, old, new): respelt(v, old, new) for k, v in data.items()}
+    return data
+
+
 def cfn_value(value: Any, kinds: dict[str, str], params: dict[str, Any]) -> Any:
     if isinstance(value, Lit):
         return value.value
@@ -289,7 +301,7 @@ def cfn_value(value: Any, kinds: dict[str, str], params: dict[str, Any]) -> Any:
     if isinstance(value, LiteralArn):
         return {"Fn::Sub": f"arn:${{AWS::Partition}}:{value.service}:${{AWS::Region}}:${{AWS::AccountId}}:{value.name}"}
     if isinstance(value, Odd):  # "Queue0" there stands for the first queue, so that renaming it renames it there
-        return json.loads(json.dumps(CFN_ODD[value.index]).replace("Queue0", first_queue(kinds)))
+        return respelt(CFN_ODD[value.index], "Queue0", first_queue(kinds))
     raise TypeError(value)
 
 
@@ -651,7 +663,7 @@ def by_name(report: dict[str, Any]) -> dict[str, list]:
 
 def renamed(report: dict[str, Any], old: str, new: str) -> dict[str, list]:
     """What `report` would be with `old` renamed to `new`."""
-    return by_name(json.loads(json.dumps(report).replace(old, new)))
+    return by_name(respelt(report, old, new))
 
 
 @given(specs(junk=True), st.data())
