@@ -35,13 +35,16 @@ _ARN_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.KEY: ("Arn", "arn"),
     Kind.FUNCTION: ("Arn", "arn"),
     Kind.ROLE: ("Arn", "arn"),
+    Kind.ALARM: ("Arn", "arn"),
 }
-_ARN_SERVICE = {Kind.QUEUE: "sqs", Kind.TOPIC: "sns", Kind.FUNCTION: "lambda"}
+_ARN_SERVICE = {Kind.QUEUE: "sqs", Kind.TOPIC: "sns", Kind.FUNCTION: "lambda", Kind.ALARM: "cloudwatch"}
+_ARN_NAME_PREFIX = {Kind.FUNCTION: "function:", Kind.ALARM: "alarm:"}
 # the attributes of a reference that give a resource's name, by kind (`!Ref Function` is the function's name)
 _NAME_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.QUEUE: ("QueueName", "name"),
     Kind.TOPIC: ("TopicName", "name"),
     Kind.FUNCTION: (None, "function_name"),
+    Kind.ALARM: (None, "alarm_name", "id"),
 }
 ACCOUNT = "${AWS::AccountId}"  # resources of one template or module live in one account
 # a KMS key created without a key policy gets the default key policy: the account root may do everything, which
@@ -64,14 +67,14 @@ def arn_of(graph: Graph, node: Node) -> Same:
     name: Value = getattr(node, "name")  # noqa: B009 - every kind with a service has a name
     if name.resolved and isinstance(name.value, str):
         names.append(name.value)
-    prefix = "function:" if node.kind is Kind.FUNCTION else ""
+    prefix = _ARN_NAME_PREFIX.get(node.kind, "")
     forms += [f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:{ACCOUNT}:{prefix}{n}" for n in names]
     return Same(tuple(forms))
 
 
 def source_arn(graph: Graph, source: Node) -> Any:
-    """The `aws:SourceArn` of what a service delivers for: a topic, or the bucket of an S3 notification, or the rule
-    of an EventBridge target."""
+    """The `aws:SourceArn` of what a service delivers for: a topic or an alarm, or the bucket of an S3 notification,
+    or the rule of an EventBridge target."""
     if isinstance(source, BucketNotification):
         return _written_arn(source.bucket, "arn:${AWS::Partition}:s3:::NAME")
     if isinstance(source, RuleTarget):

@@ -133,11 +133,10 @@ def noun(node: Node) -> str:
 
 def delivering_origins(graph: Graph, node: Node) -> tuple[Node, ...]:
     """Where the AWS deliveries into a queue or topic start: a subscription's topic, an S3 notification's bucket, an
-    EventBridge rule; ordered and without repeats."""
+    EventBridge rule, an alarm; ordered and without repeats."""
     origins: dict[str, Node] = {}
-    for feeder in graph.feeders_of(node):
-        origin = (graph.topic_of(feeder) if isinstance(feeder, Subscription) else None) or feeder
-        origins.setdefault(origin.uid, origin)
+    for delivery in graph.deliveries_into(node):
+        origins.setdefault(delivery.source.uid, delivery.source)
     return tuple(origins.values())
 
 

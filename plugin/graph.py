@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from crosswire.model import (
+    Alarm,
     BucketNotification,
     Function,
     Key,
@@ -100,6 +101,27 @@ def literal_identity(text: str) -> tuple[Kind | None, str]:
     if text.startswith("alias/"):
         return Kind.ALIAS, text
     return None, text
+
+
+def may_name(raw: Any, kind: Kind) -> bool:
+    """Whether a literal may name a resource of `kind`: an ARN of that kind, or text that does not say (a name, a
+    `${...}` token). An alarm's actions mix topics with Auto Scaling and EC2 ARNs, which are no wire of ours."""
+    if not isinstance(raw, str):
+        return True
+    said, _ = literal_identity(raw)
+    return said is kind or (said is None and not raw.startswith("arn:"))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An AWS service delivering into a queue or topic: `service` (its principal) delivers for `source` (the topic,
+    bucket notification, rule target or alarm whose ARN is the `aws:SourceArn`), wired by `feeder` (the
+    subscription, notification, rule target or alarm); `dead_letter` when into the feeder's dead-letter queue."""
+
+    service: str
+    source: Node
+    feeder: Node
+    dead_letter: bool = False
 
 
 def _shown(raw: Any) -> str:
@@ -286,14 +308,24 @@ class Graph:
     def mappings_of(self, queue: Queue) -> list[Mapping]:
         return [m for m in self.sources(queue, E.CONSUMES) if isinstance(m, Mapping)]
 
-    def feeders_of(self, node: Node) -> list[Subscription | BucketNotification | RuleTarget]:
-        """The AWS services that deliver into a queue or topic: SNS subscriptions, S3 notifications, EventBridge
-        rule targets."""
-        return [
-            n
-            for n in self.sources(node, E.DELIVERS_TO)
-            if isinstance(n, (Subscription, BucketNotification, RuleTarget))
-        ]
+    def feeders_of(self, node: Node) -> list[Subscription | BucketNotification | RuleTarget | Alarm]:
+        """What makes AWS services deliver into a queue or topic: SNS subscriptions, S3 notifications, EventBridge
+        rule targets, CloudWatch alarms; and the subscriptions and rule targets that dead-letter into it (SNS and
+        EventBridge write a delivery they could not make into their redrive queue themselves)."""
+        feeding = (Subscription, BucketNotification, RuleTarget, Alarm)
+        dead_lettering = (Subscription, RuleTarget)
+        found = [n for n in self.sources(node, E.DELIVERS_TO) if isinstance(n, feeding)]
+        found += [n for n in self.sources(node, E.DEAD_LETTERS_TO) if isinstance(n, dead_lettering) and n not in found]
+        return found
+
+    def deliveries_into(self, node: Node) -> list[Delivery]:
+        """Every AWS service delivery into a queue or topic (SPEC §4, "fed by a service"), in graph order."""
+        found = []
+        for feeder in self.feeders_of(node):
+            source = (self.topic_of(feeder) if isinstance(feeder, Subscription) else None) or feeder
+            dead_letter = node in self.targets(feeder, E.DEAD_LETTERS_TO)
+            found.append(Delivery(feeder.service_principal, source, feeder, dead_letter))
+        return found
 
     def key_of(self, node: Queue | Topic) -> Key | None:
         return next((k for k in self.targets(node, E.ENCRYPTED_BY) if isinstance(k, Key)), None)

@@ -243,7 +243,7 @@ def _one_principal(kind: str, value: Any, who: Principal) -> Tri:
             # the account (or its root) delegates to the IAM policies of that account's principals
             matched = _equal(account.group(1), who.account if who.account is not None else _account_of(who.arn))
             return ACCOUNT_GRANT if matched else matched
-        return _or(_equal(value, arn) for arn in _spellings(who.arn))
+        return _any_spelling(_equal(value, arn) for arn in _spellings(who.arn))
     if isinstance(who.arn, Same):
         return _is_spelling(value, who.arn)
     return _same_reference(value, who.arn)
@@ -377,6 +377,14 @@ def _or(results: Iterable[Tri]) -> Tri:
     return None if seen_unknown else False
 
 
+def _any_spelling(results: Iterable[Tri]) -> Tri:
+    """Whether a pattern matches one thing, from its matches against that thing's spellings: every spelling stands
+    for the same value, so the first that decides, decides (a topic's ARN text with its known name says "no" where
+    `!Ref Topic` cannot be compared with text)."""
+    decided = [r for r in results if r is not None]
+    return None if not decided else any(decided)
+
+
 def _and(results: Iterable[Tri]) -> Tri:
     seen_unknown = False
     for result in results:
@@ -390,7 +398,7 @@ def _compare(operator: str, pattern: Any, value: Any) -> Tri:
     if isinstance(value, Same):
         if isinstance(pattern, Same) or not isinstance(pattern, (str, Unresolved, type(None))):
             return _is_spelling(pattern, value)
-        return _or(_compare(operator, pattern, form) for form in value.forms)
+        return _any_spelling(_compare(operator, pattern, form) for form in value.forms)
     if isinstance(pattern, Unresolved) or isinstance(value, Unresolved):
         return None
     if operator == "StringEquals":

@@ -93,14 +93,15 @@ class Kind(str, Enum):
     ROLE = "role"
     BUCKET_NOTIFICATION = "bucket-notification"
     RULE_TARGET = "rule-target"
+    ALARM = "alarm"
 
 
 class EdgeKind(str, Enum):
     SUBSCRIBES_TO = "subscribes-to"  # subscription -> topic
-    DELIVERS_TO = "delivers-to"  # subscription / bucket notification / rule target -> queue, topic or function
+    DELIVERS_TO = "delivers-to"  # subscription / bucket notification / rule target / alarm -> queue, topic or function
     CONSUMES = "consumes"  # event source mapping -> queue
     INVOKES = "invokes"  # event source mapping -> function
-    DEAD_LETTERS_TO = "dead-letters-to"  # queue, subscription or function -> queue (or topic)
+    DEAD_LETTERS_TO = "dead-letters-to"  # queue, subscription, rule target or function -> queue (or topic)
     ENCRYPTED_BY = "encrypted-by"  # queue or topic -> key
     ALIASES = "aliases"  # alias -> key
     GOVERNED_BY = "governed-by-policy"  # queue, topic, key or role -> policy document
@@ -269,5 +270,16 @@ class BucketNotification(Node):
 class RuleTarget(Node):
     rule: Value = ABSENT
     destination: Value = ABSENT
+    dead_letter_target: Value = ABSENT
     kind: ClassVar[Kind] = Kind.RULE_TARGET
     service_principal: ClassVar[str] = "events.amazonaws.com"
+
+
+@dataclass(eq=False)
+class Alarm(Node):
+    """A CloudWatch alarm, whose actions publish to SNS topics."""
+
+    name: Value = ABSENT
+    actions: Value = ABSENT
+    kind: ClassVar[Kind] = Kind.ALARM
+    service_principal: ClassVar[str] = "cloudwatch.amazonaws.com"

@@ -120,6 +120,11 @@ SCHEMA: dict[Kind, dict[str, Attribute]] = {
     Kind.RULE_TARGET: {
         "rule": Attribute(Shape.REFERENCE, "the rule"),
         "destination": Attribute(Shape.REFERENCE, "Arn"),
+        "dead_letter_target": Attribute(Shape.REFERENCE, "DeadLetterConfig Arn"),
+    },
+    Kind.ALARM: {
+        "name": Attribute(Shape.TEXT, "AlarmName / alarm_name"),
+        "actions": Attribute(Shape.REFERENCES, "AlarmActions, OKActions and InsufficientDataActions, in that order"),
     },
 }
 

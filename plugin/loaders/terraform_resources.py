@@ -9,11 +9,13 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from crosswire.graph import Graph
+from crosswire.graph import Graph, may_name
+from crosswire.loaders import joined
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, document, first_unresolved, plain, to_bool, to_number
 from crosswire.loaders.terraform_config import Attr, Block, JsonValue, ModuleSource, repeated_by
 from crosswire.model import (
     ABSENT,
+    Alarm,
     BucketNotification,
     Function,
     Key,
@@ -461,9 +463,31 @@ def _event_target(r: Resource) -> None:
         **r.kwargs(),
         rule=r.value("rule", Kind.RULE_TARGET, "rule"),
         destination=r.value("arn", Kind.RULE_TARGET, "destination"),
+        dead_letter_target=r.nested_value("dead_letter_config", "arn", Kind.RULE_TARGET, "dead_letter_target"),
     )
     r.add(node)
     r.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
+    r.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
+
+
+def _alarm(r: Resource) -> None:
+    a = Kind.ALARM
+    name = r.value("alarm_name", a, "name")
+    kinds_of_action = ("alarm_actions", "ok_actions", "insufficient_data_actions")
+    actions = joined([r.value(key, a, "actions") for key in kinds_of_action])
+    node = Alarm(**r.kwargs(), name=name, actions=actions)
+    r.add(node, names=(name,))
+    if actions.resolved and actions.value is not None:
+        topics = [raw for raw in actions.value if _may_be_topic(raw)]
+        actions = Value(topics, actions.origin, actions.span, actions.note)
+    r.graph.wire(E.DELIVERS_TO, node, actions, (Kind.TOPIC,))
+
+
+def _may_be_topic(raw: Any) -> bool:
+    """An alarm action that may be an SNS topic: a reference to one, or text that may be its ARN."""
+    if isinstance(raw, Ref):
+        return raw.target.rsplit(".", 2)[-2:-1] == ["aws_sns_topic"]
+    return may_name(raw, Kind.TOPIC)
 
 
 BUILDERS: dict[str, Callable[[Resource], None]] = {
@@ -486,4 +510,5 @@ BUILDERS: dict[str, Callable[[Resource], None]] = {
     "aws_lambda_permission": _permission,
     "aws_s3_bucket_notification": _bucket_notification,
     "aws_cloudwatch_event_target": _event_target,
+    "aws_cloudwatch_metric_alarm": _alarm,
 }

@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from crosswire.graph import Graph
-from crosswire.loaders import LoadError, UnresolvedInput
+from crosswire.graph import Graph, may_name
+from crosswire.loaders import LoadError, UnresolvedInput, joined
 from crosswire.loaders.budget import OverBudget
 from crosswire.loaders.cloudformation.intrinsics import (
     NO_VALUE,
@@ -24,6 +24,7 @@ from crosswire.loaders.cloudformation.intrinsics import (
 )
 from crosswire.model import (
     EXISTS,
+    Alarm,
     BucketNotification,
     Function,
     Key,
@@ -476,13 +477,34 @@ class Resources(Intrinsics):
     def rule(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         for index, item, item_span in self.items(props, "Targets", span):
             kwargs = self.node_kwargs(logical_id, "AWS::Events::Rule", item_span, f".Targets[{index}]")
+            dlq = self.sub_props(item, "DeadLetterConfig")
             node = RuleTarget(
                 **kwargs,
                 rule=Value(Ref(logical_id), Origin.EXPLICIT, span),
                 destination=self.value(item, "Arn", Kind.RULE_TARGET, "destination"),
+                dead_letter_target=self.value(dlq, "Arn", Kind.RULE_TARGET, "dead_letter_target"),
             )
             self.graph.add(node)
             self.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
+            self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
+
+    def alarm(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
+        a = Kind.ALARM
+        name = self.value(props, "AlarmName", a, "name")
+        kinds_of_action = ("AlarmActions", "OKActions", "InsufficientDataActions")
+        actions = joined([self.value(props, key, a, "actions") for key in kinds_of_action])
+        node = Alarm(**self.node_kwargs(logical_id, "AWS::CloudWatch::Alarm", span), name=name, actions=actions)
+        self.graph.add(node, ids=(logical_id,), names=(name,))
+        if actions.resolved and actions.value is not None:
+            actions = Value([raw for raw in actions.value if self.may_be_topic(raw)], actions.origin, actions.span)
+        self.graph.wire(E.DELIVERS_TO, node, actions, (Kind.TOPIC,))
+
+    def may_be_topic(self, raw: Any) -> bool:
+        """An alarm action that may be an SNS topic: a reference to one, or text that may be its ARN."""
+        if isinstance(raw, Ref):
+            target = self.resources.get(raw.target)
+            return isinstance(target, dict) and target.get("Type") == "AWS::SNS::Topic"
+        return may_name(raw, Kind.TOPIC)
 
     # -- SAM ----------------------------------------------------------------------------------------------
 

@@ -219,6 +219,7 @@ Template.BUILDERS = {
     "AWS::Lambda::Permission": Template.permission,
     "AWS::S3::Bucket": Template.bucket,
     "AWS::Events::Rule": Template.rule,
+    "AWS::CloudWatch::Alarm": Template.alarm,
 }
 
 
