@@ -308,7 +308,13 @@ def _checks(fmt: str) -> int:
                 "resources": [k.value for k in c.meta.kinds],
                 "formats": list(c.meta.formats),
                 "docs": c.meta.docs,
-                "reference": c.meta.references[0].url if c.meta.references else None,
+                "rationale": c.meta.rationale,
+                "fix": {"terraform": c.meta.fix_terraform, "cloudformation": c.meta.fix_cloudformation},
+                "references": [{"title": r.title, "url": r.url} for r in c.meta.references],
+                "options": [
+                    {"name": o.name, "type": o.type.__name__, "default": o.default, "help": o.help}
+                    for o in c.meta.options
+                ],
             }
             for c in ALL_CHECKS
         ]

@@ -10,10 +10,13 @@ from pathlib import Path
 from crosswire.check import CheckMeta
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+# an installed package carries the bad fixtures as its `examples` folder (pyproject.toml: crosswire.examples)
+PACKAGED_EXAMPLES = Path(__file__).resolve().parent / "examples"
 
 
 def _example(meta: CheckMeta, fmt: str) -> str | None:
-    folder = FIXTURES / meta.slug / fmt / "bad"
+    examples = PACKAGED_EXAMPLES if PACKAGED_EXAMPLES.is_dir() else FIXTURES
+    folder = examples / meta.slug / fmt / "bad"
     if not folder.is_dir():
         return None
     files = sorted(p for p in folder.iterdir() if p.is_file())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from conftest import FIXTURES, cli_subprocess, run_cli, scan_json
@@ -195,6 +196,26 @@ def test_checks_and_explain(write):
     assert explained.out.startswith("# CW302: Queue visibility timeout below 6 × function timeout + batching window")
     assert "OrdersQueue:  # expect: CW302 OrdersQueue" in explained.out
     assert run_cli("explain", "CW999").code == 2
+
+
+def test_checks_as_json_carry_all_their_metadata():
+    listing = run_cli("checks", "--format", "json")
+    assert listing.code == 0
+    rows = {row["id"]: row for row in json.loads(listing.out)}
+    assert list(rows) == [c.meta.id for c in ALL_CHECKS]
+    for check in ALL_CHECKS:
+        meta, row = check.meta, rows[check.meta.id]
+        assert (row["title"], row["severity"], row["rationale"]) == (meta.title, meta.severity.value, meta.rationale)
+        assert row["fix"] == {"terraform": meta.fix_terraform, "cloudformation": meta.fix_cloudformation}
+        assert row["references"] == [{"title": r.title, "url": r.url} for r in meta.references] != []
+    assert rows["CW302"]["options"] == [
+        {
+            "name": "multiplier",
+            "type": "int",
+            "default": 6,
+            "help": "how many function timeouts the visibility timeout must cover",
+        }
+    ]
 
 
 def test_usage_errors_exit_two():
