@@ -118,6 +118,9 @@ def may(
         principal = Principal(service=service)
     elif role is not None:
         principal = Principal(arn=arn_of(graph, role), account=ACCOUNT)
+        # what every request of an IAM principal carries (IAM: global condition context keys)
+        context["aws:PrincipalArn"] = principal.arn
+        context["aws:PrincipalAccount"] = ACCOUNT
     request = Request(action, principal, (*arn_of(graph, resource).forms,), context)
     policies = graph.policies_of(resource)
     resource_statements: list[Statement] | Answer = _statements(policies)

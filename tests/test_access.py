@@ -307,3 +307,46 @@ def test_a_key_without_a_key_policy_has_the_default_one_in_both_formats(tmp_path
         assert sns.decision is NO, name
         assert may(graph, "kms:Decrypt", the_key, role=node(graph, reader, "role")).decision is YES, name
         assert may(graph, "kms:Decrypt", the_key, role=node(graph, stranger, "role")).decision is NO, name
+
+
+PRINCIPAL_ARN = """\
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+  QueuePolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Queue]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { AWS: [!GetAtt Consumer.Arn, !GetAtt Other.Arn] }
+            Action: [sqs:ReceiveMessage, sqs:DeleteMessage]
+            Resource: !GetAtt Queue.Arn
+          # the SQS guide's DenyOtherConsumersFromReceiving: everyone but the consumer's role
+          - Effect: Deny
+            Principal: { AWS: "*" }
+            Action: sqs:ReceiveMessage
+            Resource: !GetAtt Queue.Arn
+            Condition: { StringNotLike: { aws:PrincipalARN: !GetAtt Consumer.Arn } }
+  Consumer:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+  Other:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+"""
+
+
+def test_a_role_asks_with_its_own_arn_as_aws_principal_arn(tmp_path):
+    """A role's request carries aws:PrincipalArn (its ARN) and aws:PrincipalAccount: a Deny for every principal but
+    one role is decided for both roles, not left unknown."""
+    graph = graph_of(tmp_path, "t.yaml", PRINCIPAL_ARN)
+    queue = node(graph, "Queue", "queue")
+    consumer, other = node(graph, "Consumer", "role"), node(graph, "Other", "role")
+    assert may(graph, "sqs:ReceiveMessage", queue, role=consumer).decision is YES
+    denied = may(graph, "sqs:ReceiveMessage", queue, role=other)
+    assert denied.decision is NO and denied.statement is not None and denied.statement.effect == "Deny"
+    assert may(graph, "sqs:DeleteMessage", queue, role=other).decision is YES
