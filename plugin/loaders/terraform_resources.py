@@ -402,6 +402,35 @@ def _function(r: Resource) -> None:
     r.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
 
 
+# what only stream, Kafka, MQ and DocumentDB event source mappings take (aws_lambda_event_source_mapping)
+_NON_SQS_MAPPING_ARGUMENTS = frozenset(
+    {
+        "starting_position",
+        "starting_position_timestamp",
+        "topics",
+        "queues",
+        "self_managed_event_source",
+        "amazon_managed_kafka_event_source_config",
+        "self_managed_kafka_event_source_config",
+        "document_db_event_source_config",
+    }
+)
+
+
+def _may_read_a_queue(r: Resource, source: Value) -> bool:
+    """Whether a mapping may read an SQS queue: it sets none of the arguments only other sources take, and its source
+    is not a resource of another type, nor the ARN of another service."""
+    written = set(r.block.attrs) | {b.type for b in r.block.blocks} | {b.labels[0] for b in r.block.blocks if b.labels}
+    if written & _NON_SQS_MAPPING_ARGUMENTS:
+        return False
+    raw = source.value if source.resolved else None
+    if isinstance(raw, Ref):
+        parts = raw.target.split(".")
+        resource_type = parts[1] if parts[0] == "data" and len(parts) > 1 else parts[0]
+        return not resource_type.startswith("aws_") or resource_type == "aws_sqs_queue"
+    return may_name(raw, Kind.QUEUE)
+
+
 def _mapping(r: Resource) -> None:
     m = Kind.MAPPING
     response_types = r.value("function_response_types", m, "report_batch_item_failures")
@@ -409,6 +438,8 @@ def _mapping(r: Resource) -> None:
         reports = isinstance(response_types.value, list) and "ReportBatchItemFailures" in response_types.value
         response_types = Value(reports, Origin.EXPLICIT, response_types.span, response_types.note)
     source = r.value("event_source_arn", m, "source")
+    if not _may_read_a_queue(r, source):
+        return  # a stream, Kafka, MQ or DocumentDB mapping: no consumer of a queue
     function = r.value("function_name", m, "function")
     node = Mapping(
         **r.kwargs(),

@@ -432,12 +432,26 @@ class Resources(Intrinsics):
 
     def event_source_mapping(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         m = Kind.MAPPING
+        source = self.value(props, "EventSourceArn", m, "source")
+        if not self.may_read_a_queue(props, source):
+            return  # a stream, Kafka, MQ or DocumentDB mapping: no consumer of a queue
         self.mapping_node(
             self.node_kwargs(logical_id, "AWS::Lambda::EventSourceMapping", span),
             props,
-            self.value(props, "EventSourceArn", m, "source"),
+            source,
             self.value(props, "FunctionName", m, "function"),
         )
+
+    def may_read_a_queue(self, props: Props, source: Value) -> bool:
+        """Whether a mapping may read an SQS queue: it sets none of the properties only other sources take, and its
+        source is not a resource of this template of another type, nor the ARN of another service."""
+        if any(k in _NON_SQS_MAPPING_PROPERTIES for k in _block(props).entries):
+            return False
+        raw = source.value if source.resolved else None
+        if isinstance(raw, Ref):
+            target = self.resources.get(raw.target)
+            return not isinstance(target, dict) or target.get("Type") == "AWS::SQS::Queue"
+        return may_name(raw, Kind.QUEUE)
 
     def permission_node(self, kwargs: dict, props: Props) -> Permission:
         p = Kind.PERMISSION
@@ -507,6 +521,21 @@ class Resources(Intrinsics):
         return may_name(raw, Kind.TOPIC)
 
     # -- SAM ----------------------------------------------------------------------------------------------
+
+
+# what only stream, Kafka, MQ and DocumentDB event source mappings take (Lambda CreateEventSourceMapping)
+_NON_SQS_MAPPING_PROPERTIES = frozenset(
+    {
+        "StartingPosition",
+        "StartingPositionTimestamp",
+        "Topics",
+        "Queues",
+        "SelfManagedEventSource",
+        "AmazonManagedKafkaEventSourceConfig",
+        "SelfManagedKafkaEventSourceConfig",
+        "DocumentDBEventSourceConfig",
+    }
+)
 
 
 def _endpoint_kinds(protocol: Value) -> tuple[Kind, ...]:
