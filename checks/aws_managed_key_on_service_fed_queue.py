@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun, service_fed_queues
+from crosswire.check import (
+    CheckMeta,
+    Finding,
+    Reference,
+    Severity,
+    Skip,
+    listing,
+    names_customer_managed_key,
+    noun,
+    service_fed_queues,
+)
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Kind
 
@@ -49,7 +59,7 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
         key = graph.key_of(queue)
         if key is None:
             reason = graph.why_unlinked(queue, EdgeKind.ENCRYPTED_BY)
-            if reason:
+            if reason and not names_customer_managed_key(queue.kms_key.value):
                 yield Skip(META, queue, f"KMS key of {noun(queue)} is unresolved: {reason}")
             continue
         if not (key.aws_managed and key.address == "alias/aws/sqs"):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from crosswire.graph import Graph
+from crosswire.graph import Graph, literal_identity
 from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Queue, Subscription, Value
 
 
@@ -138,6 +138,15 @@ def delivering_origins(graph: Graph, node: Node) -> tuple[Node, ...]:
     for delivery in graph.deliveries_into(node):
         origins.setdefault(delivery.source.uid, delivery.source)
     return tuple(origins.values())
+
+
+def names_customer_managed_key(raw: object) -> bool:
+    """Whether a key written as text is customer managed whether or not it was scanned: an alias outside `alias/aws/`
+    (AWS managed keys have only those), by name or ARN."""
+    if not isinstance(raw, str):
+        return False
+    kind, name = literal_identity(raw)
+    return kind is Kind.ALIAS and not name.startswith("alias/aws/")
 
 
 def listing(nodes: Iterable[Node]) -> str:
