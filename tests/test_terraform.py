@@ -1645,3 +1645,26 @@ resource "aws_iam_role_policy_attachment" "worker" {
         Origin.UNRESOLVED,
         "each.value differs between the instances",
     )
+
+
+def test_a_heredoc_closing_marker_with_trailing_blanks_is_valid_terraform(write):
+    """HCL trims the closing marker's line before comparing it; python-hcl2 8 did not, and rejected 13 public files."""
+    write(
+        "main.tf",
+        'resource "aws_sqs_queue" "orders" {\n'
+        "  policy = <<EOT\n"
+        '{"Statement": []}\n'
+        "EOT  \t\n"
+        "  visibility_timeout_seconds = 40\n"
+        "}\n"
+        'resource "aws_sqs_queue" "audit" {\n'
+        "  policy = <<-POLICY\n"
+        '    {"Statement": []}\n'
+        "    POLICY \n"
+        "}\n",
+    )
+    graph = load()
+    orders, audit = graph.nodes[".#aws_sqs_queue.orders"], graph.nodes[".#aws_sqs_queue.audit"]
+    assert orders.visibility_timeout.value == 40 and orders.visibility_timeout.span.line == 5  # type: ignore[attr-defined]
+    assert audit.span.line == 7
+    assert [p.statements.value for p in graph.policies_of(orders)] == [()]

@@ -235,6 +235,7 @@ def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
     import hcl2  # lazy: only when Terraform is scanned
     from lark.exceptions import UnexpectedInput
 
+    text = trimmed_heredoc_markers(text)
     try:
         tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as exc:
@@ -246,6 +247,27 @@ def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
         raise LoadError(shown, 1, f"cannot parse: {exc}") from None
     _check_nesting(tree.children[0], shown)
     return tree_blocks(tree.children[0], shown)
+
+
+_HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?$")
+
+
+def trimmed_heredoc_markers(text: str) -> str:
+    """`text` with the trailing spaces and tabs cut from each heredoc's closing marker line. HCL's scanner trims the
+    line before comparing it with the marker, so Terraform accepts `EOT  `; python-hcl2 8 does not. Lines keep their
+    numbers, and nothing else changes."""
+    if "<<" not in text:
+        return text
+    lines = text.split("\n")
+    marker = None
+    for number, line in enumerate(lines):
+        if marker is None:
+            opened = _HEREDOC_OPENER.search(line)
+            marker = opened.group(1) if opened else None
+        elif line.strip() == marker:
+            lines[number] = line.rstrip(" \t\r") + ("\r" if line.endswith("\r") else "")
+            marker = None
+    return "\n".join(lines)
 
 
 def _check_nesting(body: Any, shown: str) -> None:
