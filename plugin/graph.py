@@ -39,6 +39,9 @@ _TOKEN = re.compile(r"\$\{[^}]*\}")
 _REFERENCE_TOKEN = re.compile(r"\$\{([^}]+)\}(?::[^:${}]+)?")
 # Lambda accepts "123456789012:function:name" and "function:name[:qualifier]" for a function
 _PARTIAL_FUNCTION_ARN = re.compile(r"(?:\d{12}:)?function:([^:]+)(?::[^:]+)?")
+# "name:qualifier": a function name with an alias or version, as Lambda's FunctionName accepts it
+_QUALIFIED_NAME = re.compile(r"[A-Za-z0-9_-]+:[A-Za-z0-9_$-]+")
+_MAX_FORWARDS = 8
 # the part of an ARN's resource that names the resource, per service
 _ARN_KINDS = {"sqs": Kind.QUEUE, "sns": Kind.TOPIC, "lambda": Kind.FUNCTION, "kms": Kind.KEY, "iam": Kind.ROLE}
 
@@ -141,6 +144,8 @@ class Graph:
         self._names_anywhere: dict[str, list[Node]] = {}  # literal names across units, for links between stacks
         self._wires: list[_Wire] = []
         self._unlinked: dict[tuple[str, E], str] = {}
+        # ids that stand for what a value refers to: a Lambda alias or version stands for its function
+        self._forwards: dict[tuple[str, str], Value] = {}
 
     # -- building ---------------------------------------------------------------------------------------
     def add(self, node: N, ids: tuple[str, ...] = (), names: tuple[Value, ...] = ()) -> N:
@@ -154,6 +159,11 @@ class Graph:
                 self._names.setdefault((node.unit, name.value), []).append(node)
                 self._names_anywhere.setdefault(name.value, []).append(node)
         return node
+
+    def forward(self, unit: str, local_id: str, value: Value) -> None:
+        """Let a `Ref` to `local_id` find whatever `value` refers to (an alias or version of a Lambda function is
+        wired to as the function itself: its timeout and role apply)."""
+        self._forwards[(unit, local_id)] = value
 
     def merge(self, other: Graph) -> None:
         """Take over everything `other` holds; loaders build one file into a graph of its own, so a file that
@@ -173,6 +183,7 @@ class Graph:
                 for edge in edges:
                     self.link(edge.kind, edge.source, edge.target, edge.span)
         self._wires.extend(other._wires)
+        self._forwards.update(other._forwards)
 
     def link(self, kind: E, source: Node, target: Node, span: Span | None = None) -> None:
         key = (source.uid, kind, target.uid)
@@ -216,17 +227,25 @@ class Graph:
         self._wires.clear()
 
     # -- finding ----------------------------------------------------------------------------------------
-    def find(self, unit: str, raw: Any, kinds: tuple[Kind, ...], origin: Value | None = None) -> list[Node]:
+    def find(
+        self, unit: str, raw: Any, kinds: tuple[Kind, ...], origin: Value | None = None, hops: int = 0
+    ) -> list[Node]:
         """The nodes of `kinds` in `unit` that `raw` (a Ref, ARN, URL, alias or name) refers to.
 
-        Aliases are followed to their key; an AWS managed key alias yields that key's node."""
+        Aliases are followed to their key; an AWS managed key alias yields that key's node; a Lambda alias or
+        version to its function (`hops` bounds chains of them)."""
         found: list[Node] = []
         token = _REFERENCE_TOKEN.fullmatch(raw) if isinstance(raw, str) else None
         if token:
             raw = self._token_reference(unit, token.group(1))
         if isinstance(raw, Ref):
             found = list(self._ids.get((unit, raw.target), ()))
+            forward = self._forwards.get((unit, raw.target))
+            if not found and forward is not None and forward.resolved and hops < _MAX_FORWARDS:
+                return self.find(unit, forward.value, kinds, origin, hops + 1)
         elif isinstance(raw, str):
+            if Kind.FUNCTION in kinds and _QUALIFIED_NAME.fullmatch(raw):
+                raw = raw.split(":")[0]  # Lambda takes "name:alias" and "name:version" for the function
             kind, name = literal_identity(raw)
             if name in AWS_MANAGED_KEY_ALIASES:
                 return [self._aws_managed_key(name, origin)] if Kind.KEY in kinds else []

@@ -456,6 +456,11 @@ def _mapping(r: Resource) -> None:
     r.graph.wire(E.INVOKES, node, function, (Kind.FUNCTION,))
 
 
+def _function_alias(r: Resource) -> None:
+    """An `aws_lambda_alias`: what refers to it invokes its function."""
+    r.graph.forward(r.unit.name, r.address, r.value("function_name", Kind.FUNCTION, "name"))
+
+
 def _permission(r: Resource) -> None:
     p = Kind.PERMISSION
     node = Permission(
@@ -538,6 +543,7 @@ BUILDERS: dict[str, Callable[[Resource], None]] = {
     "aws_iam_role_policy_attachment": _policy_attachment,
     "aws_lambda_function": _function,
     "aws_lambda_event_source_mapping": _mapping,
+    "aws_lambda_alias": _function_alias,
     "aws_lambda_permission": _permission,
     "aws_s3_bucket_notification": _bucket_notification,
     "aws_cloudwatch_event_target": _event_target,

@@ -68,6 +68,7 @@ class Intrinsics:
         self.resources: dict = template.get("Resources") or {}
         if not isinstance(self.resources, dict):
             raise LoadError(file, _line(self.resources) or 1, "Resources is not a mapping")
+        self.generated = _sam_generated_ids(template, self.resources)
         self.mappings = template.get("Mappings") or {}
         self.conditions_raw = template.get("Conditions") or {}
         if not isinstance(self.conditions_raw, dict):
@@ -178,7 +179,7 @@ class Intrinsics:
             return PSEUDO[name]
         if name in self.params:
             return self.params[name][0]
-        if name in self.resources:
+        if name in self.resources or name in self.generated:
             return Ref(name)
         if name.startswith("AWS::"):
             return Unresolved(f"pseudo parameter {name} is only known at deploy time")
@@ -190,7 +191,7 @@ class Intrinsics:
             arg = arg.split(".", 1)
         if not isinstance(arg, list) or len(arg) != 2 or not all(isinstance(a, str) for a in arg):
             return Unresolved("Fn::GetAtt with an argument that cannot be read")
-        if arg[0] not in self.resources:
+        if arg[0] not in self.resources and arg[0] not in self.generated:
             return Unresolved(f"Fn::GetAtt of {arg[0]}, which is not in this template")
         return Ref(arg[0], arg[1])
 
@@ -350,6 +351,23 @@ class Intrinsics:
         return Value(resolved, Origin.EXPLICIT, span, note)
 
     # -- resources ----------------------------------------------------------------------------------------
+
+
+def _sam_generated_ids(template: dict, resources: dict) -> set[str]:
+    """What a template may refer to that SAM generates: the alias of a function with a literal `AutoPublishAlias`
+    (`<Function>Alias<name>`, and SAM's `<Function>.Alias` / `<Function>.Version`)."""
+    globals_section = template.get("Globals")
+    function_globals = globals_section.get("Function") if isinstance(globals_section, dict) else None
+    default = function_globals.get("AutoPublishAlias") if isinstance(function_globals, dict) else None
+    generated = set()
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties")
+        alias = props.get("AutoPublishAlias", default) if isinstance(props, dict) else default
+        if isinstance(alias, str):
+            generated |= {f"{logical_id}Alias{alias}", f"{logical_id}.Alias", f"{logical_id}.Version"}
+    return generated
 
 
 def _is_intrinsic(raw: dict) -> bool:

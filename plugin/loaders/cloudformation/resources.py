@@ -453,6 +453,10 @@ class Resources(Intrinsics):
             return not isinstance(target, dict) or target.get("Type") == "AWS::SQS::Queue"
         return may_name(raw, Kind.QUEUE)
 
+    def function_alias(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
+        """An `AWS::Lambda::Alias` or `AWS::Lambda::Version`: what refers to it invokes its function."""
+        self.graph.forward(self.file, logical_id, self.value(props, "FunctionName", Kind.FUNCTION, "name"))
+
     def permission_node(self, kwargs: dict, props: Props) -> Permission:
         p = Kind.PERMISSION
         node = Permission(

@@ -73,6 +73,7 @@ class Template(Resources):
             dead_letter_target=self.value(dlq, "TargetArn", f, "dead_letter_target"),
         )
         self.graph.add(function, ids=(logical_id,), names=(name,))
+        self.sam_alias(logical_id, props)
         self.graph.wire(E.DEAD_LETTERS_TO, function, function.dead_letter_target, (Kind.QUEUE, Kind.TOPIC))
         if "Role" in _block(props).entries or _block(props).unresolved is not None:
             self.graph.wire(E.ASSUMES, function, role, (Kind.ROLE,))
@@ -81,6 +82,17 @@ class Template(Resources):
         for event_key, event in events.items():
             if isinstance(event, dict):
                 self.sam_event(logical_id, str(event_key), event, self.span(event_key, event))
+
+    def sam_alias(self, logical_id: str, props: Props) -> None:
+        """`AutoPublishAlias: live` makes SAM publish versions and an alias `<Function>Alias<live>`; SAM also lets
+        a template write `!Ref Function.Alias` and `!Ref Function.Version`. All stand for the function."""
+        alias = self.resolve(_block(props).entries.get("AutoPublishAlias"))
+        if not isinstance(alias, str):
+            return
+        function = Value(Ref(logical_id), Origin.EXPLICIT)
+        for local_id in (f"{logical_id}Alias{alias}", f"{logical_id}.Alias", f"{logical_id}.Version"):
+            if local_id in self.generated:
+                self.graph.forward(self.file, local_id, function)
 
     def sam_role(self, logical_id: str, props: Props, span: Span, function: Function, events: dict) -> None:
         """The execution role SAM generates (`<Function>Role`) from `Policies` and the function's events."""
@@ -216,6 +228,8 @@ Template.BUILDERS = {
     "AWS::Lambda::Function": Template.lambda_function,
     "AWS::Serverless::Function": Template.sam_function,
     "AWS::Lambda::EventSourceMapping": Template.event_source_mapping,
+    "AWS::Lambda::Alias": Template.function_alias,
+    "AWS::Lambda::Version": Template.function_alias,
     "AWS::Lambda::Permission": Template.permission,
     "AWS::S3::Bucket": Template.bucket,
     "AWS::Events::Rule": Template.rule,
