@@ -1668,3 +1668,59 @@ def test_a_heredoc_closing_marker_with_trailing_blanks_is_valid_terraform(write)
     assert orders.visibility_timeout.value == 40 and orders.visibility_timeout.span.line == 5  # type: ignore[attr-defined]
     assert audit.span.line == 7
     assert [p.statements.value for p in graph.policies_of(orders)] == [()]
+
+
+COUNTED = """\
+variable "enabled" {
+  type = bool
+}
+resource "aws_sqs_queue" "jobs" {
+  count                      = var.enabled ? 1 : 0
+  visibility_timeout_seconds = 30
+}
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  timeout       = 60
+}
+resource "aws_lambda_event_source_mapping" "jobs" {
+  count            = var.enabled ? 1 : 0
+  event_source_arn = aws_sqs_queue.jobs[0].arn
+  function_name    = aws_lambda_function.worker.arn
+}
+"""
+
+
+def test_a_count_on_an_unknown_variable_is_a_condition_that_makes_findings_skips(write):
+    """`count = var.enabled ? 1 : 0` without a value for enabled: whether the queue exists is unknown, as with a
+    CloudFormation Condition on a parameter without default, so its finding is a skip that says why."""
+    write("main.tf", COUNTED)
+    run = scan_json("--select", "CW301", ".")
+    assert run.findings() == set()
+    assert [(u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        (
+            "CW301",
+            "aws_sqs_queue.jobs",
+            "whether aws_lambda_event_source_mapping.jobs exists depends on its count, which is unresolved: "
+            "variable enabled has no default and no value is given; "
+            "whether aws_sqs_queue.jobs exists depends on its count, which is unresolved: "
+            "variable enabled has no default and no value is given",
+        )
+    ]
+    assert scan_json("--select", "CW301", "--var", "enabled=true", ".").findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
+    disabled = scan_json("--select", "CW301", "--var", "enabled=false", ".")
+    assert disabled.findings() == set() and disabled.report["unresolved"] == []
+
+
+def test_a_module_called_with_an_unknown_count_makes_its_findings_skips(write):
+    write("main.tf", 'variable "enabled" {\n  type = bool\n}\nmodule "jobs" {\n  source = "./jobs"\n  count  = var.enabled ? 1 : 0\n}\n')
+    write("jobs/main.tf", COUNTED.replace("var.enabled ? 1 : 0", "1").replace('variable "enabled" {\n  type = bool\n}\n', ""))
+    run = scan_json("--select", "CW301", ".")
+    assert run.findings() == set()
+    assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        (
+            "module.jobs.aws_sqs_queue.jobs",
+            "whether module.jobs exists depends on its count, which is unresolved: "
+            "variable enabled has no default and no value is given",
+        )
+    ]

@@ -7,6 +7,7 @@ are evaluated on python-hcl2's Lark tree by `hcl_eval`, and whatever cannot be k
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import re
@@ -51,10 +52,7 @@ from crosswire.loaders.terraform_config import (
     type_name,
 )
 from crosswire.loaders.terraform_resources import BUILDERS, Resource
-from crosswire.model import (
-    Ref,
-    Unresolved,
-)
+from crosswire.model import EXISTS, Origin, Ref, Span, Unresolved, Value
 
 MAX_MODULE_DEPTH = 16
 # attributes that name a resource rather than configure it: a reference to one of these is a link (a Ref)
@@ -140,6 +138,8 @@ class Instance:
         self.children: dict[str, Instance | Unresolved] = {}
         self.resource_types = {key.split(".", 1)[0] for key in source.resources}
         self.evaluator = Evaluator(self, budget=unit.budget)
+        # whether this instance exists at all: its module call's count or for_each, set by the caller
+        self.existence_of_instance: Value = EXISTS
 
     # -- the Scope protocol -------------------------------------------------------------------------------
     def name(self, identifier: str) -> Any:
@@ -423,14 +423,28 @@ class Instance:
             )
         return self.evaluator.child(bindings) if bindings else self.evaluator
 
+    def existence(self, block: Block, address: str) -> Value:
+        """Whether a declaration has instances, as a CloudFormation `Condition` says whether a resource is created:
+        false when count is 0 or for_each is empty for sure, unresolved (with why) when either cannot be worked
+        out, and within a module call that may have no instance, whatever that call's existence is."""
+        for name in ("count", "for_each"):
+            attr = block.attrs.get(name)
+            if attr is None:
+                continue
+            raw = self.eval(attr)
+            counted = to_number(raw) if name == "count" else raw
+            span = Span(attr.file, attr.line, max(attr.line, attr.end_line))
+            if isinstance(counted, Unresolved):
+                note = f"whether {address} exists depends on its {name}, which is unresolved: {counted.reason}"
+                return Value(None, Origin.UNRESOLVED, span, note)
+            empty = counted == 0 if name == "count" else isinstance(counted, (list, dict)) and not counted
+            if empty:
+                return Value(False, Origin.EXPLICIT, span)
+        return self.existence_of_instance
+
     def exists(self, block: Block) -> bool:
         """False only when count is 0 or for_each is empty for sure."""
-        if "count" in block.attrs:
-            return to_number(self.eval(block.attrs["count"])) != 0
-        if "for_each" in block.attrs:
-            collection = self.eval(block.attrs["for_each"])
-            return not (isinstance(collection, (list, dict)) and not collection)
-        return True
+        return self.existence(block, "").value is not False
 
     # -- policy documents -------------------------------------------------------------------------------
     def policy_document(self, block: Block, evaluator: Evaluator) -> Any:
@@ -526,12 +540,20 @@ class Instance:
         for key, block in self.source.resources.items():
             self.unit.resources += 1
             builder = BUILDERS.get(block.labels[0])
-            if builder is None or not self.exists(block):
+            existence = self.existence(block, self.prefix + key)
+            if builder is None or existence.value is False:
                 continue
+            first = len(self.unit.graph.nodes)
             builder(Resource(self, block, self.prefix + key))
+            if existence is not EXISTS:
+                built = len(self.unit.graph.nodes) - first
+                for node in itertools.islice(reversed(self.unit.graph.nodes.values()), built):
+                    node.existence = existence
         for name, call in self.source.modules.items():
             child = self.child(name)  # read even when disabled, so its files count as scanned
-            if isinstance(child, Instance) and self.exists(call):
+            call_existence = self.existence(call, f"{self.prefix}module.{name}")
+            if isinstance(child, Instance) and call_existence.value is not False:
+                child.existence_of_instance = call_existence
                 child.build()
             elif self.exists(call) and self.opaque(name, call):
                 address = f"{self.prefix}module.{name}"
