@@ -5,6 +5,7 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    consumed_queue_without_dead_letter_queue,
     low_max_receive_count,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
@@ -17,6 +18,7 @@ _MODULES = (
     visibility_timeout_below_function_timeout,
     visibility_timeout,
     low_max_receive_count,
+    consumed_queue_without_dead_letter_queue,
 )
 
 
