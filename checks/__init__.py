@@ -7,6 +7,7 @@ from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     consumed_queue_without_dead_letter_queue,
     low_max_receive_count,
+    short_dead_letter_queue_retention,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
@@ -19,6 +20,7 @@ _MODULES = (
     visibility_timeout,
     low_max_receive_count,
     consumed_queue_without_dead_letter_queue,
+    short_dead_letter_queue_retention,
 )
 
 
