@@ -6,6 +6,7 @@ from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     consumed_queue_without_dead_letter_queue,
+    encryption_turned_off,
     low_max_receive_count,
     short_dead_letter_queue_retention,
     sse_sqs_on_service_fed_queue,
@@ -16,6 +17,7 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    encryption_turned_off,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
     low_max_receive_count,
