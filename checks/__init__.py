@@ -5,6 +5,10 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    consumed_queue_without_dead_letter_queue,
+    encryption_turned_off,
+    low_max_receive_count,
+    short_dead_letter_queue_retention,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
@@ -13,8 +17,12 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    encryption_turned_off,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
+    low_max_receive_count,
+    consumed_queue_without_dead_letter_queue,
+    short_dead_letter_queue_retention,
 )
 
 

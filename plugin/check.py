@@ -190,6 +190,19 @@ def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Func
             yield Skip(meta, queue, unknown) if unknown else (queue, function, mappings)
 
 
+def consumed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, list[Mapping], list[Function]] | Skip]:
+    """Each queue a Lambda event source mapping consumes, with its mappings and the functions they invoke (those
+    that could be followed: a mapping is Lambda's whatever function it names); a Skip for every mapping whose queue
+    could not be followed (a queue it may consume is not judged)."""
+    for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
+        yield Skip(meta, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
+    for queue in graph.of_kind(Queue):
+        mappings = graph.mappings_of(queue)
+        if mappings:
+            functions = {function.uid: function for _, function in graph.consumers_of(queue)}
+            yield queue, mappings, list(functions.values())
+
+
 def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, tuple[Node, ...]] | Skip]:
     """Each queue an AWS service delivers into, with where those deliveries start; a Skip for every SNS
     subscription to SQS whose queue could not be followed (a queue it may feed is not judged)."""

@@ -197,8 +197,10 @@ class Graph:
     def wire(self, kind: E, source: Node, value: Value, kinds: tuple[Kind, ...], reverse: bool = False) -> None:
         """Ask for an edge from `source` to whatever `value` refers to (or from it, with `reverse`).
 
-        Wires are resolved by `resolve_wires` once every node of the unit is known."""
-        if value.value is None and value.resolved:
+        Wires are resolved by `resolve_wires` once every node of the unit is known. An empty string names no
+        resource (`!If [Encrypted, <key>, ""]` and Terraform's `cond ? <key> : ""` write "none" that way), so it
+        asks for no edge, as a value left out does."""
+        if value.resolved and (value.value is None or value.value == ""):
             return
         self._wires.append(_Wire(kind, source, value, kinds, reverse))
 

@@ -337,3 +337,25 @@ def test_ignore_globals_opts_a_function_out_of_globals(write):
         assert "6 × 3 s (function Worker, AWS default)" in run.report["findings"][0]["message"]
     write("t.yaml", base.replace(function, f"{function}    IgnoreGlobals: [Runtime]\n"))
     assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW301", "Queue", 7)}
+
+
+def test_an_empty_kms_key_is_no_key_and_no_unfollowed_reference():
+    # `!If [Encrypted, <key>, ""]` leaves "" where a key would be: it names no resource, so no check may skip the
+    # queue or topic as if a key reference could not be followed (the value itself stays as written: CW107 reads it)
+    graph = load(
+        """
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: ""
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: ""
+"""
+    )
+    queue, topic = graph.nodes["t.yaml#Jobs"], graph.nodes["t.yaml#Alerts"]
+    assert (queue.kms_key.value, queue.kms_key.origin) == ("", Origin.EXPLICIT)  # type: ignore[attr-defined]
+    assert graph.key_of(queue) is None and graph.key_of(topic) is None  # type: ignore[arg-type]
+    assert list(graph.unlinked_all()) == []
