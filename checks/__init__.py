@@ -6,6 +6,7 @@ from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     batch_without_item_failures,
+    low_reserved_concurrency_on_sqs_consumer,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
@@ -17,6 +18,7 @@ _MODULES = (
     visibility_timeout_below_function_timeout,
     visibility_timeout,
     batch_without_item_failures,
+    low_reserved_concurrency_on_sqs_consumer,
 )
 
 
