@@ -6,6 +6,7 @@ from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     batch_without_item_failures,
+    key_rotation_off,
     low_reserved_concurrency_on_sqs_consumer,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
@@ -15,6 +16,7 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    key_rotation_off,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
     batch_without_item_failures,
