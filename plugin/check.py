@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph, literal_identity
-from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Queue, Subscription, Value
+from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Origin, Queue, Ref, Subscription, Value
 
 
 class Severity(str, Enum):
@@ -42,6 +42,21 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Overlap:
+    """Another linter's rule that already reports some of a check's findings, where the check runs inside that
+    linter (`tool`, e.g. "cfn-lint"): the adapter leaves those findings to it, so one fault is one match.
+
+    `covers` says, from the finding and the graph alone, whether `rule` reports the same fault on the same
+    resource; it must hold only where the rule really fires (a test runs the tool to show it). `summary` says
+    which findings it covers, for the docs."""
+
+    tool: str
+    rule: str
+    summary: str
+    covers: Callable[[Finding], bool]
+
+
+@dataclass(frozen=True)
 class CheckMeta:
     id: str
     slug: str
@@ -54,6 +69,7 @@ class CheckMeta:
     references: tuple[Reference, ...]
     formats: tuple[str, ...] = ("cloudformation", "terraform")
     options: tuple[Option, ...] = ()
+    overlaps: tuple[Overlap, ...] = ()
 
     @property
     def docs(self) -> str:
@@ -150,6 +166,19 @@ def seconds(value: Value) -> str:
     """ "120 s", with where the number came from when it was not written on the resource itself."""
     how = value.describe()
     return f"{value.value} s" + (f" ({how})" if how else "")
+
+
+def written_on_resource(value: Value) -> bool:
+    """Whether a value is what its resource says by itself: written there (or the branch of a decided condition),
+    or AWS's default for a property left out; not one that came through a parameter, mapping, SAM Globals, a
+    module input or a function."""
+    return value.origin is Origin.DEFAULT or (value.origin is Origin.EXPLICIT and not value.note)
+
+
+def references_directly(value: Value) -> bool:
+    """Whether a value names another resource of the same template or module by reference (Ref, Fn::GetAtt, a
+    Terraform address), rather than by a literal ARN or name or through a parameter."""
+    return isinstance(value.value, Ref) and written_on_resource(value)
 
 
 def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:

@@ -151,15 +151,27 @@ def test_every_bad_fixture_gives_the_same_findings_through_cfn_lint_as_through_c
         text=True,
         timeout=120,
     )
+    matches = json.loads(run.stdout)
     through_cfn_lint = {
         (str(Path(m["Filename"]).resolve()), m["Location"]["Start"]["LineNumber"], "CW" + m["Rule"]["Id"][2:])
-        for m in json.loads(run.stdout)
+        for m in matches
         if m["Rule"]["Id"][1] == "9" and "CW" + m["Rule"]["Id"][2:] in CHECK_IDS
     }
     report = scan_json("--select", ",".join(CHECK_IDS), "--fail-on", "never", *map(str, bad)).report
     through_crosswire = {(str(Path(f["file"]).resolve()), f["line"], f["check_id"]) for f in report["findings"]}
+    # ReportsQueue is consumed through a plain mapping: cfn-lint's own E3505 reports it, crosswire's rule does not
+    reports_queue = (
+        str((INPUTS / "visibility-timeout-below-function-timeout" / "bad" / "template.yaml").resolve()),
+        21,
+    )
+    e3505 = {
+        (str(Path(m["Filename"]).resolve()), m["Location"]["Start"]["LineNumber"])
+        for m in matches
+        if m["Rule"]["Id"] == "E3505"
+    }
+    assert e3505 == {reports_queue}
     assert through_crosswire
-    assert through_cfn_lint == through_crosswire
+    assert through_cfn_lint == through_crosswire - {(*reports_queue, "CW301")}
 
 
 def test_good_fixtures_fire_no_crosswire_rule():
@@ -226,3 +238,51 @@ def test_the_readme_cfn_lint_command_works_as_written(tmp_path):
     assert "Traceback" not in run.stderr, run.stderr
     assert run.returncode == WARNING_BIT
     assert "W9302" in run.stdout and "template.yaml:8:" in run.stdout and "template.yaml:24:" in run.stdout
+
+
+OVERLAP = INPUTS / "overlap"
+
+
+def test_a_fault_cfn_lint_reports_itself_is_its_match_only():
+    # E3505 fires on both queues of a plain template (on the property, or the resource when left to its default)
+    alone_code, alone, _ = cfn_lint(OVERLAP / "e3505-plain.yaml", append=False)
+    assert alone == [("e3505-plain.yaml", 7, "E3505"), ("e3505-plain.yaml", 8, "E3505")]
+    code, matches, _ = cfn_lint(OVERLAP / "e3505-plain.yaml")
+    assert matches == alone
+    assert code == alone_code == ERROR_BIT
+    # crosswire on its own still reports both
+    run = scan_json("--select", "CW301", "--fail-on", "never", str(OVERLAP / "e3505-plain.yaml"))
+    assert run.findings() == {("CW301", "JobsQueue", 4), ("CW301", "ReportsQueue", 8)}
+
+
+def test_what_cfn_lint_misses_is_crosswires_match():
+    # a SAM event, a timeout through a parameter, one through Mappings, a function named by a literal name
+    _, alone, output = cfn_lint(OVERLAP / "e3505-missed.yaml", append=False)
+    assert alone == [], output
+    code, matches, output = cfn_lint(OVERLAP / "e3505-missed.yaml")
+    assert matches == [
+        ("e3505-missed.yaml", 13, "E9301"),
+        ("e3505-missed.yaml", 27, "E9301"),
+        ("e3505-missed.yaml", 42, "E9301"),
+        ("e3505-missed.yaml", 57, "E9301"),
+    ]
+    assert "60 s (parameter WorkerTimeout default)" in output and "60 s (mapping Sizes)" in output
+    assert code == ERROR_BIT
+
+
+def test_every_overlap_a_check_declares_is_in_the_readme_table():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Rules cfn-lint already has", 1)[1].split("\n#", 1)[0]
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|")[:2])
+        for line in section.splitlines()
+        if line.startswith("| `")
+    }
+    declared = {
+        (f"`{overlap.rule}`", check.meta.id)
+        for check in ALL_CHECKS
+        for overlap in check.meta.overlaps
+        if overlap.tool == "cfn-lint"
+    }
+    assert declared
+    assert declared <= rows
