@@ -286,3 +286,18 @@ def test_every_overlap_a_check_declares_is_in_the_readme_table():
     }
     assert declared
     assert declared <= rows
+
+
+def test_each_fault_is_one_match_whichever_rule_reports_it():
+    # an Fn::If of literals and a number written as text are E3505's; a parameter in the chosen branch and a queue
+    # named through Fn::Sub are crosswire's
+    code, matches, _ = cfn_lint(OVERLAP / "e3505-one-match.yaml")
+    assert matches == [
+        ("e3505-one-match.yaml", 13, "E3505"),
+        ("e3505-one-match.yaml", 31, "E3505"),
+        ("e3505-one-match.yaml", 45, "E9301"),
+        ("e3505-one-match.yaml", 60, "E9301"),
+    ]
+    assert code == ERROR_BIT
+    run = scan_json("--select", "CW301", "--fail-on", "never", str(OVERLAP / "e3505-one-match.yaml"))
+    assert {line for _, _, line in run.findings()} == {13, 28, 45, 60}
