@@ -29,7 +29,9 @@ META = CheckMeta(
     ),
     fix_cloudformation=(
         "Set `FunctionResponseTypes: [ReportBatchItemFailures]` on the `AWS::Lambda::EventSourceMapping` or the "
-        "SAM `SQS` event, and return `batchItemFailures` from the function (or set `BatchSize: 1`)."
+        "SAM `SQS` event, and return `batchItemFailures` from the function (or set `BatchSize: 1`). SAM's "
+        "`SqsSubscription` cannot set it: give it `BatchSize: 1`, or declare the queue, its subscription and an "
+        "`SQS` event yourself."
     ),
     references=(
         Reference(

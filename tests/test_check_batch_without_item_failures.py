@@ -117,3 +117,21 @@ def test_a_batch_size_of_one_through_a_parameter_default_is_not_flagged(write):
     findings, report = scan()
     assert findings == set()
     assert report["unresolved"] == []
+
+
+def test_a_sam_sqs_subscription_batches_too(write):
+    # SqsSubscription has no FunctionResponseTypes: the fix names its BatchSize
+    write(
+        "template.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Alerts:\n    Type: AWS::SNS::Topic\n"
+        + WORKER
+        + "      Events:\n        FromAlerts:\n          Type: SNS\n          Properties:\n"
+        "            Topic: !Ref Alerts\n            SqsSubscription: true\n",
+    )
+    findings, report = scan()
+    assert findings == {("CW309", "Worker", 13)}
+    assert report["findings"][0]["message"].startswith(
+        "mapping of SAM function Worker hands batches of up to 10 messages (AWS default) from queue of SAM "
+        "function Worker to function Worker without ReportBatchItemFailures"
+    )
+    assert "`SqsSubscription` cannot set it: give it `BatchSize: 1`" in report["findings"][0]["fix"]
