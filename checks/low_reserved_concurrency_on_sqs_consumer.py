@@ -10,7 +10,8 @@ from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listi
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Function, Kind, Mapping, Queue, Value
 
-# Lambda polls a standard queue with at least five concurrent batches (Lambda Developer Guide, SQS scaling)
+# AWS: with reserved concurrency on an SQS consumer, set at least 5 (Lambda starts reading a standard queue with
+# five concurrent batches; Lambda Developer Guide, SQS scaling)
 POLLING_FLOOR = 5
 
 META = CheckMeta(
@@ -111,13 +112,13 @@ def _judge(function: Function, pairs: list[tuple[Mapping, Queue | None]]) -> Ite
     if reserved.value >= floor:
         return
     if widest is not None and widest.maximum_concurrency.value > POLLING_FLOOR:
-        reason = f"{noun(widest)} may invoke it {widest.maximum_concurrency.value} times at once (MaximumConcurrency)"
+        reason = f"the MaximumConcurrency {widest.maximum_concurrency.value} of {noun(widest)}"
     else:
-        reason = f"Lambda reads it with at least {POLLING_FLOOR} concurrent batches"
+        reason = f"the {POLLING_FLOOR} AWS asks for on an SQS consumer"
     yield Finding(
         META,
         function,
-        f"{noun(function)} consumes {sources} with reserved concurrency {reserved.value}{_how(reserved)}, but "
+        f"{noun(function)} consumes {sources} with reserved concurrency {reserved.value}{_how(reserved)}, below "
         f"{reason}: {consequence}",
         related=queues,
         via=mappings,

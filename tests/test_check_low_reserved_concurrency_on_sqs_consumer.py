@@ -42,8 +42,8 @@ def test_a_value_from_sam_globals_says_so(write):
     findings, report = scan()
     assert findings == {("CW310", "Worker", 8)}
     assert report["findings"][0]["message"] == (
-        "function Worker consumes queue Jobs with reserved concurrency 3 (from Globals), but Lambda reads it with "
-        f"at least 5 concurrent batches: {CONSEQUENCE}"
+        "function Worker consumes queue Jobs with reserved concurrency 3 (from Globals), below the 5 AWS asks for "
+        f"on an SQS consumer: {CONSEQUENCE}"
     )
     assert [r["resource"] for r in report["findings"][0]["related"]] == ["Jobs"]
 
@@ -62,8 +62,8 @@ def test_the_widest_mapping_sets_the_floor_and_is_named(write):
     assert findings == {("CW310", "aws_lambda_function.worker", 5)}
     assert report["findings"][0]["message"] == (
         "function aws_lambda_function.worker consumes queue aws_sqs_queue.audit, queue aws_sqs_queue.jobs with "
-        "reserved concurrency 8, but mapping aws_lambda_event_source_mapping.audit may invoke it 12 times at once "
-        f"(MaximumConcurrency): {CONSEQUENCE}"
+        "reserved concurrency 8, below the MaximumConcurrency 12 of mapping aws_lambda_event_source_mapping.audit: "
+        f"{CONSEQUENCE}"
     )
 
 
