@@ -22,14 +22,14 @@ META = CheckMeta(
     kinds=(Kind.FUNCTION,),
     rationale=(
         "Checkov (CKV_AWS_115) and cdk-nag ask for reserved concurrency on every function, but an SQS event source "
-        "mapping does not look at it: Lambda reads a queue with at least five concurrent batches, and up to the "
-        "mapping's MaximumConcurrency. The batches the function has no concurrency for are throttled and return to "
-        "the queue, each receive counting against the queue's maxReceiveCount, so messages that were never "
+        "mapping does not look at it: Lambda starts reading a standard queue with five concurrent batches and scales "
+        "up to the mapping's MaximumConcurrency. The batches the function has no concurrency for are throttled and "
+        "return to the queue, each receive counting against the queue's maxReceiveCount, so messages that were never "
         "processed end up in the dead-letter queue (or expire). AWS asks for at least 5, and for the mapping's "
         "MaximumConcurrency to limit an SQS consumer rather than reserved concurrency. Reserved concurrency 0 "
-        "(a function switched off on purpose) is flagged too while an SQS mapping to it is enabled: the mapping "
-        "still takes messages off the queue; pause a consumer by disabling its mapping, which leaves the messages "
-        "untouched. Disabled mappings are not judged."
+        "(a function switched off on purpose) is flagged too while an SQS mapping to it is enabled: the mapping keeps "
+        "receiving messages and every invocation is throttled; pause a consumer by disabling its mapping, which "
+        "leaves the messages in the queue untouched. Disabled mappings are not judged."
     ),
     fix_terraform=(
         "Remove `reserved_concurrent_executions` (or raise it to at least 5 and to the mapping's "
@@ -42,6 +42,10 @@ META = CheckMeta(
         "the mapping or SAM `SQS` event; to pause it, set the mapping's `Enabled: false`."
     ),
     references=(
+        Reference(
+            "Lambda Developer Guide: handling errors for an SQS event source (backoff on throttling)",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html",
+        ),
         Reference(
             "Lambda Developer Guide: configuring scaling behavior for SQS event source mappings",
             "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html",
