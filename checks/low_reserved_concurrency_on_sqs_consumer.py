@@ -62,7 +62,10 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     consumed: dict[str, tuple[Function, list[tuple[Mapping, Queue | None]]]] = {}
     for pair in sqs_mappings(graph, META):
         if isinstance(pair, Skip):
-            yield pair
+            # a mapping whose source is unknown matters only to a function that reserves concurrency
+            functions = [f for f in graph.targets(pair.node, EdgeKind.INVOKES) if isinstance(f, Function)]
+            if not functions or any(f.reserved_concurrency.value is not None for f in functions):
+                yield pair
             continue
         for function in graph.targets(pair[0], EdgeKind.INVOKES):
             if isinstance(function, Function):

@@ -128,3 +128,24 @@ def test_whether_the_only_mapping_is_enabled_unresolved_is_skipped(write):
     assert report["unresolved"][0]["reason"].startswith(
         "whether mapping aws_lambda_event_source_mapping.jobs is enabled is unresolved: "
     )
+
+
+def test_a_mapping_whose_source_is_unknown_is_skipped_only_for_a_function_that_reserves(write):
+    mapping = (
+        'variable "source" {{\n  type = string\n}}\n\n'
+        'resource "aws_lambda_function" "worker" {{\n'
+        '  function_name = "worker"\n  role = "arn:aws:iam::123456789012:role/worker"\n{reserved}}}\n\n'
+        'resource "aws_lambda_event_source_mapping" "jobs" {{\n'
+        "  event_source_arn = var.source\n"
+        "  function_name    = aws_lambda_function.worker.arn\n}}\n"
+    )
+    write("main.tf", mapping.format(reserved=""))
+    findings, report = scan()
+    assert findings == set()
+    assert report["unresolved"] == []
+    write("main.tf", mapping.format(reserved="  reserved_concurrent_executions = 2\n"))
+    findings, report = scan()
+    assert findings == set()
+    assert [(u["check_id"], u["resource"]) for u in report["unresolved"]] == [
+        ("CW310", "aws_lambda_event_source_mapping.jobs")
+    ]
