@@ -8,7 +8,7 @@ from typing import Any
 
 from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun, sqs_mappings
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Function, Kind
+from crosswire.model import EdgeKind, Function, Kind, Mapping, Node
 
 META = CheckMeta(
     id="CW309",
@@ -49,7 +49,8 @@ META = CheckMeta(
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     for pair in sqs_mappings(graph, META):
         if isinstance(pair, Skip):
-            yield pair
+            if not _settled(pair.node):  # whatever its source, a mapping that batches singly or reports is fine
+                yield pair
             continue
         mapping, queue = pair
         size, reports = mapping.batch_size, mapping.report_batch_item_failures
@@ -72,3 +73,10 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             "becomes visible again and the messages already processed are processed again",
             related=tuple(n for n in (queue, *functions) if n is not None),
         )
+
+
+def _settled(mapping: Node) -> bool:
+    if not isinstance(mapping, Mapping):
+        return False
+    size, reports = mapping.batch_size, mapping.report_batch_item_failures
+    return (size.resolved and size.value <= 1) or (reports.resolved and reports.value is True)

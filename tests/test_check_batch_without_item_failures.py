@@ -135,3 +135,16 @@ def test_a_sam_sqs_subscription_batches_too(write):
         "function Worker to function Worker without ReportBatchItemFailures"
     )
     assert "`SqsSubscription` cannot set it: give it `BatchSize: 1`" in report["findings"][0]["fix"]
+
+
+def test_a_mapping_of_unknown_source_that_reports_item_failures_is_not_skipped(write):
+    write(
+        "template.yaml",
+        "Parameters:\n  QueueArn:\n    Type: String\nResources:\n"
+        "  Mapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n"
+        "      EventSourceArn: !Ref QueueArn\n      FunctionName: worker\n"
+        "      FunctionResponseTypes: [ReportBatchItemFailures]\n",
+    )
+    findings, report = scan()
+    assert findings == set()
+    assert report["unresolved"] == []
