@@ -38,8 +38,8 @@ def _reported_by_cfn_lint_e3505(finding: Finding) -> bool:
         and any(
             isinstance(m, Mapping)
             and m.resource_type == "AWS::Lambda::EventSourceMapping"
-            and references_directly(m.source)
-            and references_directly(m.function)
+            and references_directly(m.source, queue)
+            and references_directly(m.function, function)
             for m in finding.via
         )
     )

@@ -175,10 +175,10 @@ def written_on_resource(value: Value) -> bool:
     return value.origin is Origin.DEFAULT or (value.origin is Origin.EXPLICIT and not value.note)
 
 
-def references_directly(value: Value) -> bool:
-    """Whether a value names another resource of the same template or module by reference (Ref, Fn::GetAtt, a
-    Terraform address), rather than by a literal ARN or name or through a parameter."""
-    return isinstance(value.value, Ref) and written_on_resource(value)
+def references_directly(value: Value, node: Node) -> bool:
+    """Whether a value names `node` itself by reference (Ref, Fn::GetAtt, a Terraform address), rather than by a
+    literal ARN or name, through a parameter, or through another resource that stands for it (an alias)."""
+    return isinstance(value.value, Ref) and value.value.target == node.address and written_on_resource(value)
 
 
 def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:

@@ -13,7 +13,9 @@ import pytest
 
 from conftest import ROOT, scan_json
 from crosswire.adapters import cfnlint as adapter
+from crosswire.check import Finding
 from crosswire.checks import ALL_CHECKS
+from crosswire.model import Function, Mapping, Origin, Queue, Ref, Span, Value
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 # inputs of our own (copies of the four checks' CloudFormation fixtures), so a new check's fixtures change nothing here
@@ -301,3 +303,31 @@ def test_each_fault_is_one_match_whichever_rule_reports_it():
     assert code == ERROR_BIT
     run = scan_json("--select", "CW301", "--fail-on", "never", str(OVERLAP / "e3505-one-match.yaml"))
     assert {line for _, _, line in run.findings()} == {13, 28, 45, 60}
+
+
+def test_a_mapping_that_names_another_resource_for_the_function_is_not_left_to_e3505():
+    # E3505 follows FunctionName only to an AWS::Lambda::Function: a mapping naming an alias (which the graph may
+    # follow to its function) is crosswire's to report
+    span = Span("t.yaml", 1, 1)
+    queue = Queue(
+        "t.yaml#Queue", "Queue", "AWS::SQS::Queue", span, "t.yaml", visibility_timeout=Value(30, Origin.DEFAULT)
+    )
+    function = Function(
+        "t.yaml#Worker", "Worker", "AWS::Lambda::Function", span, "t.yaml", timeout=Value(60, Origin.EXPLICIT)
+    )
+    check = next(c for c in ALL_CHECKS if c.meta.id == "CW301")
+
+    def finding(function_ref: str) -> Finding:
+        mapping = Mapping(
+            "t.yaml#Mapping",
+            "Mapping",
+            "AWS::Lambda::EventSourceMapping",
+            span,
+            "t.yaml",
+            source=Value(Ref("Queue", "Arn"), Origin.EXPLICIT),
+            function=Value(Ref(function_ref), Origin.EXPLICIT),
+        )
+        return Finding(check.meta, queue, "", related=(function,), via=(mapping,))
+
+    assert adapter.reported_by_cfn_lint(finding("Worker"))
+    assert not adapter.reported_by_cfn_lint(finding("WorkerLive"))
