@@ -5,9 +5,12 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    batch_without_item_failures,
     consumed_queue_without_dead_letter_queue,
     encryption_turned_off,
+    key_rotation_off,
     low_max_receive_count,
+    low_reserved_concurrency_on_sqs_consumer,
     short_dead_letter_queue_retention,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
@@ -18,11 +21,14 @@ _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
     encryption_turned_off,
+    key_rotation_off,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
     low_max_receive_count,
     consumed_queue_without_dead_letter_queue,
     short_dead_letter_queue_retention,
+    batch_without_item_failures,
+    low_reserved_concurrency_on_sqs_consumer,
 )
 
 

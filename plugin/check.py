@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph, literal_identity
-from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Queue, Subscription, Value
+from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Origin, Queue, Ref, Subscription, Value
 
 
 class Severity(str, Enum):
@@ -42,6 +42,21 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Overlap:
+    """Another linter's rule that already reports some of a check's findings, where the check runs inside that
+    linter (`tool`, e.g. "cfn-lint"): the adapter leaves those findings to it, so one fault is one match.
+
+    `covers` says, from the finding and the graph alone, whether `rule` reports the same fault on the same
+    resource; it must hold only where the rule really fires (a test runs the tool to show it). `summary` says
+    which findings it covers, for the docs."""
+
+    tool: str
+    rule: str
+    summary: str
+    covers: Callable[[Finding], bool]
+
+
+@dataclass(frozen=True)
 class CheckMeta:
     id: str
     slug: str
@@ -54,6 +69,7 @@ class CheckMeta:
     references: tuple[Reference, ...]
     formats: tuple[str, ...] = ("cloudformation", "terraform")
     options: tuple[Option, ...] = ()
+    overlaps: tuple[Overlap, ...] = ()
 
     @property
     def docs(self) -> str:
@@ -160,6 +176,19 @@ def seconds(value: Value) -> str:
     return f"{value.value} s" + (f" ({how})" if how else "")
 
 
+def written_on_resource(value: Value) -> bool:
+    """Whether a value is what its resource says by itself: written there (or the branch of a decided condition),
+    or AWS's default for a property left out; not one that came through a parameter, mapping, SAM Globals, a
+    module input or a function."""
+    return value.origin is Origin.DEFAULT or (value.origin is Origin.EXPLICIT and not value.note)
+
+
+def references_directly(value: Value, node: Node) -> bool:
+    """Whether a value names `node` itself by reference (Ref, Fn::GetAtt, a Terraform address), rather than by a
+    literal ARN or name, through a parameter, or through another resource that stands for it (an alias)."""
+    return isinstance(value.value, Ref) and value.value.target == node.address and written_on_resource(value)
+
+
 def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
     """Each queue with each Lambda function consuming it, once per pair with the mappings that wire them, when
     both the visibility timeout and the function timeout are known; a Skip wherever a mapping's queue or function
@@ -213,3 +242,24 @@ def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, t
         origins = delivering_origins(graph, queue)
         if origins:
             yield queue, origins
+
+
+
+def sqs_mappings(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Mapping, Queue | None] | Skip]:
+    """Each event source mapping that reads SQS, with its queue (None for a queue outside the scan, named by a
+    literal ARN or URL); a Skip for a mapping whose source could not be followed and may be a queue. A source
+    written as the ARN of a stream, table or broker is another service's mapping (same resource type): left out."""
+    for mapping in graph.of_kind(Mapping):
+        queue = next((q for q in graph.targets(mapping, EdgeKind.CONSUMES) if isinstance(q, Queue)), None)
+        if queue is not None:
+            yield mapping, queue
+            continue
+        reason = graph.why_unlinked(mapping, EdgeKind.CONSUMES)
+        if reason is None:
+            continue  # no source written: AWS rejects the mapping, no batching to judge
+        source = mapping.source.value if mapping.source.resolved else None
+        kind = literal_identity(source)[0] if isinstance(source, str) else None
+        if kind is Kind.QUEUE:
+            yield mapping, None
+        elif not (isinstance(source, str) and source.startswith("arn:")):
+            yield Skip(meta, mapping, f"source of {noun(mapping)} is unresolved: {reason}")

@@ -359,3 +359,34 @@ Resources:
     assert (queue.kms_key.value, queue.kms_key.origin) == ("", Origin.EXPLICIT)  # type: ignore[attr-defined]
     assert graph.key_of(queue) is None and graph.key_of(topic) is None  # type: ignore[arg-type]
     assert list(graph.unlinked_all()) == []
+
+
+def test_a_value_says_how_it_reached_the_property_when_not_written_there():
+    graph = load(
+        "Parameters:\n  Stage:\n    Type: String\n    Default: prod\n"
+        "  Wait:\n    Type: Number\n    Default: 90\n"
+        "Conditions:\n  Prod: !Equals [!Ref Stage, prod]\n"
+        "Mappings:\n  Sizes:\n    prod:\n      visibility: 120\n"
+        "Resources:\n"
+        "  Written:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: 30\n"
+        "  Mapped:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      VisibilityTimeout: !FindInMap [Sizes, !Ref Stage, visibility]\n"
+        "  Chosen:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: !If [Prod, 60, !Ref Wait]\n"
+        "  ChosenParameter:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      VisibilityTimeout: !If [Prod, !Ref Wait, 60]\n"
+        "  Selected:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: !Select [1, [10, 20]]\n"
+        "  Dead:\n    Type: AWS::SQS::Queue\n"
+        "  Source:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt Dead.Arn\n        maxReceiveCount: 5\n"
+    )
+    queues = {q.address: q for q in graph.of_kind(Queue)}
+    assert {name: (q.visibility_timeout.value, q.visibility_timeout.note) for name, q in queues.items()} == {
+        "Written": (30, ""),
+        "Mapped": (120, "mapping Sizes"),
+        "Chosen": (60, ""),
+        "ChosenParameter": (90, "parameter Wait default"),
+        "Selected": (20, "through Fn::Select"),
+        "Dead": (30, ""),
+        "Source": (30, ""),
+    }
+    assert queues["Source"].dead_letter_target.note == ""
