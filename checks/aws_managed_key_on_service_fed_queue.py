@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun, service_fed_queues
+from crosswire.check import (
+    CheckMeta,
+    Finding,
+    Reference,
+    Severity,
+    Skip,
+    encryption_key,
+    listing,
+    noun,
+    service_fed_queues,
+)
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Kind
+from crosswire.model import Kind
 
 META = CheckMeta(
     id="CW102",
@@ -43,16 +53,11 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             yield fed
             continue
         queue, origins = fed
-        if not queue.kms_key.resolved:
-            yield Skip(META, queue, f"KMS key of {noun(queue)} is unresolved: {queue.kms_key.note}")
+        key = encryption_key(graph, META, queue)
+        if isinstance(key, Skip):
+            yield key
             continue
-        key = graph.key_of(queue)
-        if key is None:
-            reason = graph.why_unlinked(queue, EdgeKind.ENCRYPTED_BY)
-            if reason:
-                yield Skip(META, queue, f"KMS key of {noun(queue)} is unresolved: {reason}")
-            continue
-        if not (key.aws_managed and key.address == "alias/aws/sqs"):
+        if key is None or not (key.aws_managed and key.address == "alias/aws/sqs"):
             continue
         yield Finding(
             META,

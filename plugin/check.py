@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Queue, Subscription, Value
+from crosswire.model import Alarm, EdgeKind, Function, Key, Kind, Mapping, Node, Queue, Subscription, Topic, Value
 
 
 class Severity(str, Enum):
@@ -118,6 +118,8 @@ _NOUNS = {
     "aws_s3_bucket_notification": "S3 bucket notification",
     "AWS::Events::Rule": "EventBridge rule",
     "aws_cloudwatch_event_target": "EventBridge target",
+    "AWS::CloudWatch::Alarm": "CloudWatch alarm",
+    "aws_cloudwatch_metric_alarm": "CloudWatch alarm",
 }
 
 
@@ -191,3 +193,27 @@ def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, t
         origins = delivering_origins(graph, queue)
         if origins:
             yield queue, origins
+
+
+def service_fed_topics(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Topic, tuple[Node, ...]] | Skip]:
+    """Each SNS topic an AWS service publishes to (S3 notifications, EventBridge targets, CloudWatch alarms), with
+    where those deliveries start; a Skip for every alarm whose topic actions could not be followed (a topic it may
+    publish to is not judged)."""
+    for alarm, reason in graph.unlinked(Alarm, EdgeKind.DELIVERS_TO):
+        yield Skip(meta, alarm, f"topic of {noun(alarm)} is unresolved: {reason}")
+    for topic in graph.of_kind(Topic):
+        origins = delivering_origins(graph, topic)
+        if origins:
+            yield topic, origins
+
+
+def encryption_key(graph: Graph, meta: CheckMeta, node: Queue | Topic) -> Key | Skip | None:
+    """The KMS key that encrypts a queue or topic (an AWS managed one is a node of its own), None when it has none,
+    or a Skip when its key is written but cannot be known or followed."""
+    if not node.kms_key.resolved:
+        return Skip(meta, node, f"KMS key of {noun(node)} is unresolved: {node.kms_key.note}")
+    key = graph.key_of(node)
+    if key is None:
+        reason = graph.why_unlinked(node, EdgeKind.ENCRYPTED_BY)
+        return Skip(meta, node, f"KMS key of {noun(node)} is unresolved: {reason}") if reason else None
+    return key
