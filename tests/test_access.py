@@ -307,3 +307,53 @@ def test_a_key_without_a_key_policy_has_the_default_one_in_both_formats(tmp_path
         assert sns.decision is NO, name
         assert may(graph, "kms:Decrypt", the_key, role=node(graph, reader, "role")).decision is YES, name
         assert may(graph, "kms:Decrypt", the_key, role=node(graph, stranger, "role")).decision is NO, name
+
+
+EVENTBRIDGE_KEYS = """\
+Resources:
+  Plain:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: [kms:GenerateDataKey*, kms:Decrypt]
+            Resource: "*"
+  Narrowed:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: [kms:GenerateDataKey*, kms:Decrypt]
+            Resource: "*"
+            Condition: { ArnEquals: { aws:SourceArn: !GetAtt Nightly.Arn } }
+  PlainTopic:
+    Type: AWS::SNS::Topic
+    Properties: { KmsMasterKeyId: !Ref Plain }
+  NarrowedTopic:
+    Type: AWS::SNS::Topic
+    Properties: { KmsMasterKeyId: !Ref Narrowed }
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets:
+        - { Id: plain, Arn: !Ref PlainTopic }
+        - { Id: narrowed, Arn: !Ref NarrowedTopic }
+"""
+
+
+def test_eventbridge_calls_kms_without_source_keys(tmp_path):
+    """EventBridge's calls to KMS carry neither aws:SourceArn nor aws:SourceAccount (SPEC §5; SNS Developer Guide:
+    those conditions are not supported for EventBridge to encrypted topics): a key policy that narrows its grant by
+    them does not let EventBridge in, whatever the rule."""
+    graph = graph_of(tmp_path, "t.yaml", EVENTBRIDGE_KEYS)
+    for topic, decision in (("PlainTopic", YES), ("NarrowedTopic", NO)):
+        the_topic = node(graph, topic, "topic")
+        (delivery,) = graph.deliveries_into(the_topic)
+        key = graph.key_of(the_topic)
+        answer = may(graph, "kms:GenerateDataKey", key, service=delivery.service, source=delivery.source)
+        assert answer.decision is decision, (topic, answer.reason)
