@@ -7,6 +7,7 @@ from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     aws_managed_key_on_service_fed_topic,
     sse_sqs_on_service_fed_queue,
+    topic_key_without_publisher_grant,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
 )
@@ -15,6 +16,7 @@ _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
     aws_managed_key_on_service_fed_topic,
+    topic_key_without_publisher_grant,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
 )
