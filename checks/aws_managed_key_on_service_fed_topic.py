@@ -66,9 +66,10 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             continue
         if key is None or not (key.aws_managed and key.address == "alias/aws/sns"):
             continue
-        publishers = ", ".join(
-            sorted({f"{d.service} ({noun(d.source)})" for d in graph.deliveries_into(topic)})
-        )
+        by_service: dict[str, set[str]] = {}
+        for delivery in graph.deliveries_into(topic):
+            by_service.setdefault(delivery.service, set()).add(noun(delivery.source))
+        publishers = " and ".join(f"{s} (for {', '.join(sorted(n))})" for s, n in sorted(by_service.items()))
         yield Finding(
             META,
             topic,

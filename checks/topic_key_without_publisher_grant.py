@@ -77,33 +77,42 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     for uid, wires in refusals.items():
         key = graph.nodes[uid]
         assert isinstance(key, Key)
+        # the publishers of one topic that one cause shuts out are named together
+        publishers: dict[tuple[str, str], list[Node]] = {}
+        topics: dict[str, Topic] = {}
+        for topic, delivery, refused in wires:
+            topics[topic.uid] = topic
+            cause = _cause(graph, key, delivery.service, refused)
+            publishers.setdefault((topic.uid, cause), []).append(delivery.source)
         yield Finding(
             META,
             key,
-            "; ".join(_refusal(graph, key, *wire) for wire in wires)
+            "; ".join(
+                f"{noun(topics[topic_uid])} is published to by {', '.join(noun(n) for n in sources)}, but {cause}"
+                for (topic_uid, cause), sources in publishers.items()
+            )
             + ": every publish fails with KMS access denied and the notifications are lost",
             related=_unique([node for topic, delivery, _ in wires for node in (topic, delivery.source)]),
             via=_unique([delivery.feeder for _, delivery, _ in wires]),
         )
 
 
-def _refusal(graph: Graph, key: Key, topic: Topic, delivery: Delivery, refused: dict[str, Answer]) -> str:
-    """ "SNS topic T is published to by CloudWatch alarm A, but no statement of key K's policy (keys.tf:3) lets
-    cloudwatch.amazonaws.com call kms:GenerateDataKey", with the Deny statement when one decided."""
+def _cause(graph: Graph, key: Key, service: str, refused: dict[str, Answer]) -> str:
+    """ "no statement of key K's policy (keys.tf:3) lets cloudwatch.amazonaws.com call kms:GenerateDataKey", or the
+    Deny statement that decided."""
     by_statement: dict[str, list[str]] = {}
     for action, answer in refused.items():
         by_statement.setdefault(answer.where, []).append(action)
-    reasons = []
+    causes = []
     for where, actions in by_statement.items():
         calls = " or ".join(actions)
         if where:
-            denied = f"a Deny statement of {noun(key)}'s policy ({where})"
-            reasons.append(f"{denied} stops {delivery.service} calling {calls}")
+            causes.append(f"a Deny statement of {noun(key)}'s policy ({where}) stops {service} calling {calls}")
         else:
-            reasons.append(f"no statement of {_policy(graph, key)} lets {delivery.service} call {calls}")
-            if delivery.service == EVENTBRIDGE:  # the usual cause: a grant narrowed by keys EventBridge never sends
-                reasons[-1] += " (EventBridge calls KMS without aws:SourceArn or aws:SourceAccount)"
-    return f"{noun(topic)} is published to by {noun(delivery.source)}, but " + " and ".join(reasons)
+            causes.append(f"no statement of {_policy(graph, key)} lets {service} call {calls}")
+            if service == EVENTBRIDGE:  # the usual cause: a grant narrowed by keys EventBridge never sends
+                causes[-1] += " (EventBridge calls KMS without aws:SourceArn or aws:SourceAccount)"
+    return " and ".join(causes)
 
 
 def _policy(graph: Graph, key: Key) -> str:

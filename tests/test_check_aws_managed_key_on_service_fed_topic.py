@@ -17,7 +17,7 @@ ALARM = """\
 """
 
 
-def test_one_finding_names_every_publisher_and_service(write):
+def test_one_finding_names_every_publisher_by_service(write):
     write(
         "t.yaml",
         """\
@@ -34,17 +34,18 @@ Resources:
         - Id: alerts
           Arn: !Ref Alerts
 """
-        + ALARM.format(actions="OKActions: [!Ref Alerts]"),
+        + ALARM.format(actions="OKActions: [!Ref Alerts]")
+        + ALARM.format(actions="AlarmActions: [!Ref Alerts]").replace("Backlog", "Errors").replace("backlog", "errors"),
     )
     run = scan_json("--select", "CW105", ".")
     assert run.findings() == {("CW105", "Alerts", 2)}
     (finding,) = run.report["findings"]
     assert finding["message"] == (
         "SNS topic Alerts is encrypted with the AWS managed key alias/aws/sns, whose policy cannot be edited to let "
-        "cloudwatch.amazonaws.com (CloudWatch alarm Backlog), events.amazonaws.com (EventBridge rule Nightly) use "
-        "it: every publish fails with KMS access denied and the notifications are lost"
+        "cloudwatch.amazonaws.com (for CloudWatch alarm Backlog, CloudWatch alarm Errors) and events.amazonaws.com "
+        "(for EventBridge rule Nightly) use it: every publish fails with KMS access denied and the notifications are lost"
     )
-    assert sorted(r["resource"] for r in finding["related"]) == ["Backlog", "Nightly"]
+    assert sorted(r["resource"] for r in finding["related"]) == ["Backlog", "Errors", "Nightly"]
 
 
 def test_a_topic_key_that_cannot_be_known_is_a_skip(write):

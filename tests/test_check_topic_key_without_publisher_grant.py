@@ -90,8 +90,8 @@ Resources:
 
 
 def test_one_finding_per_key_names_every_publisher_it_shuts_out(write):
-    """One key for an alarm topic and an EventBridge topic: one finding on the key, both wires in its message; the
-    AWS managed key on a third fed topic is CW105's, not this check's."""
+    """One key for a topic of two alarms and an EventBridge topic: one finding on the key, every wire in its message
+    (the alarms together); the AWS managed key on a third fed topic is CW105's, not this check's."""
     run = scan(
         write,
         """\
@@ -126,19 +126,20 @@ Resources:
           Arn: !Ref Managed
 """
         + ALARM
+        + ALARM.replace("Backlog", "Errors").replace("backlog", "errors")
         + RULE,
     )
     assert run.findings() == {("CW106", "Key", 2)}
     (finding,) = run.report["findings"]
     assert finding["message"] == (
-        "SNS topic Alerts is published to by CloudWatch alarm Backlog, but no statement of key Key's policy "
+        "SNS topic Alerts is published to by CloudWatch alarm Backlog, CloudWatch alarm Errors, but no statement of key Key's policy "
         "(t.yaml:2) lets cloudwatch.amazonaws.com call kms:GenerateDataKey or kms:Decrypt; SNS topic Audit is "
         "published to by EventBridge rule Nightly, but no statement of key Key's policy (t.yaml:2) lets "
         "events.amazonaws.com call kms:GenerateDataKey or kms:Decrypt (EventBridge calls KMS without "
         "aws:SourceArn or aws:SourceAccount): every publish fails with KMS access denied and the notifications "
         "are lost"
     )
-    assert sorted(r["resource"] for r in finding["related"]) == ["Alerts", "Audit", "Backlog", "Nightly"]
+    assert sorted(r["resource"] for r in finding["related"]) == ["Alerts", "Audit", "Backlog", "Errors", "Nightly"]
 
 
 def test_an_undecidable_grant_is_a_skip_with_the_evaluators_reason(write):
