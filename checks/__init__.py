@@ -5,6 +5,7 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    aws_managed_key_on_service_fed_topic,
     batch_without_item_failures,
     consumed_queue_without_dead_letter_queue,
     encryption_turned_off,
@@ -13,6 +14,7 @@ from crosswire.checks import (
     low_reserved_concurrency_on_sqs_consumer,
     short_dead_letter_queue_retention,
     sse_sqs_on_service_fed_queue,
+    topic_key_without_publisher_grant,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
 )
@@ -20,6 +22,8 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    aws_managed_key_on_service_fed_topic,
+    topic_key_without_publisher_grant,
     encryption_turned_off,
     key_rotation_off,
     visibility_timeout_below_function_timeout,

@@ -10,7 +10,21 @@ from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph, literal_identity
-from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Origin, Queue, Ref, Subscription, Value
+from crosswire.model import (
+    Alarm,
+    EdgeKind,
+    Function,
+    Key,
+    Kind,
+    Mapping,
+    Node,
+    Origin,
+    Queue,
+    Ref,
+    Subscription,
+    Topic,
+    Value,
+)
 
 
 class Severity(str, Enum):
@@ -134,6 +148,8 @@ _NOUNS = {
     "aws_s3_bucket_notification": "S3 bucket notification",
     "AWS::Events::Rule": "EventBridge rule",
     "aws_cloudwatch_event_target": "EventBridge target",
+    "AWS::CloudWatch::Alarm": "CloudWatch alarm",
+    "aws_cloudwatch_metric_alarm": "CloudWatch alarm",
 }
 
 
@@ -263,3 +279,32 @@ def sqs_mappings(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Mapping, Queue
             yield mapping, None
         elif not (isinstance(source, str) and source.startswith("arn:")):
             yield Skip(meta, mapping, f"source of {noun(mapping)} is unresolved: {reason}")
+
+
+def service_fed_topics(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Topic, tuple[Node, ...]] | Skip]:
+    """Each SNS topic an AWS service publishes to (S3 notifications, EventBridge targets, CloudWatch alarms), with
+    where those deliveries start; a Skip for every alarm whose topic actions could not be followed (a topic it may
+    publish to is not judged)."""
+    for alarm, reason in graph.unlinked(Alarm, EdgeKind.DELIVERS_TO):
+        yield Skip(meta, alarm, f"topic of {noun(alarm)} is unresolved: {reason}")
+    for topic in graph.of_kind(Topic):
+        origins = delivering_origins(graph, topic)
+        if origins:
+            yield topic, origins
+
+
+def encryption_key(
+    graph: Graph, meta: CheckMeta, node: Queue | Topic, whether_aws_managed: bool = False
+) -> Key | Skip | None:
+    """The KMS key that encrypts a queue or topic (an AWS managed one is a node of its own), None when it has none,
+    or a Skip when its key is written but cannot be known or followed. A check that only asks `whether_aws_managed`
+    gets None for a key written as an alias outside `alias/aws/` that was not scanned: customer managed all the same."""
+    if not node.kms_key.resolved:
+        return Skip(meta, node, f"KMS key of {noun(node)} is unresolved: {node.kms_key.note}")
+    key = graph.key_of(node)
+    if key is None:
+        reason = graph.why_unlinked(node, EdgeKind.ENCRYPTED_BY)
+        if not reason or (whether_aws_managed and names_customer_managed_key(node.kms_key.value)):
+            return None
+        return Skip(meta, node, f"KMS key of {noun(node)} is unresolved: {reason}")
+    return key

@@ -214,7 +214,8 @@ class Graph:
                 self._unlinked[(wire.source.uid, wire.kind)] = wire.value.note
                 continue
             raws = wire.value.value if isinstance(wire.value.value, (list, tuple)) else [wire.value.value]
-            for raw in raws:
+            # a null among references leads nowhere, as a null reference does (see `wire`)
+            for raw in (r for r in raws if r is not None):
                 targets = self.find(wire.source.unit, raw, wire.kinds, wire.value)
                 if not targets:
                     # a checked link that leads nowhere is a value the check cannot judge, not a pass
