@@ -126,6 +126,8 @@ def noun(node: Node) -> str:
     word = _NOUNS.get(node.resource_type, node.kind.value)
     if node.resource_type == "AWS::Serverless::Function" and node.kind is not Kind.FUNCTION:
         return f"{node.kind.value} of SAM function {node.address}"
+    if node.resource_type == "AWS::SNS::Topic" and node.kind is not Kind.TOPIC:
+        return f"inline {node.kind.value} of SNS topic {node.address}"  # a `Subscription` entry of the topic
     # a count/for_each declaration is one node: say the verdict holds for each of its instances
     repeated = f" (every instance of its {node.repeated})" if node.repeated else ""
     return f"{word} {node.address}{repeated}"

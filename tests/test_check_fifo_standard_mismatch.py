@@ -155,3 +155,23 @@ resource "aws_sns_topic_subscription" "events_to_orders" {
     assert "to standard SNS topic aws_sns_topic.events (FIFO left unset): standard topics cannot deliver" in (
         finding["message"]
     )
+
+
+def test_an_inline_subscription_is_named_as_a_subscription_of_its_topic(write):
+    write(
+        "t.yaml",
+        """Resources:
+  Prices:
+    Type: AWS::SNS::Topic
+    Properties:
+      FifoTopic: true
+      Subscription:
+        - {Protocol: email, Endpoint: analyst@example.com}
+""",
+    )
+    run = scan()
+    assert run.findings() == {("CW306", "Prices", 7)}
+    assert run.report["findings"][0]["message"] == (
+        "inline subscription of SNS topic Prices subscribes its email endpoint to FIFO SNS topic Prices: FIFO "
+        "topics deliver only to SQS queues, so SNS rejects the subscription and the deployment fails"
+    )
