@@ -7,6 +7,7 @@ from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     fifo_standard_mismatch,
     sse_sqs_on_service_fed_queue,
+    subscription_without_dead_letter_queue,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
 )
@@ -17,6 +18,7 @@ _MODULES = (
     visibility_timeout_below_function_timeout,
     visibility_timeout,
     fifo_standard_mismatch,
+    subscription_without_dead_letter_queue,
 )
 
 
