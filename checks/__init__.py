@@ -6,6 +6,7 @@ from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     fifo_standard_mismatch,
+    invalid_sqs_batching,
     sse_sqs_on_service_fed_queue,
     subscription_without_dead_letter_queue,
     visibility_timeout,
@@ -19,6 +20,7 @@ _MODULES = (
     visibility_timeout,
     fifo_standard_mismatch,
     subscription_without_dead_letter_queue,
+    invalid_sqs_batching,
 )
 
 
