@@ -76,7 +76,7 @@ def _faults(graph: Graph, mapping: Mapping, queue: Queue) -> Iterator[Finding | 
     consumers = " and ".join(noun(f) for f in functions)
     batch, window, concurrency = mapping.batch_size, mapping.batching_window, mapping.maximum_concurrency
 
-    def fault(rule: str) -> Finding:
+    def fault(aspect: str, rule: str) -> Finding:
         kind = "FIFO" if queue.fifo.value else "standard"
         wire = f"{noun(mapping)} from {kind} {noun(queue)}" + (f" to {consumers}" if consumers else "")
         return Finding(
@@ -84,6 +84,7 @@ def _faults(graph: Graph, mapping: Mapping, queue: Queue) -> Iterator[Finding | 
             mapping,
             f"{wire}: {rule}: Lambda rejects the mapping and the deployment fails",
             related=(queue, *functions),
+            aspect=aspect,
         )
 
     def unknown(what: str, value: Value) -> Skip:
@@ -92,7 +93,10 @@ def _faults(graph: Graph, mapping: Mapping, queue: Queue) -> Iterator[Finding | 
     if not concurrency.resolved:
         yield unknown("maximum concurrency", concurrency)
     elif concurrency.value is not None and not LEAST_CONCURRENCY <= concurrency.value <= MOST_CONCURRENCY:
-        yield fault(f"maximum concurrency {_count(concurrency)} is outside {LEAST_CONCURRENCY}–{MOST_CONCURRENCY}")
+        yield fault(
+            "maximum-concurrency",
+            f"maximum concurrency {_count(concurrency)} is outside {LEAST_CONCURRENCY}–{MOST_CONCURRENCY}",
+        )
 
     if not queue.fifo.resolved:
         # a batch of at most 10 without a window suits both queue types: only the rest needs to know which
@@ -104,16 +108,20 @@ def _faults(graph: Graph, mapping: Mapping, queue: Queue) -> Iterator[Finding | 
         yield unknown("batch size", batch)
     if queue.fifo.value:
         if batch.resolved and batch.value > LARGEST_UNWINDOWED_BATCH:
-            yield fault(f"batch size {_count(batch)} is above {LARGEST_UNWINDOWED_BATCH}, the most a FIFO queue allows")
+            yield fault(
+                "fifo-batch-size",
+                f"batch size {_count(batch)} is above {LARGEST_UNWINDOWED_BATCH}, the most a FIFO queue allows",
+            )
         if not window.resolved:
             yield unknown("batching window", window)
         elif window.value > 0:
-            yield fault(f"batching window {seconds(window)} is set, and FIFO queues take none")
+            yield fault("fifo-batching-window", f"batching window {seconds(window)} is set, and FIFO queues take none")
     elif batch.resolved and batch.value > LARGEST_UNWINDOWED_BATCH:
         if not window.resolved:
             yield unknown("batching window", window)
         elif window.value < 1:
             yield fault(
+                "standard-batching-window",
                 f"batch size {_count(batch)} is above {LARGEST_UNWINDOWED_BATCH}, which needs a batching window of "
-                f"at least 1 s, and the window is {seconds(window)}"
+                f"at least 1 s, and the window is {seconds(window)}",
             )

@@ -72,6 +72,9 @@ class Finding:
     related: tuple[Node, ...] = ()
     severity: Severity | None = None  # overrides the check's severity for this finding (e.g. CW303's info band)
     via: tuple[Node, ...] = ()
+    # which fault this is, for a check that can find several on one resource (CW308's rules): it joins the
+    # fingerprint, so a baseline that accepts one fault does not accept the others
+    aspect: str = ""
 
     @property
     def level(self) -> Severity:
@@ -92,6 +95,7 @@ class Finding:
             self.meta.id.encode(),
             os.fsencode(self.node.span.file),
             *(address.encode("utf-8", "surrogatepass") for address in addresses),
+            *([self.aspect.encode()] if self.aspect else []),  # absent when empty: other fingerprints stay as they were
         ]
         return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:32]
 

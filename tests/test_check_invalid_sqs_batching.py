@@ -49,11 +49,12 @@ def test_every_fault_of_a_mapping_is_a_finding_of_its_own_saying_which_rule_and_
     run = scan()
     wire = "mapping Mapping from FIFO queue Payments to function Worker"
     outcome = "Lambda rejects the mapping and the deployment fails"
-    assert [(f["resource"], f["line"], f["message"]) for f in run.report["findings"]] == [
-        ("Mapping", 5, f"{wire}: maximum concurrency 1001 is outside 2–1000: {outcome}"),
+    assert sorted((f["resource"], f["line"], f["message"]) for f in run.report["findings"]) == [
         ("Mapping", 5, f"{wire}: batch size 20 is above 10, the most a FIFO queue allows: {outcome}"),
         ("Mapping", 5, f"{wire}: batching window 5 s is set, and FIFO queues take none: {outcome}"),
+        ("Mapping", 5, f"{wire}: maximum concurrency 1001 is outside 2–1000: {outcome}"),
     ]
+    assert len({f["fingerprint"] for f in run.report["findings"]}) == 3  # each fault can be baselined on its own
     assert unresolved(run) == {}
 
 
@@ -151,3 +152,31 @@ resource "aws_lambda_event_source_mapping" "clicks" {
     assert run.findings() == {("CW308", "aws_lambda_event_source_mapping.clicks", 5)}
     assert "the window is 0 s (variable window" in run.report["findings"][0]["message"]
     assert scan("--var", "window=1").findings() == set()
+
+
+def test_a_baseline_that_accepts_one_fault_of_a_mapping_does_not_hide_a_new_one(write):
+    from conftest import run_cli
+
+    template = (
+        """Resources:
+  Payments:
+    Type: AWS::SQS::Queue
+    Properties: {FifoQueue: true}
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Payments.Arn
+      FunctionName: !Ref Worker
+      BatchSize: 20
+"""
+        + "WINDOW"
+        + FUNCTION
+    )
+    write("t.yaml", template.replace("WINDOW", ""))
+    assert run_cli("scan", "--select", "CW308", ".", "--write-baseline", "b.json").code == 0
+    write("t.yaml", template.replace("WINDOW", "      MaximumBatchingWindowInSeconds: 5\n"))
+    run = scan("--baseline", "b.json")
+    assert [f["message"].split(": ")[1] for f in run.report["findings"]] == [
+        "batching window 5 s is set, and FIFO queues take none"
+    ]
+    assert run.report["summary"]["baselined"] == 1
