@@ -117,8 +117,8 @@ def _subscription_mismatch(graph: Graph, subscription: Subscription) -> Iterator
                 "to SQS queues, so SNS rejects the subscription and the deployment fails",
                 related=(topic, *([endpoint] if endpoint else [])),
             )
-        elif topic:
-            yield Skip(META, subscription, str(topic))
+        elif isinstance(topic, str) and topic:
+            yield Skip(META, subscription, topic)
         return
     queue = _end(
         graph,

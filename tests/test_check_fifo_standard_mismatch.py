@@ -119,6 +119,11 @@ def test_what_is_known_can_settle_a_wire_whose_other_end_is_unknown(write):
   ToStream:
     Type: AWS::SNS::Subscription
     Properties: {TopicArn: !ImportValue shared-topic-arn, Protocol: firehose, Endpoint: !ImportValue stream-arn}
+  Events:
+    Type: AWS::SNS::Topic
+  ToOncall:
+    Type: AWS::SNS::Subscription
+    Properties: {TopicArn: !Ref Events, Protocol: email, Endpoint: oncall@example.com}
 """,
     )
     run = scan()
