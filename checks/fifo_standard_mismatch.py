@@ -4,11 +4,13 @@ or a FIFO topic subscribing a Lambda function, an HTTP(S), email or SMS endpoint
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Kind, Node, Queue, Subscription, Topic
+
+End = TypeVar("End", Queue, Topic)
 
 # SNS FIFO topics deliver to SQS queues only (SNS Developer Guide, FIFO topics); the other protocols they refuse
 NOT_FOR_FIFO_TOPICS = ("lambda", "http", "https", "email", "email-json", "sms")
@@ -69,32 +71,35 @@ def _typed(node: Queue | Topic) -> str:
     return f"{kind} {noun(node)}" + (f" ({how})" if how else "")
 
 
-def _end(graph: Graph, owner: Node, kind: EdgeKind, target: Queue | Topic | None, what: str) -> Queue | Topic | str:
-    """The other end of a wire with its FIFO setting known, or why it cannot be judged ("" when there is none)."""
-    if target is None:
-        reason = graph.why_unlinked(owner, kind)
-        return f"{what} of {noun(owner)} is unresolved: {reason}" if reason else ""
-    if not target.fifo.resolved:
-        return f"whether {noun(target)} is FIFO is unresolved: {target.fifo.note}"
-    return target
+def _ends(graph: Graph, owner: Node, kind: EdgeKind, cls: type[End], what: str) -> tuple[list[End], list[str]]:
+    """The other ends of `owner`'s wires of `kind` whose FIFO setting is known (a literal ARN or name may lead to
+    several), and why the others cannot be judged."""
+    targets = sorted((t for t in graph.targets(owner, kind) if isinstance(t, cls)), key=lambda t: t.uid)
+    reasons = [f"whether {noun(t)} is FIFO is unresolved: {t.fifo.note}" for t in targets if not t.fifo.resolved]
+    unlinked = graph.why_unlinked(owner, kind)
+    if unlinked:
+        reasons.insert(0, f"{what} of {noun(owner)} is unresolved: {unlinked}")
+    return [t for t in targets if t.fifo.resolved], reasons
 
 
 def _dead_letter_mismatch(graph: Graph, queue: Queue) -> Iterator[Finding | Skip]:
-    dlq = _end(graph, queue, EdgeKind.DEAD_LETTERS_TO, graph.dlq_of(queue), "dead-letter queue")
-    if isinstance(dlq, str):
-        if dlq:
-            yield Skip(META, queue, dlq)
+    dlqs, reasons = _ends(graph, queue, EdgeKind.DEAD_LETTERS_TO, Queue, "dead-letter queue")
+    if not dlqs and not reasons:
         return
     if not queue.fifo.resolved:
-        yield Skip(META, queue, f"whether {noun(queue)} is FIFO is unresolved: {queue.fifo.note}")
-    elif queue.fifo.value != dlq.fifo.value:
-        yield Finding(
-            META,
-            queue,
-            f"{_typed(queue)} dead-letters to {_typed(dlq)}: SQS accepts only a dead-letter queue of the queue's "
-            "own type, so it rejects the redrive policy and the deployment fails",
-            related=(dlq,),
-        )
+        reasons.insert(0, f"whether {noun(queue)} is FIFO is unresolved: {queue.fifo.note}")
+        dlqs = []
+    for dlq in dlqs:
+        if queue.fifo.value != dlq.fifo.value:
+            yield Finding(
+                META,
+                queue,
+                f"{_typed(queue)} dead-letters to {_typed(dlq)}: SQS accepts only a dead-letter queue of the queue's "
+                "own type, so it rejects the redrive policy and the deployment fails",
+                related=(dlq,),
+            )
+    if reasons:
+        yield Skip(META, queue, "; ".join(reasons))
 
 
 def _subscription_mismatch(graph: Graph, subscription: Subscription) -> Iterator[Finding | Skip]:
@@ -105,30 +110,26 @@ def _subscription_mismatch(graph: Graph, subscription: Subscription) -> Iterator
     name = str(protocol.value).lower()
     if name != "sqs" and name not in NOT_FOR_FIFO_TOPICS:
         return  # firehose, application: FIFO topics and standard ones alike deliver to them
-    topic = _end(graph, subscription, EdgeKind.SUBSCRIBES_TO, graph.topic_of(subscription), "topic")
-    endpoint = graph.endpoint_of(subscription)
+    topics, topic_reasons = _ends(graph, subscription, EdgeKind.SUBSCRIBES_TO, Topic, "topic")
     if name != "sqs":
-        if isinstance(topic, Topic) and topic.fifo.value:
-            target = noun(endpoint) if endpoint else f"its {name} endpoint"
+        endpoints = sorted(graph.targets(subscription, EdgeKind.DELIVERS_TO), key=lambda n: n.uid)
+        target = listing(endpoints) if endpoints else f"its {name} endpoint"
+        for topic in (t for t in topics if t.fifo.value):
             yield Finding(
                 META,
                 subscription,
                 f"{noun(subscription)} subscribes {target} to {_typed(topic)}: FIFO topics deliver only "
                 "to SQS queues, so SNS rejects the subscription and the deployment fails",
-                related=(topic, *([endpoint] if endpoint else [])),
+                related=(topic, *endpoints),
             )
-        elif isinstance(topic, str) and topic:
-            yield Skip(META, subscription, topic)
+        if topic_reasons:
+            yield Skip(META, subscription, "; ".join(topic_reasons))
         return
-    queue = _end(
-        graph,
-        subscription,
-        EdgeKind.DELIVERS_TO,
-        endpoint if isinstance(endpoint, Queue) else None,
-        "queue",
-    )
-    if isinstance(topic, Topic) and isinstance(queue, Queue):
-        if not topic.fifo.value and queue.fifo.value:
+    queues, queue_reasons = _ends(graph, subscription, EdgeKind.DELIVERS_TO, Queue, "queue")
+    standard_topics = [t for t in topics if not t.fifo.value]
+    fifo_queues = [q for q in queues if q.fifo.value]
+    for topic in standard_topics:
+        for queue in fifo_queues:
             yield Finding(
                 META,
                 subscription,
@@ -136,11 +137,6 @@ def _subscription_mismatch(graph: Graph, subscription: Subscription) -> Iterator
                 "to FIFO queues, so SNS rejects the subscription and the deployment fails",
                 related=(queue, topic),
             )
-        return
-    # a mismatch needs a standard topic and a FIFO queue: skip only when what is known leaves that possible
-    possible = not (isinstance(topic, Topic) and topic.fifo.value) and not (
-        isinstance(queue, Queue) and not queue.fifo.value
-    )
-    reasons = [r for r in (topic, queue) if isinstance(r, str) and r]
-    if possible and reasons:
-        yield Skip(META, subscription, "; ".join(reasons))
+    # a mismatch needs a standard topic and a FIFO queue: skip only when what is unknown leaves one possible
+    if (standard_topics or topic_reasons) and (fifo_queues or queue_reasons) and (topic_reasons or queue_reasons):
+        yield Skip(META, subscription, "; ".join(topic_reasons + queue_reasons))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun, seconds
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun, seconds
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Function, Kind, Mapping, Queue, Value
 
@@ -73,7 +73,7 @@ def _count(value: Value) -> str:
 
 def _faults(graph: Graph, mapping: Mapping, queue: Queue) -> Iterator[Finding | Skip]:
     functions = tuple(f for f in graph.targets(mapping, EdgeKind.INVOKES) if isinstance(f, Function))
-    consumers = " and ".join(noun(f) for f in functions)
+    consumers = listing(functions)  # sorted: a name may lead to several functions, found in any order
     batch, window, concurrency = mapping.batch_size, mapping.batching_window, mapping.maximum_concurrency
 
     def fault(aspect: str, rule: str) -> Finding:

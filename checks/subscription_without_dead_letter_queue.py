@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun
 from crosswire.graph import Graph
-from crosswire.model import Kind, Origin, Subscription
+from crosswire.model import EdgeKind, Kind, Origin, Subscription
 
 META = CheckMeta(
     id="CW307",
@@ -63,11 +63,12 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             continue
         if dead_letter_target.origin is not Origin.ABSENT:
             continue  # it has one, scanned here or not
-        topic = graph.topic_of(subscription)
-        endpoint = graph.endpoint_of(subscription)
+        # a literal ARN or name may lead to several resources: name them all, in an order of their own
+        topics = sorted(graph.targets(subscription, EdgeKind.SUBSCRIBES_TO), key=lambda n: n.uid)
+        endpoints = sorted(graph.targets(subscription, EdgeKind.DELIVERS_TO), key=lambda n: n.uid)
         protocol = subscription.protocol.value if subscription.protocol.resolved else None
-        to = noun(endpoint) if endpoint else f"its {protocol} endpoint" if protocol else "its endpoint"
-        wire = f"from {noun(topic)} to {to}" if topic else f"to {to}"
+        to = listing(endpoints) if endpoints else f"its {protocol} endpoint" if protocol else "its endpoint"
+        wire = f"from {listing(topics)} to {to}" if topics else f"to {to}"
         # CloudFormation's inline `Subscription` entries take a protocol and an endpoint, nothing else
         inline = (
             " (written inline in the topic, it cannot have one)"
@@ -79,5 +80,5 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             subscription,
             f"{noun(subscription)}, {wire}, has no dead-letter queue{inline}: a message SNS cannot deliver is "
             "discarded after its retries, with nothing kept to inspect or redrive",
-            related=tuple(n for n in (topic, endpoint) if n is not None),
+            related=(*topics, *endpoints),
         )

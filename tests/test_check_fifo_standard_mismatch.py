@@ -180,3 +180,20 @@ def test_an_inline_subscription_is_named_as_a_subscription_of_its_topic(write):
         "inline subscription of SNS topic Prices subscribes its email endpoint to FIFO SNS topic Prices: FIFO "
         "topics deliver only to SQS queues, so SNS rejects the subscription and the deployment fails"
     )
+
+
+def test_a_dead_letter_queue_name_that_leads_to_several_queues_judges_them_all_whatever_their_order(write):
+    # found by tests/test_properties.py: the verdict rested on whichever queue was linked first
+    queue = (
+        "  Orders:\n    Type: AWS::SQS::Queue\n    Properties:\n      FifoQueue: true\n"
+        "      RedrivePolicy:\n"
+        '        deadLetterTargetArn: !Sub "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:dlq"\n'
+        "        maxReceiveCount: 5\n"
+    )
+    fifo = "  FifoDlq: {Type: AWS::SQS::Queue, Properties: {QueueName: dlq, FifoQueue: true}}\n"
+    standard = "  StandardDlq: {Type: AWS::SQS::Queue, Properties: {QueueName: dlq}}\n"
+    for queues in (fifo + standard, standard + fifo):
+        write("t.yaml", "Resources:\n" + queue + queues)
+        run = scan()
+        assert run.findings() == {("CW306", "Orders", 2)}
+        assert [f["related"][0]["resource"] for f in run.report["findings"]] == ["StandardDlq"]

@@ -109,3 +109,22 @@ resource "aws_sns_topic_subscription" "audit" {
     assert (check, resource, line) == ("CW307", "aws_sns_topic_subscription.alerts", 3)
     assert reason.startswith("dead-letter queue of subscription aws_sns_topic_subscription.alerts is unresolved: ")
     assert "undelivered_arn" in reason
+
+
+def test_a_topic_name_that_leads_to_several_topics_names_them_all_whatever_their_order(write):
+    # found by tests/test_properties.py: the message named whichever topic was linked first
+    subscription = (
+        "  S:\n    Type: AWS::SNS::Subscription\n    Properties:\n"
+        '      TopicArn: !Sub "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:orders"\n'
+        "      Protocol: email\n      Endpoint: a@example.com\n"
+    )
+    first = "  T1: {Type: AWS::SNS::Topic, Properties: {TopicName: orders}}\n"
+    second = "  T2: {Type: AWS::SNS::Topic, Properties: {TopicName: orders}}\n"
+    messages = []
+    for topics in (first + second, second + first):
+        write("t.yaml", "Resources:\n" + topics + subscription)
+        messages.append([f["message"] for f in scan().report["findings"]])
+    assert messages[0] == messages[1] == [
+        "subscription S, from SNS topic T1, SNS topic T2 to its email endpoint, has no dead-letter queue: a message "
+        "SNS cannot deliver is discarded after its retries, with nothing kept to inspect or redrive"
+    ]
