@@ -102,6 +102,9 @@ class Finding:
     related: tuple[Node, ...] = ()
     severity: Severity | None = None  # overrides the check's severity for this finding (e.g. CW303's info band)
     via: tuple[Node, ...] = ()
+    # which fault this is, for a check that can find several on one resource (CW308's rules): it joins the
+    # fingerprint, so a baseline that accepts one fault does not accept the others
+    aspect: str = ""
 
     @property
     def level(self) -> Severity:
@@ -122,6 +125,7 @@ class Finding:
             self.meta.id.encode(),
             os.fsencode(self.node.span.file),
             *(address.encode("utf-8", "surrogatepass") for address in addresses),
+            *([self.aspect.encode()] if self.aspect else []),  # absent when empty: other fingerprints stay as they were
         ]
         return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:32]
 
@@ -158,6 +162,8 @@ def noun(node: Node) -> str:
     word = _NOUNS.get(node.resource_type, node.kind.value)
     if node.resource_type == "AWS::Serverless::Function" and node.kind is not Kind.FUNCTION:
         return f"{node.kind.value} of SAM function {node.address}"
+    if node.resource_type == "AWS::SNS::Topic" and node.kind is not Kind.TOPIC:
+        return f"inline {node.kind.value} of SNS topic {node.address}"  # a `Subscription` entry of the topic
     # a count/for_each declaration is one node: say the verdict holds for each of its instances
     repeated = f" (every instance of its {node.repeated})" if node.repeated else ""
     return f"{word} {node.address}{repeated}"

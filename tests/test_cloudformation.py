@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import cloudformation
-from crosswire.model import Origin, Queue
+from crosswire.model import Origin, Queue, Subscription
 
 CONSUMER = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -390,3 +390,42 @@ def test_a_value_says_how_it_reached_the_property_when_not_written_there():
         "Source": (30, ""),
     }
     assert queues["Source"].dead_letter_target.note == ""
+
+
+def test_sam_sns_event_with_sqs_subscription_keeps_its_redrive_policy_on_the_subscription():
+    # SAM passes the event's RedrivePolicy to the subscription it generates, with or without SqsSubscription
+    graph = load(
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Events:
+    Type: AWS::SNS::Topic
+  Undelivered:
+    Type: AWS::SQS::Queue
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Queued:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            SqsSubscription: true
+            RedrivePolicy:
+              deadLetterTargetArn: !GetAtt Undelivered.Arn
+        Direct:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            RedrivePolicy:
+              deadLetterTargetArn: !GetAtt Undelivered.Arn
+"""
+    )
+    for event in ("Queued", "Direct"):
+        subscription = graph.nodes[f"t.yaml#Consumer{event}"]
+        assert isinstance(subscription, Subscription)
+        assert subscription.dead_letter_target.origin is Origin.EXPLICIT, event
+        assert graph.dlq_of(subscription) is graph.nodes["t.yaml#Undelivered"], event
