@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Queue, Subscription, Value
+from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Policy, Queue, Span, Subscription, Value
 
 
 class Severity(str, Enum):
@@ -192,3 +192,19 @@ def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, t
         origins = delivering_origins(graph, queue)
         if origins:
             yield queue, origins
+
+
+def line_of(span: Span | None) -> str:
+    """ "queues.tf:12": where a statement or value was written, for a message ("" when unknown)."""
+    return f"{span.file}:{span.line}" if span is not None else ""
+
+
+def resource_policies(graph: Graph, kinds: tuple[Kind, ...]) -> Iterator[tuple[Policy, tuple[Node, ...], str]]:
+    """Each policy that governs a resource of `kinds` (a queue's or topic's policy), with those resources and "";
+    a standalone policy whose resource could not be followed comes with none and why, so that a check can judge its
+    statements and skip where a verdict would need to know what it governs."""
+    for policy in graph.of_kind(Policy):
+        governed = tuple(n for n in graph.sources(policy, EdgeKind.GOVERNED_BY) if n.kind in kinds)
+        unlinked = graph.why_unlinked(policy, EdgeKind.GOVERNED_BY)
+        if governed or unlinked:
+            yield policy, governed, "" if governed else unlinked or ""
