@@ -6,6 +6,7 @@ from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     policy_allows_anyone,
+    queue_policy_without_tls_deny,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
@@ -15,6 +16,7 @@ _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
     policy_allows_anyone,
+    queue_policy_without_tls_deny,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
 )
