@@ -7,6 +7,7 @@ from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
     policy_allows_anyone,
     queue_policy_without_tls_deny,
+    service_grant_without_source,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
@@ -15,6 +16,7 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    service_grant_without_source,
     policy_allows_anyone,
     queue_policy_without_tls_deny,
     visibility_timeout_below_function_timeout,

@@ -12,8 +12,8 @@ from crosswire.check import (
     Severity,
     Skip,
     line_of,
-    listing,
     noun,
+    policy_of,
     resource_policies,
 )
 from crosswire.graph import Graph
@@ -116,7 +116,7 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
         yield Finding(
             META,
             policy,
-            f'{noun(policy)} of {listing(governed)} allows Principal "*" {_actions(first)} '
+            f'{policy_of(policy, governed)} allows Principal "*" {_actions(first)} '
             f"({line_of(first.span)}){more} with no condition narrowing who may call: anyone, in any AWS account or "
             "none, may do so",
             related=governed,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from crosswire.access import arn_of
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, line_of, noun
+from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, line_of, noun, policy_of
 from crosswire.graph import Graph
 from crosswire.iam import Decision, Principal, Request, evaluate
 from crosswire.model import Kind, Queue, Statement
@@ -79,7 +79,7 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             yield Finding(
                 META,
                 queue,
-                f"{noun(policy)} of {noun(queue)} ({line_of(policy.statements.span)}) has no Deny for "
+                f"{policy_of(policy, (queue,))} ({line_of(policy.statements.span)}) has no Deny for "
                 f"aws:SecureTransport false covering {' and '.join(uncovered)}: the queue can be used over plain "
                 "HTTP, its messages unencrypted in transit",
                 related=tuple(p for p in policies if p.address != queue.address),

@@ -199,6 +199,15 @@ def line_of(span: Span | None) -> str:
     return f"{span.file}:{span.line}" if span is not None else ""
 
 
+def policy_of(policy: Node, governed: Iterable[Node]) -> str:
+    """ "policy OrdersPolicy of queue Orders", or "the policy of queue Orders" for a policy written inside its
+    resource (a key policy, Terraform's `policy` argument), which has the resource's address."""
+    governed = tuple(governed)
+    if all(n.address == policy.address for n in governed):
+        return f"the policy of {listing(governed)}"
+    return f"{noun(policy)} of {listing(governed)}"
+
+
 def resource_policies(graph: Graph, kinds: tuple[Kind, ...]) -> Iterator[tuple[Policy, tuple[Node, ...], str]]:
     """Each policy that governs a resource of `kinds` (a queue's or topic's policy), with those resources and "";
     a standalone policy whose resource could not be followed comes with none and why, so that a check can judge its

@@ -117,5 +117,5 @@ resource "aws_sqs_queue" "orders" {
     run = scan_json(".", "--select", "CW203", "--fail-on", "never")
     assert run.findings() == {("CW203", "aws_sqs_queue.orders", 1)}
     assert run.report["findings"][0]["message"].startswith(
-        'policy aws_sqs_queue.orders of queue aws_sqs_queue.orders allows Principal "*" to call sqs:* (main.tf:3)'
+        'the policy of queue aws_sqs_queue.orders allows Principal "*" to call sqs:* (main.tf:3)'
     )
