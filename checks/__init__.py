@@ -5,6 +5,7 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    lambda_permission_without_source,
     policy_allows_anyone,
     queue_policy_without_tls_deny,
     service_grant_without_source,
@@ -19,6 +20,7 @@ _MODULES = (
     service_grant_without_source,
     policy_allows_anyone,
     queue_policy_without_tls_deny,
+    lambda_permission_without_source,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
 )
