@@ -19,6 +19,7 @@ from crosswire.model import (
     Queue,
     Ref,
     Role,
+    Span,
     Statement,
     Subscription,
     Topic,
@@ -246,7 +247,7 @@ resource "aws_sqs_queue_policy" "jobs" {
             actions=("sqs:SendMessage",),
             resources=(Ref("aws_sqs_queue.jobs", "arn"),),
             conditions={"ArnEquals": {"aws:SourceArn": Ref("aws_sns_topic.events", "arn")}},
-            span=policy.statements.span,
+            span=Span("main.tf", 22, 28),  # the statement's own lines, within the document's
         ),
     )
 
@@ -1645,3 +1646,40 @@ resource "aws_iam_role_policy_attachment" "worker" {
         Origin.UNRESOLVED,
         "each.value differs between the instances",
     )
+
+
+def test_each_statement_of_a_jsonencoded_policy_has_its_own_lines(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "orders" {
+  name_prefix = "orders-"
+}
+
+resource "aws_sqs_queue_policy" "orders" {
+  queue_url = aws_sqs_queue.orders.id
+  policy = jsonencode({
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "sns.amazonaws.com" }
+        Action    = "sqs:SendMessage"
+      },
+      { Effect = "Deny", Principal = "*", Action = "sqs:*" },
+    ]
+  })
+}
+
+resource "aws_sqs_queue_policy" "audit" {
+  queue_url = aws_sqs_queue.orders.id
+  policy    = "{\\"Statement\\": [{\\"Effect\\": \\"Deny\\", \\"Principal\\": \\"*\\", \\"Action\\": \\"sqs:*\\"}]}"
+}
+""",
+    )
+    policies = {n.address: n for n in load().nodes.values() if isinstance(n, Policy)}
+    spans = [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.orders"].statements.value]
+    assert spans == [(9, 13), (14, 14)]
+    # JSON text has no statements Terraform can point at: they have the attribute's lines
+    assert [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.audit"].statements.value] == [
+        (21, 21)
+    ]

@@ -507,3 +507,33 @@ def repeated_by(block: Block) -> str:
     if "for_each" in block.attrs:
         return "for_each"
     return ""
+
+
+def statement_spans(attr: Attr) -> list[Span | None]:
+    """The lines of each statement of a policy written as `jsonencode({... Statement = [{...}, ...]})`, so that
+    messages can point at the statement; [] for a policy written any other way (its lines are the attribute's)."""
+    from lark import Tree
+
+    def parts(tree: Any, data: str) -> list[Any]:
+        if not isinstance(tree, Tree) or tree.data != data:
+            return []
+        return [c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+    def text(tree: Any) -> str:
+        return "".join(str(t) for t in tree.scan_values(lambda v: not isinstance(v, Tree))).strip('"')
+
+    call = parts(attr.expr, "expr_term")
+    function = parts(call[0], "function_call") if len(call) == 1 else []
+    if len(function) != 2 or text(function[0]) != "jsonencode":
+        return []
+    argument = parts(function[1], "arguments")
+    document = parts(argument[0], "expr_term") if len(argument) == 1 else []
+    elements = parts(document[0], "object") if len(document) == 1 else []
+    for element in elements:
+        key_and_value = parts(element, "object_elem")
+        if len(key_and_value) != 2 or text(key_and_value[0]) != "Statement":
+            continue
+        value = parts(key_and_value[1], "expr_term")
+        items = parts(value[0], "tuple") if len(value) == 1 else []
+        return [Span(attr.file, item.meta.line, item.meta.end_line) for item in items]
+    return []

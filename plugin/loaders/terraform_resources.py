@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from crosswire.graph import Graph
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, document, first_unresolved, plain, to_bool, to_number
-from crosswire.loaders.terraform_config import Attr, Block, JsonValue, ModuleSource, repeated_by
+from crosswire.loaders.terraform_config import Attr, Block, JsonValue, ModuleSource, repeated_by, statement_spans
 from crosswire.model import (
     ABSENT,
     BucketNotification,
@@ -176,7 +176,8 @@ class Resource:
         doc = self.document(name)
         if doc.value is None and doc.resolved:
             return None
-        statements_value = statements(doc.value, doc.span) if doc.resolved else doc
+        attr = self.block.attrs[name]
+        statements_value = statements(doc.value, doc.span, statement_spans(attr)) if doc.resolved else doc
         node = Policy(
             **self.kwargs(suffix), statements=statements_value, targets=targets or Value(None, Origin.DEFAULT)
         )
