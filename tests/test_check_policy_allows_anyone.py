@@ -37,7 +37,7 @@ def test_message_names_the_policy_the_queue_the_statement_and_the_consequence(wr
     run = scan(write)
     assert run.findings() == {("CW203", "OrdersPolicy", 10)}
     assert run.report["findings"][0]["message"] == (
-        'policy OrdersPolicy of queue Orders allows Principal "*" to call sqs:SendMessage (t.yaml:14) with no '
+        'policy OrdersPolicy of queue Orders allows Principal "*" to call sqs:SendMessage (t.yaml:16) with no '
         "condition narrowing who may call: anyone, in any AWS account or none, may do so"
     )
     assert [r["resource"] for r in run.report["findings"][0]["related"]] == ["Orders"]
@@ -72,7 +72,7 @@ def test_a_principal_named_by_an_unresolved_parameter_is_skipped_with_the_reason
         ("CW203", "OrdersPolicy", 10)
     ]
     assert run.report["unresolved"][0]["reason"].startswith(
-        "a statement of policy OrdersPolicy (t.yaml:14) may allow anyone: its Principal is unresolved: "
+        "a statement of policy OrdersPolicy (t.yaml:16) may allow anyone: its Principal is unresolved: "
     )
 
 
@@ -80,7 +80,7 @@ def test_an_unresolved_narrowing_condition_is_skipped_not_judged(write):
     run = scan(write, condition="{StringEquals: {aws:SourceAccount: !Ref Who}}")
     assert run.findings() == set()
     assert [u["reason"] for u in run.report["unresolved"]] == [
-        "a statement of policy OrdersPolicy (t.yaml:14) may allow anyone: its condition StringEquals on "
+        "a statement of policy OrdersPolicy (t.yaml:16) may allow anyone: its condition StringEquals on "
         "aws:SourceAccount is unresolved"
     ]
 
@@ -97,7 +97,7 @@ def test_a_policy_whose_queue_cannot_be_followed_is_skipped(write):
     assert run.findings() == set()
     assert [(u["resource"], u["line"]) for u in run.report["unresolved"]] == [("OrdersPolicy", 10)]
     assert run.report["unresolved"][0]["reason"].startswith(
-        'policy OrdersPolicy (t.yaml:14) allows Principal "*" with no narrowing condition, but which queue or '
+        'policy OrdersPolicy (t.yaml:16) allows Principal "*" with no narrowing condition, but which queue or '
         "topic it governs is unresolved: "
     )
 
@@ -117,5 +117,5 @@ resource "aws_sqs_queue" "orders" {
     run = scan_json(".", "--select", "CW203", "--fail-on", "never")
     assert run.findings() == {("CW203", "aws_sqs_queue.orders", 1)}
     assert run.report["findings"][0]["message"].startswith(
-        'the policy of queue aws_sqs_queue.orders allows Principal "*" to call sqs:* (main.tf:3)'
+        'the policy of queue aws_sqs_queue.orders allows Principal "*" to call sqs:* (main.tf:4)'
     )

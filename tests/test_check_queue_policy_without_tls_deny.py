@@ -68,7 +68,7 @@ def test_a_deny_the_evaluator_cannot_decide_is_skipped_with_its_reason(write):
     assert [(u["check_id"], u["resource"], u["line"]) for u in run.report["unresolved"]] == [("CW204", "Orders", 6)]
     reason = run.report["unresolved"][0]["reason"]
     assert reason.startswith("whether the policy of queue Orders denies calls without TLS: a Deny statement may cover")
-    assert "aws:SourceVpce" in reason and reason.endswith("(t.yaml:12)")
+    assert "aws:SourceVpce" in reason and reason.endswith("(t.yaml:14)")
 
 
 def test_an_unresolved_policy_is_skipped(write):

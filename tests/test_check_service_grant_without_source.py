@@ -61,7 +61,7 @@ def test_message_names_the_policy_the_queue_the_service_and_the_statement(write)
     run = scan(write)
     assert run.findings() == {("CW202", "OrdersPolicy", 8)}
     assert run.report["findings"][0]["message"] == (
-        "policy OrdersPolicy of queue Orders grants sns.amazonaws.com sqs:SendMessage (t.yaml:12) without "
+        "policy OrdersPolicy of queue Orders grants sns.amazonaws.com sqs:SendMessage (t.yaml:14) without "
         "aws:SourceArn or aws:SourceAccount: the service may do so for any resource of any account (confused deputy)"
     )
 
@@ -109,7 +109,7 @@ def test_an_unresolved_principal_or_condition_is_skipped_with_the_reason(write):
             ("CW202", "OrdersPolicy", 8)
         ]
         assert run.report["unresolved"][0]["reason"].startswith(
-            "a statement of policy OrdersPolicy (t.yaml:12) may grant a service: " + reason
+            "a statement of policy OrdersPolicy (t.yaml:14) may grant a service: " + reason
         )
 
 
