@@ -47,8 +47,8 @@ META = CheckMeta(
             "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-security-best-practices.html",
         ),
         Reference(
-            "AWS Compute Blog: Well-Architected SQS, part 1 (security)",
-            "https://aws.amazon.com/blogs/compute/implementing-aws-well-architected-best-practices-for-amazon-sqs-part-1/",
+            "AWS Compute Blog: Well-Architected SQS, part 2",
+            "https://aws.amazon.com/blogs/compute/implementing-aws-well-architected-best-practices-for-amazon-sqs-part-2/",
         ),
     ),
 )
