@@ -94,3 +94,33 @@ Resources:
     assert run.report["unresolved"][0]["reason"].startswith(
         "the policy of queue Orders (policy OrdersPolicy) is unresolved: "
     )
+
+
+def test_the_queue_policy_sam_writes_for_an_sqs_subscription_is_judged_on_the_sam_function(write):
+    # the policy SAM writes for the queue it creates allows SNS and denies nothing: the queue takes plain HTTP
+    write(
+        "t.yaml",
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Events:
+    Type: AWS::SNS::Topic
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      InlineCode: "def handler(event, context): pass"
+      Events:
+        Orders:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            SqsSubscription: true
+""",
+    )
+    run = scan_json(".", "--select", "CW204", "--fail-on", "never")
+    assert run.findings() == {("CW204", "Worker", 12)}
+    assert run.report["findings"][0]["message"].startswith(
+        "the policy of queue of SAM function Worker (t.yaml:12) has no Deny for aws:SecureTransport false"
+    )
