@@ -173,8 +173,9 @@ def _narrowed(conditions: Any) -> tuple[bool | None, str]:
             if str(key).lower() not in _NARROWING:
                 continue
             values = expected if isinstance(expected, (list, tuple)) else (expected,)
-            if any(isinstance(v, Unresolved) for v in values):
-                unknown = unknown or f"its condition {operator} on {key} is unresolved"
+            missing = next((v for v in values if isinstance(v, Unresolved)), None)
+            if missing is not None:
+                unknown = unknown or f"its condition {operator} on {key} is unresolved: {missing.reason}"
             elif values and any(v != "*" for v in values):
                 return True, ""
     return (None, unknown) if unknown else (False, "")

@@ -81,7 +81,7 @@ def test_an_unresolved_narrowing_condition_is_skipped_not_judged(write):
     assert run.findings() == set()
     assert [u["reason"] for u in run.report["unresolved"]] == [
         "a statement of policy OrdersPolicy (t.yaml:16) may allow anyone: its condition StringEquals on "
-        "aws:SourceAccount is unresolved"
+        "aws:SourceAccount is unresolved: parameter Who has no default and no --param value"
     ]
 
 
