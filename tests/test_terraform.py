@@ -1683,3 +1683,58 @@ resource "aws_sqs_queue_policy" "audit" {
     assert [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.audit"].statements.value] == [
         (21, 21)
     ]
+
+
+def test_each_statement_of_a_policy_document_data_source_has_the_lines_of_its_block(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "orders" {
+  name_prefix = "orders-"
+}
+
+data "aws_iam_policy_document" "orders" {
+  statement {
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.orders.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+  }
+  statement {
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.orders.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "merged" {
+  source_policy_documents = [data.aws_iam_policy_document.orders.json]
+  statement {
+    actions   = ["sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.orders.arn]
+  }
+}
+
+resource "aws_sqs_queue_policy" "orders" {
+  queue_url = aws_sqs_queue.orders.id
+  policy    = data.aws_iam_policy_document.orders.json
+}
+
+resource "aws_sqs_queue_policy" "merged" {
+  queue_url = aws_sqs_queue.orders.id
+  policy    = data.aws_iam_policy_document.merged.json
+}
+""",
+    )
+    policies = {n.address: n for n in load().nodes.values() if isinstance(n, Policy)}
+    spans = [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.orders"].statements.value]
+    assert spans == [(6, 13), (14, 22)]
+    # statements another document adds have no block here: all keep the attribute's lines
+    merged = [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.merged"].statements.value]
+    assert merged == [(40, 40)] * 3

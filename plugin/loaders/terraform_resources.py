@@ -176,8 +176,11 @@ class Resource:
         doc = self.document(name)
         if doc.value is None and doc.resolved:
             return None
-        attr = self.block.attrs[name]
-        statements_value = statements(doc.value, doc.span, statement_spans(attr)) if doc.resolved else doc
+        if doc.resolved:
+            lines = statement_spans(self.block.attrs[name], self.instance.source)
+            statements_value = statements(doc.value, doc.span, lines)
+        else:
+            statements_value = doc
         node = Policy(
             **self.kwargs(suffix), statements=statements_value, targets=targets or Value(None, Origin.DEFAULT)
         )
