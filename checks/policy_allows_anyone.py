@@ -87,7 +87,8 @@ META = CheckMeta(
 def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
     for policy, governed, unlinked in resource_policies(graph, (Kind.QUEUE, Kind.TOPIC)):
         if not policy.statements.resolved:
-            yield Skip(META, policy, f"the statements of {noun(policy)} are unresolved: {policy.statements.note}")
+            if governed:  # unknown statements of a policy whose resource is unknown too say nothing about a queue
+                yield Skip(META, policy, f"the statements of {noun(policy)} are unresolved: {policy.statements.note}")
             continue
         open_statements: list[Statement] = []
         unknown = ""
@@ -119,7 +120,7 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             f'{policy_of(policy, governed)} allows Principal "*" {_actions(first)} '
             f"({line_of(first.span)}){more} with no condition narrowing who may call: anyone, in any AWS account or "
             "none, may do so",
-            related=governed,
+            related=tuple(n for n in governed if n.address != policy.address),
         )
 
 

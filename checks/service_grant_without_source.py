@@ -77,7 +77,8 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
         if governed and not judged:
             continue  # a key no queue or topic uses
         if not policy.statements.resolved:
-            yield Skip(META, policy, f"the statements of {noun(policy)} are unresolved: {policy.statements.note}")
+            if judged:  # unknown statements of a policy whose resource is unknown too say nothing about a queue
+                yield Skip(META, policy, f"the statements of {noun(policy)} are unresolved: {policy.statements.note}")
             continue
         exempt = {_EXEMPT[n.kind] for n in judged if n.kind in _EXEMPT}
         loose: list[tuple[Statement, list[str]]] = []

@@ -119,3 +119,21 @@ resource "aws_sqs_queue" "orders" {
     assert run.report["findings"][0]["message"].startswith(
         'the policy of queue aws_sqs_queue.orders allows Principal "*" to call sqs:* (main.tf:4)'
     )
+
+
+def test_a_policy_of_unknown_statements_for_an_unknown_resource_says_nothing(write):
+    # a role policy whose role and document are both variables: nothing says it is a queue's or topic's
+    write(
+        "main.tf",
+        """\
+variable "role" {}
+variable "document" {}
+
+resource "aws_iam_role_policy" "worker" {
+  role   = var.role
+  policy = var.document
+}
+""",
+    )
+    run = scan_json(".", "--select", "CW203", "--fail-on", "never")
+    assert (run.findings(), run.report["unresolved"]) == (set(), [])

@@ -138,3 +138,21 @@ Resources:
     run = scan_json(".", "--select", "CW202", "--fail-on", "never")
     assert run.findings() == set()
     assert run.report["unresolved"] == []
+
+
+def test_a_policy_of_unknown_statements_for_an_unknown_resource_says_nothing(write):
+    # a role policy whose role and document are both variables: nothing says it is a queue's, topic's or key's
+    write(
+        "main.tf",
+        """\
+variable "role" {}
+variable "document" {}
+
+resource "aws_iam_role_policy" "worker" {
+  role   = var.role
+  policy = var.document
+}
+""",
+    )
+    run = scan_json(".", "--select", "CW202", "--fail-on", "never")
+    assert (run.findings(), run.report["unresolved"]) == (set(), [])
