@@ -19,8 +19,10 @@ from crosswire.model import (
     Mapping,
     Node,
     Origin,
+    Policy,
     Queue,
     Ref,
+    Span,
     Subscription,
     Topic,
     Value,
@@ -314,3 +316,28 @@ def encryption_key(
             return None
         return Skip(meta, node, f"KMS key of {noun(node)} is unresolved: {reason}")
     return key
+
+
+def line_of(span: Span | None) -> str:
+    """ "queues.tf:12": where a statement or value was written, for a message ("" when unknown)."""
+    return f"{span.file}:{span.line}" if span is not None else ""
+
+
+def policy_of(policy: Node, governed: Iterable[Node]) -> str:
+    """ "policy OrdersPolicy of queue Orders", or "the policy of queue Orders" for a policy written inside its
+    resource (a key policy, Terraform's `policy` argument), which has the resource's address."""
+    governed = tuple(governed)
+    if all(n.address == policy.address for n in governed):
+        return f"the policy of {listing(governed)}"
+    return f"{noun(policy)} of {listing(governed)}"
+
+
+def resource_policies(graph: Graph, kinds: tuple[Kind, ...]) -> Iterator[tuple[Policy, tuple[Node, ...], str]]:
+    """Each policy that governs a resource of `kinds` (a queue's or topic's policy), with those resources and "";
+    a standalone policy whose resource could not be followed comes with none and why, so that a check can judge its
+    statements and skip where a verdict would need to know what it governs."""
+    for policy in graph.of_kind(Policy):
+        governed = tuple(n for n in graph.sources(policy, EdgeKind.GOVERNED_BY) if n.kind in kinds)
+        unlinked = graph.why_unlinked(policy, EdgeKind.GOVERNED_BY)
+        if governed or unlinked:
+            yield policy, governed, "" if governed else unlinked or ""

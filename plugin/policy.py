@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from crosswire.model import Origin, Span, Statement, Unresolved, Value
@@ -22,8 +23,10 @@ def _principals(raw: Any) -> Any:
     return {"AWS": _as_tuple(raw)}
 
 
-def statements(document: Any, span: Span | None) -> Value:
-    """The statements of a resolved policy document (a dict, or JSON text), as a Value of a tuple."""
+def statements(document: Any, span: Span | None, statement_spans: Sequence[Span | None] = ()) -> Value:
+    """The statements of a resolved policy document (a dict, or JSON text), as a Value of a tuple. Each statement
+    has its own lines from `statement_spans` (one per statement as written) when the loader could tell them, else
+    the document's."""
     if isinstance(document, Unresolved):
         return Value(None, Origin.UNRESOLVED, span, document.reason)
     if isinstance(document, str):
@@ -36,8 +39,11 @@ def statements(document: Any, span: Span | None) -> Value:
     raw_statements = document.get("Statement")
     if isinstance(raw_statements, Unresolved):
         return Value(None, Origin.UNRESOLVED, span, raw_statements.reason)
+    raws = _as_tuple(raw_statements)
+    # a statement list an intrinsic or expression changed (an `!If` dropping one) no longer lines up with the text
+    own = list(statement_spans) if len(statement_spans) == len(raws) else [None] * len(raws)
     result = []
-    for raw in _as_tuple(raw_statements):
+    for raw, own_span in zip(raws, own, strict=True):
         if not isinstance(raw, dict):
             return Value(None, Origin.UNRESOLVED, span, "policy statement is not an object")
         result.append(
@@ -48,7 +54,7 @@ def statements(document: Any, span: Span | None) -> Value:
                 resources=_as_tuple(raw.get("Resource")),
                 conditions=raw.get("Condition") or {},
                 not_actions=_as_tuple(raw.get("NotAction")),
-                span=span,
+                span=own_span or span,
                 not_principals=_principals(raw.get("NotPrincipal")),
                 not_resources=_as_tuple(raw.get("NotResource")),
             )

@@ -429,3 +429,42 @@ Resources:
         assert isinstance(subscription, Subscription)
         assert subscription.dead_letter_target.origin is Origin.EXPLICIT, event
         assert graph.dlq_of(subscription) is graph.nodes["t.yaml#Undelivered"], event
+
+
+def test_each_policy_statement_has_its_own_lines_unless_an_intrinsic_changed_the_list():
+    graph = load(
+        """\
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Orders:
+    Type: AWS::SQS::Queue
+  OrdersPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Orders]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: sns.amazonaws.com }
+            Action: sqs:SendMessage
+          - Effect: Deny
+            Principal: "*"
+            Action: sqs:*
+  AuditPolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Orders]
+      PolicyDocument:
+        Statement:
+          - !If [Never, { Effect: Allow, Principal: "*", Action: sqs:* }, !Ref AWS::NoValue]
+          - Effect: Deny
+            Principal: "*"
+            Action: sqs:*
+"""
+    )
+    policies = {n.address: n for n in graph.nodes.values() if n.kind.value == "policy"}
+    spans = [(s.span.line, s.span.end_line) for s in policies["OrdersPolicy"].statements.value]
+    assert spans == [(12, 14), (15, 17)]
+    # the !If left one statement of two: which lines it has cannot be told, so it has the document's
+    assert [(s.span.line, s.span.end_line) for s in policies["AuditPolicy"].statements.value] == [(22, 27)]

@@ -574,6 +574,9 @@ def scan(files: dict[str, str]) -> dict[str, Any]:
     return report
 
 
+_QUOTED_PLACE = re.compile(r"([\w./-]+\.(?:json|yaml|yml|tf)):\d+")
+
+
 def comparable(report: dict[str, Any], files: dict[str, str] | None = None) -> dict[str, list]:
     """What must not change when only lines, file names or the order of things change: findings, errors and
     unresolved values without their lines (and fingerprints, which hash the file), file names mapped by `files`."""
@@ -581,16 +584,22 @@ def comparable(report: dict[str, Any], files: dict[str, str] | None = None) -> d
     def file(name: str) -> str:
         return (files or {}).get(name, name)
 
+    def text(words: str) -> str:
+        # a message or reason may quote where a statement is written ("(template.yaml:12)"): its file, not its line
+        return _QUOTED_PLACE.sub(lambda m: f"{file(m.group(1))}:LINE", words)
+
     findings = [
         {
             **{k: v for k, v in f.items() if k not in ("line", "end_line", "fingerprint", "related")},
             "file": file(f["file"]),
+            "message": text(f["message"]),
             "related": sorted((r["resource"], file(r["file"])) for r in f["related"]),
         }
         for f in report["findings"]
     ]
     unresolved = [
-        {**{k: v for k, v in u.items() if k != "line"}, "file": file(u["file"])} for u in report["unresolved"]
+        {**{k: v for k, v in u.items() if k != "line"}, "file": file(u["file"]), "reason": text(u["reason"])}
+        for u in report["unresolved"]
     ]
     errors = [{"file": file(e["file"]), "message": e["message"]} for e in report["errors"]]
     return {

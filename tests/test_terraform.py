@@ -19,6 +19,7 @@ from crosswire.model import (
     Queue,
     Ref,
     Role,
+    Span,
     Statement,
     Subscription,
     Topic,
@@ -246,7 +247,7 @@ resource "aws_sqs_queue_policy" "jobs" {
             actions=("sqs:SendMessage",),
             resources=(Ref("aws_sqs_queue.jobs", "arn"),),
             conditions={"ArnEquals": {"aws:SourceArn": Ref("aws_sns_topic.events", "arn")}},
-            span=policy.statements.span,
+            span=Span("main.tf", 22, 28),  # the statement's own lines, within the document's
         ),
     )
 
@@ -1746,3 +1747,95 @@ resource "aws_sns_topic" "alerts" {
     assert (queue.kms_key.value, queue.kms_key.origin) == ("", Origin.EXPLICIT)  # type: ignore[attr-defined]
     assert graph.key_of(queue) is None and graph.key_of(topic) is None  # type: ignore[arg-type]
     assert list(graph.unlinked_all()) == []
+
+
+def test_each_statement_of_a_jsonencoded_policy_has_its_own_lines(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "orders" {
+  name_prefix = "orders-"
+}
+
+resource "aws_sqs_queue_policy" "orders" {
+  queue_url = aws_sqs_queue.orders.id
+  policy = jsonencode({
+    Statement = [
+      {
+        Effect    = "Allow"
+        Principal = { Service = "sns.amazonaws.com" }
+        Action    = "sqs:SendMessage"
+      },
+      { Effect = "Deny", Principal = "*", Action = "sqs:*" },
+    ]
+  })
+}
+
+resource "aws_sqs_queue_policy" "audit" {
+  queue_url = aws_sqs_queue.orders.id
+  policy    = "{\\"Statement\\": [{\\"Effect\\": \\"Deny\\", \\"Principal\\": \\"*\\", \\"Action\\": \\"sqs:*\\"}]}"
+}
+""",
+    )
+    policies = {n.address: n for n in load().nodes.values() if isinstance(n, Policy)}
+    spans = [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.orders"].statements.value]
+    assert spans == [(9, 13), (14, 14)]
+    # JSON text has no statements Terraform can point at: they have the attribute's lines
+    assert [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.audit"].statements.value] == [
+        (21, 21)
+    ]
+
+
+def test_each_statement_of_a_policy_document_data_source_has_the_lines_of_its_block(write):
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "orders" {
+  name_prefix = "orders-"
+}
+
+data "aws_iam_policy_document" "orders" {
+  statement {
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.orders.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["sns.amazonaws.com"]
+    }
+  }
+  statement {
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.orders.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "merged" {
+  source_policy_documents = [data.aws_iam_policy_document.orders.json]
+  statement {
+    actions   = ["sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.orders.arn]
+  }
+}
+
+resource "aws_sqs_queue_policy" "orders" {
+  queue_url = aws_sqs_queue.orders.id
+  policy    = data.aws_iam_policy_document.orders.json
+}
+
+resource "aws_sqs_queue_policy" "merged" {
+  queue_url = aws_sqs_queue.orders.id
+  policy    = data.aws_iam_policy_document.merged.json
+}
+""",
+    )
+    policies = {n.address: n for n in load().nodes.values() if isinstance(n, Policy)}
+    spans = [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.orders"].statements.value]
+    assert spans == [(6, 13), (14, 22)]
+    # statements another document adds have no block here: all keep the attribute's lines
+    merged = [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.merged"].statements.value]
+    assert merged == [(40, 40)] * 3

@@ -529,3 +529,50 @@ def repeated_by(block: Block) -> str:
     if "for_each" in block.attrs:
         return "for_each"
     return ""
+
+
+_POLICY_DOCUMENT = re.compile(r"data\.aws_iam_policy_document\.([\w-]+)\.(?:minified_)?json")
+
+
+def statement_spans(attr: Attr, source: ModuleSource) -> list[Span | None]:
+    """The lines of each statement of a policy, so that messages can point at the statement: the items of
+    `jsonencode({... Statement = [{...}, ...]})`, or the `statement` blocks of the `data.aws_iam_policy_document` it
+    names (when no other document adds to them); [] for a policy written any other way (its lines are the
+    attribute's)."""
+    document = _POLICY_DOCUMENT.fullmatch(_text(attr.expr)) if _parts(attr.expr, "expr_term") else None
+    if document:
+        block = source.data.get(f"aws_iam_policy_document.{document.group(1)}")
+        if block is None or {"source_policy_documents", "override_policy_documents"} & set(block.attrs):
+            return []
+        return [Span(s.file, s.line, s.end_line) for s in block.nested("statement")]
+    call = _parts(attr.expr, "expr_term")
+    function = _parts(call[0], "function_call") if len(call) == 1 else []
+    if len(function) != 2 or _text(function[0]) != "jsonencode":
+        return []
+    argument = _parts(function[1], "arguments")
+    written = _parts(argument[0], "expr_term") if len(argument) == 1 else []
+    elements = _parts(written[0], "object") if len(written) == 1 else []
+    for element in elements:
+        key_and_value = _parts(element, "object_elem")
+        if len(key_and_value) != 2 or _text(key_and_value[0]) != "Statement":
+            continue
+        value = _parts(key_and_value[1], "expr_term")
+        items = _parts(value[0], "tuple") if len(value) == 1 else []
+        return [Span(attr.file, item.meta.line, item.meta.end_line) for item in items]
+    return []
+
+
+def _parts(tree: Any, data: str) -> list[Any]:
+    """The subtrees of a `data` node (none when `tree` is another node), without comments and newlines."""
+    from lark import Tree
+
+    if not isinstance(tree, Tree) or tree.data != data:
+        return []
+    return [c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+
+
+def _text(tree: Any) -> str:
+    """An expression as written, without quotes: `jsonencode`, `Statement`, `data.x.y.json`."""
+    from lark import Tree
+
+    return "".join(str(t) for t in tree.scan_values(lambda v: not isinstance(v, Tree))).strip('"')

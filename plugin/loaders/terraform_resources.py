@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from crosswire.graph import Graph, may_name
 from crosswire.loaders import joined
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, document, first_unresolved, plain, to_bool, to_number
-from crosswire.loaders.terraform_config import Attr, Block, JsonValue, ModuleSource, repeated_by
+from crosswire.loaders.terraform_config import Attr, Block, JsonValue, ModuleSource, repeated_by, statement_spans
 from crosswire.model import (
     ABSENT,
     Alarm,
@@ -178,7 +178,11 @@ class Resource:
         doc = self.document(name)
         if doc.value is None and doc.resolved:
             return None
-        statements_value = statements(doc.value, doc.span) if doc.resolved else doc
+        if doc.resolved:
+            lines = statement_spans(self.block.attrs[name], self.instance.source)
+            statements_value = statements(doc.value, doc.span, lines)
+        else:
+            statements_value = doc
         node = Policy(
             **self.kwargs(suffix), statements=statements_value, targets=targets or Value(None, Origin.DEFAULT)
         )

@@ -328,12 +328,30 @@ class Resources(Intrinsics):
 
     def policy_node(self, kwargs: dict, props: Props, document_key: str, targets_key: str, kinds: tuple) -> Policy:
         document = self.value(props, document_key, Kind.POLICY, "statements")
-        statements_value = statements(document.value, document.span) if document.resolved else document
+        if document.resolved:
+            statements_value = statements(document.value, document.span, self.statement_spans(props, document_key))
+        else:
+            statements_value = document
         targets = self.value(props, targets_key, Kind.POLICY, "targets") if targets_key else Value(None, Origin.DEFAULT)
         node = self.graph.add(Policy(**kwargs, statements=statements_value, targets=targets))
         if targets_key:
             self.graph.wire(E.GOVERNED_BY, node, targets, kinds, reverse=True)
         return node
+
+    def statement_spans(self, props: Props, document_key: str) -> list[Span | None]:
+        """The lines of each statement of a policy document as written (none for one an intrinsic produced), so
+        that messages can point at the statement rather than the document."""
+        block = _block(props)
+        document = next((v for k, v in block.entries.items() if k == document_key), None)
+        if not isinstance(document, dict):
+            return []
+        written = next((v for k, v in document.items() if k == "Statement"), None)
+        items = written if isinstance(written, list) else [written]
+        spans: list[Span | None] = []
+        for item in items:
+            line = _line(item)
+            spans.append(Span(self.file, line, max(line, self.last_line(item))) if line else None)
+        return spans
 
     def queue_policy(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         kwargs = self.node_kwargs(logical_id, "AWS::SQS::QueuePolicy", span)
