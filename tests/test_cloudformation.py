@@ -337,3 +337,33 @@ def test_ignore_globals_opts_a_function_out_of_globals(write):
         assert "6 × 3 s (function Worker, AWS default)" in run.report["findings"][0]["message"]
     write("t.yaml", base.replace(function, f"{function}    IgnoreGlobals: [Runtime]\n"))
     assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW301", "Queue", 7)}
+
+
+def test_sqs_subscription_gives_the_generated_role_the_sqs_execution_policy():
+    """SAM consumes the queue of `SqsSubscription` through an SQS event source, which adds
+    AWSLambdaSQSQueueExecutionRole to the role it generates (samtranslator SNS._inject_sqs_event_source_mapping),
+    as an SQS event does; a plain SNS event does not."""
+    template = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Events:
+    Type: AWS::SNS::Topic
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Orders:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            SqsSubscription: SUBSCRIPTION
+"""
+    sqs = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+    for subscription, expected in (("true", True), ("{ BatchSize: 5 }", True), ("false", False)):
+        graph = load(template.replace("SUBSCRIPTION", subscription))
+        role = graph.role_of(graph.nodes["t.yaml#Consumer"])  # type: ignore[arg-type]
+        assert role is not None
+        assert (sqs in role.managed_policy_arns.value) is expected, subscription
