@@ -367,3 +367,27 @@ Resources:
         role = graph.role_of(graph.nodes["t.yaml#Consumer"])  # type: ignore[arg-type]
         assert role is not None
         assert (sqs in role.managed_policy_arns.value) is expected, subscription
+
+
+def test_a_policy_written_inside_its_resource_has_no_targets():
+    """`targets` is what a standalone policy resource attaches to: a role's inline policy or a key policy has
+    none (absent, as in Terraform's inline_policy and SAM's Policies), so the twins load alike."""
+    graph = load(
+        """\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: { Statement: [{ Effect: Allow, Principal: "*", Action: "kms:*", Resource: "*" }] }
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      Policies:
+        - PolicyName: poll
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: sqs:ReceiveMessage, Resource: "*" }] }
+"""
+    )
+    for owner in ("t.yaml#Key", "t.yaml#Role"):
+        (policy,) = graph.policies_of(graph.nodes[owner])
+        assert policy.targets.origin is Origin.ABSENT, owner

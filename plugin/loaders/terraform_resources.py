@@ -178,7 +178,7 @@ class Resource:
             return None
         statements_value = statements(doc.value, doc.span) if doc.resolved else doc
         node = Policy(
-            **self.kwargs(suffix), statements=statements_value, targets=targets or Value(None, Origin.DEFAULT)
+            **self.kwargs(suffix), statements=statements_value, targets=targets or ABSENT
         )
         self.graph.add(node, ids=(self.address + suffix,), names=names)
         if targets is not None:
