@@ -5,6 +5,7 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    consumer_role_without_queue_access,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
@@ -15,6 +16,7 @@ _MODULES = (
     aws_managed_key_on_service_fed_queue,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
+    consumer_role_without_queue_access,
 )
 
 
