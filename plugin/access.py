@@ -7,6 +7,7 @@ statement that decided it (whose span reports quote).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from crosswire.graph import Graph
@@ -133,9 +134,11 @@ def may(
     if own.decision is Decision.NO and own.statement is not None:
         return own  # an explicit Deny in the role's policies
     if resource.kind is Kind.KEY:
-        if granted.decision is not Decision.YES:
+        if granted.decision is not Decision.YES or not granted.delegated:
             return granted
-        return own if granted.delegated else granted
+        # the key policy grants the account: the role's own policies decide, and the answer says so (a refusal is
+        # then fixed in the role's policies, not in the key's)
+        return replace(own, delegated=True)
     if granted.decision is Decision.YES and not granted.delegated:
         return granted
     if own.decision is Decision.YES:

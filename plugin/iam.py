@@ -82,8 +82,9 @@ class Answer:
     decision: Decision
     reason: str
     statement: Statement | None = None  # the statement that decided (or made it unknown)
-    # yes only as far as these policies go: they grant the caller's account, so its IAM policies decide (a key
-    # policy's grant to the account root is not a grant to the role, and never one to a service)
+    # the policies grant the caller's account, so its IAM policies decide (a key policy's grant to the account root
+    # is not a grant to the role, and never one to a service): from `evaluate`, a yes only as far as these policies
+    # go; from crosswire.access.may, the answer of the caller's IAM policies under such a grant
     delegated: bool = False
 
     @property

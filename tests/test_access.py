@@ -307,3 +307,22 @@ def test_a_key_without_a_key_policy_has_the_default_one_in_both_formats(tmp_path
         assert sns.decision is NO, name
         assert may(graph, "kms:Decrypt", the_key, role=node(graph, reader, "role")).decision is YES, name
         assert may(graph, "kms:Decrypt", the_key, role=node(graph, stranger, "role")).decision is NO, name
+
+
+
+def test_a_role_refused_by_a_key_says_whether_the_key_policy_left_it_to_iam(tmp_path):
+    """A role's kms:Decrypt refused because its own policies lack it, under a key policy that grants the account,
+    is told apart from one the key policy itself refuses: the fix is in another policy."""
+    graph = graph_of(tmp_path, "t.yaml", TEMPLATE + """\
+  SnsOnlyKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - { Effect: Allow, Principal: { Service: sns.amazonaws.com }, Action: "kms:*", Resource: "*" }
+""")
+    poller = node(graph, "Poller", "role")
+    left_to_iam = may(graph, "kms:Decrypt", node(graph, "RootOnlyKey", "key"), role=poller)
+    assert (left_to_iam.decision, left_to_iam.delegated) == (NO, True)
+    refused_by_key = may(graph, "kms:Decrypt", node(graph, "SnsOnlyKey", "key"), role=poller)
+    assert (refused_by_key.decision, refused_by_key.delegated) == (NO, False)
