@@ -37,13 +37,16 @@ _ARN_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.FUNCTION: ("Arn", "arn"),
     Kind.ROLE: ("Arn", "arn"),
 }
-_ARN_SERVICE = {Kind.QUEUE: "sqs", Kind.TOPIC: "sns", Kind.FUNCTION: "lambda"}
-# the attributes of a reference that give a resource's name, by kind (`!Ref Function` is the function's name)
+_ARN_SERVICE = {Kind.QUEUE: "sqs", Kind.TOPIC: "sns", Kind.FUNCTION: "lambda", Kind.KEY: "kms"}
+# the attributes of a reference that give the last part of a resource's ARN, by kind (`!Ref Function` is the
+# function's name, `!Ref Key` the key's ID, as in SAM's KMSDecryptPolicy `key/${KeyId}`)
 _NAME_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.QUEUE: ("QueueName", "name"),
     Kind.TOPIC: ("TopicName", "name"),
     Kind.FUNCTION: (None, "function_name"),
+    Kind.KEY: (None, "KeyId", "key_id", "id"),
 }
+_ARN_PREFIX = {Kind.FUNCTION: "function:", Kind.KEY: "key/"}
 ACCOUNT = "${AWS::AccountId}"  # resources of one template or module live in one account
 # a KMS key created without a key policy gets the default key policy: the account root may do everything, which
 # lets the account's IAM policies decide (AWS KMS Developer Guide, "Default key policy")
@@ -62,10 +65,10 @@ def arn_of(graph: Graph, node: Node) -> Same:
         return Same(tuple(forms))
     # its name as a reference written inside a string (`${Queue.QueueName}`), and as text when it is known
     names = ["${" + i + (f".{a}" if a else "") + "}" for i in ids for a in _NAME_ATTRIBUTES[node.kind]]
-    name: Value = getattr(node, "name")  # noqa: B009 - every kind with a service has a name
-    if name.resolved and isinstance(name.value, str):
+    name: Value | None = getattr(node, "name", None)  # a key has no name, only the ID AWS gives it
+    if name is not None and name.resolved and isinstance(name.value, str):
         names.append(name.value)
-    prefix = "function:" if node.kind is Kind.FUNCTION else ""
+    prefix = _ARN_PREFIX.get(node.kind, "")
     forms += [f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:{ACCOUNT}:{prefix}{n}" for n in names]
     return Same(tuple(forms))
 
