@@ -281,6 +281,13 @@ def _action(pattern: Any, action: str) -> Tri:
     return _glob(pattern.lower()).fullmatch(action.lower()) is not None
 
 
+def names_resource(pattern: Any, identities: tuple[Any, ...]) -> Tri:
+    """Whether `pattern` (ARN text, with wildcards, or a reference) names the resource that `identities` spell (as
+    in Request.resource: its references and ARN texts); None when only deployment can tell. For lists of ARNs
+    outside policy statements, such as a dead-letter queue's allowed source queues."""
+    return _resource(pattern, identities)
+
+
 def _resource(pattern: Any, identities: tuple[Any, ...]) -> Tri:
     if pattern == "*":
         return True
