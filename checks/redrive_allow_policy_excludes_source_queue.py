@@ -20,9 +20,8 @@ META = CheckMeta(
     rationale=(
         "A queue's redrive allow policy says which source queues may name it as their dead-letter queue: "
         "`allowAll` (the default), `denyAll`, or `byQueue` with up to ten `sourceQueueArns`. A source queue it "
-        "excludes cannot name it in its redrive policy: SQS refuses that redrive policy and the deployment fails, "
-        "or, when the allow policy is changed later, the source queue's failed messages no longer move to the "
-        "dead-letter queue."
+        "excludes cannot specify it as its dead-letter queue (SQS API Reference, RedriveAllowPolicy): SQS refuses "
+        "that queue's redrive policy, so the failed messages of the source queue have no dead-letter queue to go to."
     ),
     fix_terraform=(
         "Add the source queue's `arn` to `sourceQueueArns` in the dead-letter queue's `redrive_allow_policy` (or "
