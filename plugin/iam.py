@@ -301,7 +301,8 @@ def _resource(pattern: Any, identities: tuple[Any, ...]) -> Tri:
     results = [_arn_like(pattern, text) for text in texts]
     if any(results):
         return True
-    return None if None in results or not texts else False
+    # the texts spell one resource: one that certainly differs from the pattern settles it for all
+    return False if False in results else None
 
 
 # -- conditions ---------------------------------------------------------------------------------------------------

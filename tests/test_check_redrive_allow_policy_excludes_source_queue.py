@@ -54,22 +54,15 @@ def test_the_source_queue_is_matched_in_every_spelling_of_its_arn(write):
         write("t.yaml", pair(f"{{ redrivePermission: byQueue, sourceQueueArns: [{arn}] }}"))
         run = scan_json("--select", "CW207", ".")
         assert (run.findings(), unresolved(run)) == (set(), []), arn
-    # another queue by reference is a definite no; by ARN text, as long as the evaluator cannot tell the written
-    # name from the queue's own `${Jobs.QueueName}` spelling, a skip
-    write("t.yaml", pair("{ redrivePermission: byQueue, sourceQueueArns: [!GetAtt JobsDlq.Arn] }"))
-    run = scan_json("--select", "CW207", ".")
-    assert run.findings() == {("CW207", "JobsDlq", 12)}
-    assert "(t.yaml:15) allows only queue JobsDlq (byQueue):" in run.report["findings"][0]["message"]
-    write("t.yaml", pair("{ redrivePermission: byQueue, sourceQueueArns: [arn:aws:sqs:us-east-1:123456789012:job] }"))
-    run = scan_json("--select", "CW207", ".")
-    assert run.findings() == set()
-    assert unresolved(run) == [
-        (
-            "JobsDlq",
-            "whether queue JobsDlq lets queue Jobs use it is unknown: sourceQueueArns: "
-            "arn:aws:sqs:us-east-1:123456789012:job cannot be compared with it",
-        )
-    ]
+    # another queue, by reference or by an ARN whose name differs from the queue's known name, is a definite no
+    for other, shown in (
+        ("!GetAtt JobsDlq.Arn", "queue JobsDlq"),
+        ("arn:aws:sqs:us-east-1:123456789012:job", "arn:aws:sqs:us-east-1:123456789012:job"),
+    ):
+        write("t.yaml", pair(f"{{ redrivePermission: byQueue, sourceQueueArns: [{other}] }}"))
+        run = scan_json("--select", "CW207", ".")
+        assert run.findings() == {("CW207", "JobsDlq", 12)}
+        assert f"(t.yaml:15) allows only {shown} (byQueue):" in run.report["findings"][0]["message"]
 
 
 def test_what_cannot_be_known_is_a_skip_not_a_finding(write):

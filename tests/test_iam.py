@@ -469,3 +469,21 @@ def test_operators_nobody_asks_about_are_unknown_not_allowed():
 
 def test_an_unresolved_condition_block_is_unknown():
     assert decide(allow("*", Condition=Unresolved("an !If")), send()) is UNKNOWN
+
+
+def test_one_spelling_of_the_resource_that_certainly_differs_settles_it():
+    """The resource's spellings are one resource: a written ARN whose name differs from its known name does not
+    name it, even though its `${Jobs.QueueName}` spelling alone could not tell."""
+    jobs = (
+        Ref("Jobs", "Arn"),
+        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Jobs.QueueName}",
+        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs",
+    )
+    for written, expected in (
+        ("arn:aws:sqs:us-east-1:111122223333:other", Decision.NO),
+        ("arn:aws:sqs:us-east-1:111122223333:jobs", Decision.UNKNOWN),  # partition, region, account: deploy time
+        ("arn:*:sqs:*:*:jobs", Decision.YES),
+    ):
+        policy = [{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": written}]
+        request = Request("sqs:ReceiveMessage", None, jobs)
+        assert decide(policy, request, resource_policy=False) is expected, written
