@@ -104,8 +104,10 @@ def may(
     service: str | None = None,
     role: Role | None = None,
     source: Node | None = None,
+    via: str | None = None,
 ) -> Answer:
-    """May `service` (delivering for `source`) or `role` call `action` on `resource`?
+    """May `service` (delivering for `source`) or `role` call `action` on `resource`, the role's call going
+    through the AWS service `via` when given (SQS decrypting a queue's messages for its consumer)?
 
     A service is judged by the resource's policies alone. A role of the same account is allowed by its own
     policies or by a resource policy that names it; a KMS key's policy must allow it too, directly or by granting
@@ -114,6 +116,10 @@ def may(
     # a service acting for a resource names it; a role calling on its own carries neither key
     context["aws:SourceArn"] = source_arn(graph, source) if source is not None else ABSENT
     context["aws:SourceAccount"] = ACCOUNT if source is not None else ABSENT
+    if via is not None:
+        # a KMS call made by an AWS service for the caller (AWS KMS Developer Guide, kms:ViaService)
+        context["kms:ViaService"] = f"{via}.${{AWS::Region}}.amazonaws.com"
+        context["kms:CallerAccount"] = ACCOUNT
     principal = None
     if service is not None:
         principal = Principal(service=service)

@@ -461,7 +461,9 @@ def _equal(pattern: Any, value: Any, case: bool = True) -> Tri:
         pattern, value = pattern.lower(), value.lower()
     if pattern == value:
         return True
-    return None if _TOKEN.search(pattern) or _TOKEN.search(value) else False
+    if not (_TOKEN.search(pattern) or _TOKEN.search(value)):
+        return False
+    return False if _fixed_ends_differ(pattern, value, _TOKEN) else None
 
 
 def _like(pattern: Any, value: Any) -> Tri:
@@ -469,7 +471,24 @@ def _like(pattern: Any, value: Any) -> Tri:
         return _equal(pattern, value)
     if _glob(pattern).fullmatch(value):
         return True
-    return None if _TOKEN.search(pattern) or _TOKEN.search(value) else False
+    if not (_TOKEN.search(pattern) or _TOKEN.search(value)):
+        return False
+    return False if _fixed_ends_differ(pattern, value, _TOKEN_OR_WILDCARD) else None
+
+
+_TOKEN_OR_WILDCARD = re.compile(r"\$\{[^}]*\}|[*?]")
+
+
+def _fixed_ends_differ(pattern: str, value: str, pattern_stops: re.Pattern[str]) -> bool:
+    """Whether the text before the first, or after the last, deploy-time token of either side (or wildcard of the
+    pattern) tells them apart: that text is fixed whatever the tokens become (`s3.${AWS::Region}.amazonaws.com`
+    is never `sqs.${AWS::Region}.amazonaws.com`)."""
+    pattern_parts, value_parts = pattern_stops.split(pattern), _TOKEN.split(value)
+    for ends in ((pattern_parts[0], value_parts[0]), (pattern_parts[-1][::-1], value_parts[-1][::-1])):
+        shorter = min(len(ends[0]), len(ends[1]))
+        if ends[0][:shorter] != ends[1][:shorter]:
+            return True
+    return False
 
 
 def _arn_segments(arn: str) -> list[str] | None:

@@ -366,3 +366,37 @@ resource "aws_iam_role" "r" {
     graph = graph_of(folder, "main.tf", terraform)
     role = node(graph, "aws_iam_role.r", "role")
     assert may(graph, "kms:Decrypt", node(graph, "aws_kms_key.k", "key"), role=role).decision is YES
+
+
+def test_a_role_decrypting_through_sqs_carries_kms_via_service(tmp_path):
+    """SQS decrypts a queue's messages with the consumer's credentials, so the KMS call comes through SQS:
+    kms:ViaService is sqs.REGION.amazonaws.com and kms:CallerAccount the role's account (AWS KMS Developer
+    Guide, kms:ViaService)."""
+    graph = graph_of(
+        tmp_path,
+        "t.yaml",
+        """\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      Policies:
+        - PolicyName: decrypt-through-sqs
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: kms:Decrypt
+                Resource: !GetAtt Key.Arn
+                Condition:
+                  StringEquals:
+                    kms:ViaService: !Sub sqs.${AWS::Region}.amazonaws.com
+                    kms:CallerAccount: !Ref AWS::AccountId
+""",
+    )
+    key, reader = node(graph, "Key", "key"), node(graph, "Reader", "role")
+    assert may(graph, "kms:Decrypt", key, role=reader, via="sqs").decision is YES
+    assert may(graph, "kms:Decrypt", key, role=reader, via="s3").decision is NO
+    assert may(graph, "kms:Decrypt", key, role=reader).decision is UNKNOWN  # called how, the question does not say

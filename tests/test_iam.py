@@ -487,3 +487,21 @@ def test_one_spelling_of_the_resource_that_certainly_differs_settles_it():
         policy = [{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": written}]
         request = Request("sqs:ReceiveMessage", None, jobs)
         assert decide(policy, request, resource_policy=False) is expected, written
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "expected"),
+    [
+        ("s3.${AWS::Region}.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com", Decision.NO),  # fixed start differs
+        ("sqs.${AWS::Region}.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com.cn", Decision.NO),  # fixed end too
+        ("sqs.eu-west-1.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com", Decision.UNKNOWN),
+        ("sqs.*", "s3.${AWS::Region}.amazonaws.com", Decision.NO),  # a pattern's text before its wildcard is fixed
+        ("sqs.*", "sqs.${AWS::Region}.amazonaws.com", Decision.YES),
+    ],
+)
+def test_text_outside_deploy_time_tokens_is_fixed(written, value, expected):
+    policy = [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLike": {"kms:ViaService": written}}}
+    ]
+    request = Request("kms:Decrypt", None, ("*",), {"kms:ViaService": value})
+    assert decide(policy, request, resource_policy=False) is expected
