@@ -81,23 +81,27 @@ def test_an_unknown_key_or_condition_is_a_skip_not_a_finding(write):
     assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
         ("Worker", "KMS key of queue Jobs is unresolved: parameter QueueKey has no default and no --param value")
     ]
-    # kms:ViaService is a condition the question does not know the value of
+    # the call comes through SQS in the stack's region: a condition naming one region cannot be decided here
     policies = """\
       Policies:
         - Statement:
             - Effect: Allow
               Action: kms:Decrypt
               Resource: !GetAtt Key.Arn
-              Condition: { StringEquals: { kms:ViaService: !Sub "sqs.${AWS::Region}.amazonaws.com" } }
+              Condition: { StringEquals: { kms:ViaService: VIA } }
 """
-    write("t.yaml", consumer(policies))
+    write("t.yaml", consumer(policies.replace("VIA", "sqs.eu-west-1.amazonaws.com")))
     run = scan_json("--select", "CW104", ".")
     assert run.findings() == set()
     assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
         (
             "Worker",
             "whether role of SAM function Worker may call kms:Decrypt on key Key is unknown: a statement may allow "
-            "kms:Decrypt on Key: its condition StringEquals on kms:ViaService cannot be decided (the value of "
-            "kms:ViaService is not known here) (t.yaml:19)",
+            "kms:Decrypt on Key: its condition StringEquals on kms:ViaService cannot be decided (t.yaml:19)",
         )
     ]
+    write("t.yaml", consumer(policies.replace("VIA", '!Sub "sqs.${AWS::Region}.amazonaws.com"')))
+    run = scan_json("--select", "CW104", ".")
+    assert (run.findings(), run.report["unresolved"]) == (set(), [])
+    write("t.yaml", consumer(policies.replace("VIA", '!Sub "s3.${AWS::Region}.amazonaws.com"')))
+    assert scan_json("--select", "CW104", ".").findings() == {("CW104", "Worker", 12)}
