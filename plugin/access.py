@@ -46,7 +46,7 @@ _NAME_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.FUNCTION: (None, "function_name"),
     Kind.KEY: (None, "KeyId", "key_id", "id"),
 }
-_ARN_PREFIX = {Kind.FUNCTION: "function:", Kind.KEY: "key/"}
+_ARN_NAME_PREFIX = {Kind.FUNCTION: "function:", Kind.KEY: "key/"}
 ACCOUNT = "${AWS::AccountId}"  # resources of one template or module live in one account
 # a KMS key created without a key policy gets the default key policy: the account root may do everything, which
 # lets the account's IAM policies decide (AWS KMS Developer Guide, "Default key policy")
@@ -68,7 +68,7 @@ def arn_of(graph: Graph, node: Node) -> Same:
     name: Value | None = getattr(node, "name", None)  # a key has no name, only the ID AWS gives it
     if name is not None and name.resolved and isinstance(name.value, str):
         names.append(name.value)
-    prefix = _ARN_PREFIX.get(node.kind, "")
+    prefix = _ARN_NAME_PREFIX.get(node.kind, "")
     forms += [f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:{ACCOUNT}:{prefix}{n}" for n in names]
     return Same(tuple(forms))
 
