@@ -8,6 +8,8 @@ from crosswire.checks import (
     aws_managed_key_on_service_fed_topic,
     batch_without_item_failures,
     consumed_queue_without_dead_letter_queue,
+    consumer_role_cannot_decrypt_queue_key,
+    consumer_role_without_queue_access,
     encryption_turned_off,
     fifo_standard_mismatch,
     invalid_sqs_batching,
@@ -17,8 +19,10 @@ from crosswire.checks import (
     low_reserved_concurrency_on_sqs_consumer,
     policy_allows_anyone,
     queue_policy_without_tls_deny,
+    redrive_allow_policy_excludes_source_queue,
     service_grant_without_source,
     short_dead_letter_queue_retention,
+    sns_subscription_without_invoke_permission,
     sse_sqs_on_service_fed_queue,
     subscription_without_dead_letter_queue,
     topic_key_without_publisher_grant,
@@ -29,6 +33,7 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    consumer_role_cannot_decrypt_queue_key,
     aws_managed_key_on_service_fed_topic,
     topic_key_without_publisher_grant,
     encryption_turned_off,
@@ -37,6 +42,8 @@ _MODULES = (
     policy_allows_anyone,
     queue_policy_without_tls_deny,
     lambda_permission_without_source,
+    sns_subscription_without_invoke_permission,
+    redrive_allow_policy_excludes_source_queue,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
     low_max_receive_count,
@@ -47,6 +54,7 @@ _MODULES = (
     invalid_sqs_batching,
     batch_without_item_failures,
     low_reserved_concurrency_on_sqs_consumer,
+    consumer_role_without_queue_access,
 )
 
 

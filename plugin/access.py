@@ -7,6 +7,7 @@ statement that decided it (whose span reports quote).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from crosswire.graph import Graph
@@ -37,15 +38,23 @@ _ARN_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.ROLE: ("Arn", "arn"),
     Kind.ALARM: ("Arn", "arn"),
 }
-_ARN_SERVICE = {Kind.QUEUE: "sqs", Kind.TOPIC: "sns", Kind.FUNCTION: "lambda", Kind.ALARM: "cloudwatch"}
-_ARN_NAME_PREFIX = {Kind.FUNCTION: "function:", Kind.ALARM: "alarm:"}
-# the attributes of a reference that give a resource's name, by kind (`!Ref Function` is the function's name)
+_ARN_SERVICE = {
+    Kind.QUEUE: "sqs",
+    Kind.TOPIC: "sns",
+    Kind.FUNCTION: "lambda",
+    Kind.ALARM: "cloudwatch",
+    Kind.KEY: "kms",
+}
+# the attributes of a reference that give the last part of a resource's ARN, by kind (`!Ref Function` is the
+# function's name, `!Ref Key` the key's ID, as in SAM's KMSDecryptPolicy `key/${KeyId}`)
 _NAME_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.QUEUE: ("QueueName", "name"),
     Kind.TOPIC: ("TopicName", "name"),
     Kind.FUNCTION: (None, "function_name"),
     Kind.ALARM: (None, "alarm_name", "id"),
+    Kind.KEY: (None, "KeyId", "key_id", "id"),
 }
+_ARN_NAME_PREFIX = {Kind.FUNCTION: "function:", Kind.ALARM: "alarm:", Kind.KEY: "key/"}
 EVENTBRIDGE = RuleTarget.service_principal
 ACCOUNT = "${AWS::AccountId}"  # resources of one template or module live in one account
 # a KMS key created without a key policy gets the default key policy: the account root may do everything, which
@@ -65,8 +74,8 @@ def arn_of(graph: Graph, node: Node) -> Same:
         return Same(tuple(forms))
     # its name as a reference written inside a string (`${Queue.QueueName}`), and as text when it is known
     names = ["${" + i + (f".{a}" if a else "") + "}" for i in ids for a in _NAME_ATTRIBUTES[node.kind]]
-    name: Value = getattr(node, "name")  # noqa: B009 - every kind with a service has a name
-    if name.resolved and isinstance(name.value, str):
+    name: Value | None = getattr(node, "name", None)  # a key has no name, only the ID AWS gives it
+    if name is not None and name.resolved and isinstance(name.value, str):
         names.append(name.value)
     prefix = _ARN_NAME_PREFIX.get(node.kind, "")
     forms += [f"arn:${{AWS::Partition}}:{service}:${{AWS::Region}}:{ACCOUNT}:{prefix}{n}" for n in names]
@@ -104,8 +113,10 @@ def may(
     service: str | None = None,
     role: Role | None = None,
     source: Node | None = None,
+    via: str | None = None,
 ) -> Answer:
-    """May `service` (delivering for `source`) or `role` call `action` on `resource`?
+    """May `service` (delivering for `source`) or `role` call `action` on `resource`, the role's call going
+    through the AWS service `via` when given (SQS decrypting a queue's messages for its consumer)?
 
     A service is judged by the resource's policies alone. A role of the same account is allowed by its own
     policies or by a resource policy that names it; a KMS key's policy must allow it too, directly or by granting
@@ -117,6 +128,10 @@ def may(
     if source is not None and not (resource.kind is Kind.KEY and service == EVENTBRIDGE):
         context["aws:SourceArn"] = source_arn(graph, source)
         context["aws:SourceAccount"] = ACCOUNT
+    if via is not None:
+        # a KMS call made by an AWS service for the caller (AWS KMS Developer Guide, kms:ViaService)
+        context["kms:ViaService"] = f"{via}.${{AWS::Region}}.amazonaws.com"
+        context["kms:CallerAccount"] = ACCOUNT
     principal = None
     if service is not None:
         principal = Principal(service=service)
@@ -143,9 +158,11 @@ def may(
     if own.decision is Decision.NO and own.statement is not None:
         return own  # an explicit Deny in the role's policies
     if resource.kind is Kind.KEY:
-        if granted.decision is not Decision.YES:
+        if granted.decision is not Decision.YES or not granted.delegated:
             return granted
-        return own if granted.delegated else granted
+        # the key policy grants the account: the role's own policies decide, and the answer says so (a refusal is
+        # then fixed in the role's policies, not in the key's)
+        return replace(own, delegated=True)
     if granted.decision is Decision.YES and not granted.delegated:
         return granted
     if own.decision is Decision.YES:

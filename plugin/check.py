@@ -22,6 +22,7 @@ from crosswire.model import (
     Policy,
     Queue,
     Ref,
+    Role,
     Span,
     Subscription,
     Topic,
@@ -213,10 +214,9 @@ def references_directly(value: Value, node: Node) -> bool:
     return isinstance(value.value, Ref) and value.value.target == node.address and written_on_resource(value)
 
 
-def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
-    """Each queue with each Lambda function consuming it, once per pair with the mappings that wire them, when
-    both the visibility timeout and the function timeout are known; a Skip wherever a mapping's queue or function
-    could not be followed or a timeout is unresolved (so a missing consumer is never a pass)."""
+def lambda_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
+    """Each queue with each Lambda function consuming it, once per pair with the mappings that wire them; a Skip
+    wherever a mapping's queue or function could not be followed (so a missing consumer is never a pass)."""
     for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
         yield Skip(meta, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
     for queue in graph.of_kind(Queue):
@@ -229,18 +229,39 @@ def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Func
             for function in functions:
                 pairs.setdefault(function.uid, (function, []))[1].append(mapping)
         for function, mappings in pairs.values():
-            unknown = next(
-                (
-                    f"{what} of {noun(owner)} is unresolved: {value.note}"
-                    for owner, value, what in (
-                        (queue, queue.visibility_timeout, "visibility timeout"),
-                        (function, function.timeout, "timeout"),
-                    )
-                    if not value.resolved
-                ),
-                None,
-            )
-            yield Skip(meta, queue, unknown) if unknown else (queue, function, mappings)
+            yield queue, function, mappings
+
+
+def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
+    """The pairs of `lambda_consumers` whose visibility timeout and function timeout are both known; a Skip for
+    the others."""
+    for pair in lambda_consumers(graph, meta):
+        if isinstance(pair, Skip):
+            yield pair
+            continue
+        queue, function, _ = pair
+        unknown = next(
+            (
+                f"{what} of {noun(owner)} is unresolved: {value.note}"
+                for owner, value, what in (
+                    (queue, queue.visibility_timeout, "visibility timeout"),
+                    (function, function.timeout, "timeout"),
+                )
+                if not value.resolved
+            ),
+            None,
+        )
+        yield Skip(meta, queue, unknown) if unknown else pair
+
+
+def role_of(graph: Graph, meta: CheckMeta, function: Function) -> Role | Skip:
+    """The execution role of `function`, or a Skip saying why it cannot be followed (a role of another stack, an
+    unresolved reference)."""
+    role = graph.role_of(function)
+    if role is not None:
+        return role
+    reason = graph.why_unlinked(function, EdgeKind.ASSUMES) or "it names no execution role"
+    return Skip(meta, function, f"role of {noun(function)} is unresolved: {reason}")
 
 
 def consumed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, list[Mapping], list[Function]] | Skip]:

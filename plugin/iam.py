@@ -82,8 +82,9 @@ class Answer:
     decision: Decision
     reason: str
     statement: Statement | None = None  # the statement that decided (or made it unknown)
-    # yes only as far as these policies go: they grant the caller's account, so its IAM policies decide (a key
-    # policy's grant to the account root is not a grant to the role, and never one to a service)
+    # the policies grant the caller's account, so its IAM policies decide (a key policy's grant to the account root
+    # is not a grant to the role, and never one to a service): from `evaluate`, a yes only as far as these policies
+    # go; from crosswire.access.may, the answer of the caller's IAM policies under such a grant
     delegated: bool = False
 
     @property
@@ -282,6 +283,13 @@ def _action(pattern: Any, action: str) -> Tri:
     return _glob(pattern.lower()).fullmatch(action.lower()) is not None
 
 
+def names_resource(pattern: Any, identities: tuple[Any, ...]) -> Tri:
+    """Whether `pattern` (ARN text, with wildcards, or a reference) names the resource that `identities` spell (as
+    in Request.resource: its references and ARN texts); None when only deployment can tell. For lists of ARNs
+    outside policy statements, such as a dead-letter queue's allowed source queues."""
+    return _resource(pattern, identities)
+
+
 def _resource(pattern: Any, identities: tuple[Any, ...]) -> Tri:
     if pattern == "*":
         return True
@@ -295,7 +303,8 @@ def _resource(pattern: Any, identities: tuple[Any, ...]) -> Tri:
     results = [_arn_like(pattern, text) for text in texts]
     if any(results):
         return True
-    return None if None in results or not texts else False
+    # the texts spell one resource: one that certainly differs from the pattern settles it for all
+    return False if False in results else None
 
 
 # -- conditions ---------------------------------------------------------------------------------------------------
@@ -462,7 +471,9 @@ def _equal(pattern: Any, value: Any, case: bool = True) -> Tri:
         pattern, value = pattern.lower(), value.lower()
     if pattern == value:
         return True
-    return None if _TOKEN.search(pattern) or _TOKEN.search(value) else False
+    if not (_TOKEN.search(pattern) or _TOKEN.search(value)):
+        return False
+    return False if _fixed_ends_differ(pattern, value, _TOKEN) else None
 
 
 def _like(pattern: Any, value: Any) -> Tri:
@@ -470,7 +481,24 @@ def _like(pattern: Any, value: Any) -> Tri:
         return _equal(pattern, value)
     if _glob(pattern).fullmatch(value):
         return True
-    return None if _TOKEN.search(pattern) or _TOKEN.search(value) else False
+    if not (_TOKEN.search(pattern) or _TOKEN.search(value)):
+        return False
+    return False if _fixed_ends_differ(pattern, value, _TOKEN_OR_WILDCARD) else None
+
+
+_TOKEN_OR_WILDCARD = re.compile(r"\$\{[^}]*\}|[*?]")
+
+
+def _fixed_ends_differ(pattern: str, value: str, pattern_stops: re.Pattern[str]) -> bool:
+    """Whether the text before the first, or after the last, deploy-time token of either side (or wildcard of the
+    pattern) tells them apart: that text is fixed whatever the tokens become (`s3.${AWS::Region}.amazonaws.com`
+    is never `sqs.${AWS::Region}.amazonaws.com`)."""
+    pattern_parts, value_parts = pattern_stops.split(pattern), _TOKEN.split(value)
+    for ends in ((pattern_parts[0], value_parts[0]), (pattern_parts[-1][::-1], value_parts[-1][::-1])):
+        shorter = min(len(ends[0]), len(ends[1]))
+        if ends[0][:shorter] != ends[1][:shorter]:
+            return True
+    return False
 
 
 def _arn_segments(arn: str) -> list[str] | None:

@@ -400,3 +400,95 @@ def test_eventbridge_calls_kms_without_source_keys(tmp_path):
         key = graph.key_of(the_topic)
         answer = may(graph, "kms:GenerateDataKey", key, service=delivery.service, source=delivery.source)
         assert answer.decision is decision, (topic, answer.reason)
+
+
+def test_a_role_refused_by_a_key_says_whether_the_key_policy_left_it_to_iam(tmp_path):
+    """A role's kms:Decrypt refused because its own policies lack it, under a key policy that grants the account,
+    is told apart from one the key policy itself refuses: the fix is in another policy."""
+    graph = graph_of(tmp_path, "t.yaml", TEMPLATE + """\
+  SnsOnlyKey:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - { Effect: Allow, Principal: { Service: sns.amazonaws.com }, Action: "kms:*", Resource: "*" }
+""")
+    poller = node(graph, "Poller", "role")
+    left_to_iam = may(graph, "kms:Decrypt", node(graph, "RootOnlyKey", "key"), role=poller)
+    assert (left_to_iam.decision, left_to_iam.delegated) == (NO, True)
+    refused_by_key = may(graph, "kms:Decrypt", node(graph, "SnsOnlyKey", "key"), role=poller)
+    assert (refused_by_key.decision, refused_by_key.delegated) == (NO, False)
+
+
+def test_a_key_arn_written_with_its_key_id_is_the_key(tmp_path):
+    """SAM's KMSDecryptPolicy writes `arn:...:key/${KeyId}`; Terraform code writes `key/${aws_kms_key.k.key_id}`:
+    both name the key (`!Ref Key` and `key_id` are its key ID)."""
+    cloudformation = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Policies:
+        - KMSDecryptPolicy: { KeyId: !Ref Key }
+"""
+    graph = graph_of(tmp_path, "t.yaml", cloudformation)
+    assert may(graph, "kms:Decrypt", node(graph, "Key", "key"), role=node(graph, "Worker", "role")).decision is YES
+    terraform = """\
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+resource "aws_kms_key" "k" {}
+resource "aws_iam_role" "r" {
+  assume_role_policy = "{}"
+  inline_policy {
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "kms:Decrypt",
+      Resource = join(":", ["arn", data.aws_partition.current.partition, "kms", data.aws_region.current.name,
+      data.aws_caller_identity.current.account_id, "key/${aws_kms_key.k.key_id}"]) }] })
+  }
+}
+"""
+    folder = tmp_path / "tf"
+    folder.mkdir()
+    graph = graph_of(folder, "main.tf", terraform)
+    role = node(graph, "aws_iam_role.r", "role")
+    assert may(graph, "kms:Decrypt", node(graph, "aws_kms_key.k", "key"), role=role).decision is YES
+
+
+def test_a_role_decrypting_through_sqs_carries_kms_via_service(tmp_path):
+    """SQS decrypts a queue's messages with the consumer's credentials, so the KMS call comes through SQS:
+    kms:ViaService is sqs.REGION.amazonaws.com and kms:CallerAccount the role's account (AWS KMS Developer
+    Guide, kms:ViaService)."""
+    graph = graph_of(
+        tmp_path,
+        "t.yaml",
+        """\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+  Reader:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      Policies:
+        - PolicyName: decrypt-through-sqs
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: kms:Decrypt
+                Resource: !GetAtt Key.Arn
+                Condition:
+                  StringEquals:
+                    kms:ViaService: !Sub sqs.${AWS::Region}.amazonaws.com
+                    kms:CallerAccount: !Ref AWS::AccountId
+""",
+    )
+    key, reader = node(graph, "Key", "key"), node(graph, "Reader", "role")
+    assert may(graph, "kms:Decrypt", key, role=reader, via="sqs").decision is YES
+    assert may(graph, "kms:Decrypt", key, role=reader, via="s3").decision is NO
+    assert may(graph, "kms:Decrypt", key, role=reader).decision is UNKNOWN  # called how, the question does not say

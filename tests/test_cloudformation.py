@@ -468,3 +468,57 @@ Resources:
     assert spans == [(12, 14), (15, 17)]
     # the !If left one statement of two: which lines it has cannot be told, so it has the document's
     assert [(s.span.line, s.span.end_line) for s in policies["AuditPolicy"].statements.value] == [(22, 27)]
+
+
+def test_sqs_subscription_gives_the_generated_role_the_sqs_execution_policy():
+    """SAM consumes the queue of `SqsSubscription` through an SQS event source, which adds
+    AWSLambdaSQSQueueExecutionRole to the role it generates (samtranslator SNS._inject_sqs_event_source_mapping),
+    as an SQS event does; a plain SNS event does not."""
+    template = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Events:
+    Type: AWS::SNS::Topic
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Orders:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            SqsSubscription: SUBSCRIPTION
+"""
+    sqs = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+    for subscription, expected in (("true", True), ("{ BatchSize: 5 }", True), ("false", False)):
+        graph = load(template.replace("SUBSCRIPTION", subscription))
+        role = graph.role_of(graph.nodes["t.yaml#Consumer"])  # type: ignore[arg-type]
+        assert role is not None
+        assert (sqs in role.managed_policy_arns.value) is expected, subscription
+
+
+def test_a_policy_written_inside_its_resource_has_no_targets():
+    """`targets` is what a standalone policy resource attaches to: a role's inline policy or a key policy has
+    none (absent, as in Terraform's inline_policy and SAM's Policies), so the twins load alike."""
+    graph = load(
+        """\
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy: { Statement: [{ Effect: Allow, Principal: "*", Action: "kms:*", Resource: "*" }] }
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      Policies:
+        - PolicyName: poll
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: sqs:ReceiveMessage, Resource: "*" }] }
+"""
+    )
+    for owner in ("t.yaml#Key", "t.yaml#Role"):
+        (policy,) = graph.policies_of(graph.nodes[owner])
+        assert policy.targets.origin is Origin.ABSENT, owner

@@ -479,3 +479,39 @@ def test_an_unresolved_principal_says_why_in_words():
         f"a statement may allow sqs:SendMessage on {QUEUE}: Principal Service is unresolved: parameter Publisher has "
         "no value"
     )
+
+
+def test_one_spelling_of_the_resource_that_certainly_differs_settles_it():
+    """The resource's spellings are one resource: a written ARN whose name differs from its known name does not
+    name it, even though its `${Jobs.QueueName}` spelling alone could not tell."""
+    jobs = (
+        Ref("Jobs", "Arn"),
+        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${Jobs.QueueName}",
+        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:jobs",
+    )
+    for written, expected in (
+        ("arn:aws:sqs:us-east-1:111122223333:other", Decision.NO),
+        ("arn:aws:sqs:us-east-1:111122223333:jobs", Decision.UNKNOWN),  # partition, region, account: deploy time
+        ("arn:*:sqs:*:*:jobs", Decision.YES),
+    ):
+        policy = [{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": written}]
+        request = Request("sqs:ReceiveMessage", None, jobs)
+        assert decide(policy, request, resource_policy=False) is expected, written
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "expected"),
+    [
+        ("s3.${AWS::Region}.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com", Decision.NO),  # fixed start differs
+        ("sqs.${AWS::Region}.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com.cn", Decision.NO),  # fixed end too
+        ("sqs.eu-west-1.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com", Decision.UNKNOWN),
+        ("sqs.*", "s3.${AWS::Region}.amazonaws.com", Decision.NO),  # a pattern's text before its wildcard is fixed
+        ("sqs.*", "sqs.${AWS::Region}.amazonaws.com", Decision.YES),
+    ],
+)
+def test_text_outside_deploy_time_tokens_is_fixed(written, value, expected):
+    policy = [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"StringLike": {"kms:ViaService": written}}}
+    ]
+    request = Request("kms:Decrypt", None, ("*",), {"kms:ViaService": value})
+    assert decide(policy, request, resource_policy=False) is expected

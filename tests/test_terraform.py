@@ -1839,3 +1839,30 @@ resource "aws_sqs_queue_policy" "merged" {
     # statements another document adds have no block here: all keep the attribute's lines
     merged = [(s.span.line, s.span.end_line) for s in policies["aws_sqs_queue_policy.merged"].statements.value]
     assert merged == [(40, 40)] * 3
+
+
+def test_a_policy_written_inside_its_resource_has_no_targets(write):
+    """A queue's, topic's or key's `policy` and a role's inline_policy attach to their own resource: `targets`
+    (what a standalone policy resource attaches to) is absent, as in CloudFormation."""
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "q" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", Action = "sqs:*", Resource = "*" }] })
+}
+resource "aws_kms_key" "k" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Principal = "*", Action = "kms:*", Resource = "*" }] })
+}
+resource "aws_iam_role" "r" {
+  assume_role_policy = "{}"
+  inline_policy {
+    policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sqs:ReceiveMessage", Resource = "*" }] })
+  }
+}
+""",
+    )
+    graph = load()
+    for owner in ("aws_sqs_queue.q", "aws_kms_key.k", "aws_iam_role.r"):
+        (node,) = [n for n in graph.nodes.values() if n.address == owner and n.kind.value != "policy"]
+        (policy,) = graph.policies_of(node)
+        assert policy.targets.origin is Origin.ABSENT, owner

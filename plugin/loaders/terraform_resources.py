@@ -184,7 +184,7 @@ class Resource:
         else:
             statements_value = doc
         node = Policy(
-            **self.kwargs(suffix), statements=statements_value, targets=targets or Value(None, Origin.DEFAULT)
+            **self.kwargs(suffix), statements=statements_value, targets=targets or ABSENT
         )
         self.graph.add(node, ids=(self.address + suffix,), names=names)
         if targets is not None:

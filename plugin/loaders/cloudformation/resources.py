@@ -23,6 +23,7 @@ from crosswire.loaders.cloudformation.intrinsics import (
     _to_int,
 )
 from crosswire.model import (
+    ABSENT,
     EXISTS,
     Alarm,
     BucketNotification,
@@ -332,7 +333,8 @@ class Resources(Intrinsics):
             statements_value = statements(document.value, document.span, self.statement_spans(props, document_key))
         else:
             statements_value = document
-        targets = self.value(props, targets_key, Kind.POLICY, "targets") if targets_key else Value(None, Origin.DEFAULT)
+        # a policy written inside its resource (a key policy, a role's inline policy) attaches to nothing else
+        targets = self.value(props, targets_key, Kind.POLICY, "targets") if targets_key else ABSENT
         node = self.graph.add(Policy(**kwargs, statements=statements_value, targets=targets))
         if targets_key:
             self.graph.wire(E.GOVERNED_BY, node, targets, kinds, reverse=True)

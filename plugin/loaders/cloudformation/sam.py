@@ -97,7 +97,7 @@ class Template(Resources):
     def sam_role(self, logical_id: str, props: Props, span: Span, function: Function, events: dict) -> None:
         """The execution role SAM generates (`<Function>Role`) from `Policies` and the function's events."""
         managed: list[Any] = [SAM_BASIC_ROLE]
-        if any(isinstance(e, dict) and e.get("Type") == "SQS" for e in events.values()):
+        if any(isinstance(e, dict) and self.polls_a_queue(e) for e in events.values()):
             managed.append(SAM_SQS_ROLE)
         policies = _block(props).entries.get("Policies")
         items = policies if isinstance(policies, list) else [policies] if policies is not None else []
@@ -130,6 +130,26 @@ class Template(Resources):
         expanded = sam_policy_templates.definition(str(name), arguments)
         return expanded if isinstance(expanded, Unresolved) else self.resolve(expanded)
 
+    def polls_a_queue(self, event: dict) -> bool:
+        """Whether SAM gives the function's generated role AWSLambdaSQSQueueExecutionRole for `event`: an SQS event
+        does, and so does an SNS event with `SqsSubscription`, whose queue SAM consumes through an SQS event source
+        (samtranslator SNS._inject_sqs_event_source_mapping)."""
+        if event.get("Type") == "SQS":
+            return True
+        props = self.sub_props(event, "Properties")
+        return event.get("Type") == "SNS" and self.creates_sqs_subscription(self.sqs_subscription(props))
+
+    def sqs_subscription(self, props: _Block) -> Value:
+        return self.value(props, "SqsSubscription", Kind.SUBSCRIPTION, "sqs_subscription")
+
+    @staticmethod
+    def creates_sqs_subscription(sqs_subscription: Value) -> bool:
+        """Whether an SNS event's `SqsSubscription` makes SAM subscribe a queue and consume it. Unresolved (`!If` on
+        an unknown condition): SAM may, so the queue and mapping are modelled with what cannot be known about them
+        unresolved, rather than assumed away."""
+        choice = sqs_subscription.value
+        return not sqs_subscription.resolved or choice is True or isinstance(choice, dict) or choice == "true"
+
     def sam_event(self, logical_id: str, event_id: str, event: dict, span: Span) -> None:
         props = self.sub_props(event, "Properties")
         function_ref = Value(Ref(logical_id), Origin.EXPLICIT, span)
@@ -138,11 +158,8 @@ class Template(Resources):
             self.mapping_node(kwargs, props, self.value(props, "Queue", Kind.MAPPING, "source"), function_ref)
         elif event.get("Type") == "SNS":
             topic = self.value(props, "Topic", Kind.SUBSCRIPTION, "topic")
-            sqs_subscription = self.value(props, "SqsSubscription", Kind.SUBSCRIPTION, "sqs_subscription")
-            # unresolved (`!If` on an unknown condition): SAM may create the queue, so it is modelled with what
-            # cannot be known about it unresolved, rather than assumed away
-            choice = sqs_subscription.value
-            if not sqs_subscription.resolved or choice is True or isinstance(choice, dict) or choice == "true":
+            sqs_subscription = self.sqs_subscription(props)
+            if self.creates_sqs_subscription(sqs_subscription):
                 self.sam_sqs_subscription(logical_id, event_id, props, span, topic, function_ref, sqs_subscription)
                 return
             subscription = _subscription_properties(props, "lambda")
