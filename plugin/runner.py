@@ -201,7 +201,8 @@ def run_checks(
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
     # a local module called by several root modules is one resource in the files: what each caller finds the
     # same way about it is reported once
-    findings = list({(f.meta.id, f.node.kind, f.node.span, f.node.address, f.message): f for f in findings}.values())
+    same = {(f.meta.id, f.node.kind, f.node.span, f.node.address, f.node.scenario, f.message): f for f in findings}
+    findings = list(same.values())
     findings, skips = across_scenarios(findings, skips, scenarios_of(graph))
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
     skips = list({(s.meta.id, s.node.kind, s.node.span, s.node.address, s.reason): s for s in skips}.values())
@@ -239,12 +240,20 @@ def across_scenarios(
         else:
             merged.append(dataclasses.replace(first, message=f"{first.message} ({_when(held, every)})"))
     found = {(f.meta.id, f.node.span, f.node.address) for f in merged}
-    unique_skips = {
-        (s.meta.id, s.node.span, s.node.address, s.reason): s
-        for s in skips
-        if (s.meta.id, s.node.span, s.node.address) not in found
-    }
-    return merged, list(unique_skips.values())
+    skipped: dict[tuple, list[Skip]] = {}
+    for skip in skips:
+        if (skip.meta.id, skip.node.span, skip.node.address) not in found:
+            skipped.setdefault((skip.meta.id, skip.node.span, skip.node.address, skip.reason), []).append(skip)
+    kept = []
+    for group in skipped.values():
+        first = group[0]
+        held = {s.node.scenario for s in group}
+        every = scenarios.get(first.node.span.file, set())
+        if not first.node.scenario or held >= every:
+            kept.append(first)
+        else:
+            kept.append(dataclasses.replace(first, reason=f"{first.reason} ({_when(held, every)})"))
+    return merged, kept
 
 
 def _when(held: set[tuple[tuple[str, bool], ...]], every: set[tuple[tuple[str, bool], ...]]) -> str:
