@@ -5,7 +5,19 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    aws_managed_key_on_service_fed_topic,
+    batch_without_item_failures,
+    consumed_queue_without_dead_letter_queue,
+    encryption_turned_off,
+    fifo_standard_mismatch,
+    invalid_sqs_batching,
+    key_rotation_off,
+    low_max_receive_count,
+    low_reserved_concurrency_on_sqs_consumer,
+    short_dead_letter_queue_retention,
     sse_sqs_on_service_fed_queue,
+    subscription_without_dead_letter_queue,
+    topic_key_without_publisher_grant,
     visibility_timeout,
     visibility_timeout_below_function_timeout,
 )
@@ -13,8 +25,20 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    aws_managed_key_on_service_fed_topic,
+    topic_key_without_publisher_grant,
+    encryption_turned_off,
+    key_rotation_off,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
+    low_max_receive_count,
+    consumed_queue_without_dead_letter_queue,
+    short_dead_letter_queue_retention,
+    fifo_standard_mismatch,
+    subscription_without_dead_letter_queue,
+    invalid_sqs_batching,
+    batch_without_item_failures,
+    low_reserved_concurrency_on_sqs_consumer,
 )
 
 

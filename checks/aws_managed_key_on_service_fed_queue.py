@@ -11,13 +11,13 @@ from crosswire.check import (
     Reference,
     Severity,
     Skip,
+    encryption_key,
     listing,
-    names_customer_managed_key,
     noun,
     service_fed_queues,
 )
 from crosswire.graph import Graph
-from crosswire.model import EdgeKind, Kind
+from crosswire.model import Kind
 
 META = CheckMeta(
     id="CW102",
@@ -53,16 +53,11 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             yield fed
             continue
         queue, origins = fed
-        if not queue.kms_key.resolved:
-            yield Skip(META, queue, f"KMS key of {noun(queue)} is unresolved: {queue.kms_key.note}")
+        key = encryption_key(graph, META, queue, whether_aws_managed=True)
+        if isinstance(key, Skip):
+            yield key
             continue
-        key = graph.key_of(queue)
-        if key is None:
-            reason = graph.why_unlinked(queue, EdgeKind.ENCRYPTED_BY)
-            if reason and not names_customer_managed_key(queue.kms_key.value):
-                yield Skip(META, queue, f"KMS key of {noun(queue)} is unresolved: {reason}")
-            continue
-        if not (key.aws_managed and key.address == "alias/aws/sqs"):
+        if key is None or not (key.aws_managed and key.address == "alias/aws/sqs"):
             continue
         yield Finding(
             META,

@@ -5,9 +5,45 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun, seconds, timed_consumers
+from crosswire.check import (
+    CheckMeta,
+    Finding,
+    Overlap,
+    Reference,
+    Severity,
+    Skip,
+    noun,
+    references_directly,
+    seconds,
+    timed_consumers,
+    written_on_resource,
+)
 from crosswire.graph import Graph
-from crosswire.model import Kind
+from crosswire.model import Function, Kind, Mapping, Queue
+
+
+def _reported_by_cfn_lint_e3505(finding: Finding) -> bool:
+    """cfn-lint's E3505 follows an AWS::Lambda::EventSourceMapping's Ref/GetAtt to an AWS::Lambda::Function and an
+    AWS::SQS::Queue and compares the Timeout and VisibilityTimeout written on them (or their defaults, 3 and 30;
+    each branch of an Fn::If), reporting on the queue. It reads no SAM function or event, literal ARN or name,
+    parameter or mapping."""
+    queue, function = finding.node, finding.related[0]
+    return (
+        isinstance(queue, Queue)
+        and isinstance(function, Function)
+        and queue.resource_type == "AWS::SQS::Queue"
+        and function.resource_type == "AWS::Lambda::Function"
+        and written_on_resource(queue.visibility_timeout)
+        and written_on_resource(function.timeout)
+        and any(
+            isinstance(m, Mapping)
+            and m.resource_type == "AWS::Lambda::EventSourceMapping"
+            and references_directly(m.source, queue)
+            and references_directly(m.function, function)
+            for m in finding.via
+        )
+    )
+
 
 META = CheckMeta(
     id="CW301",
@@ -31,6 +67,15 @@ META = CheckMeta(
         Reference(
             "aws/serverless-application-model#3445",
             "https://github.com/aws/serverless-application-model/issues/3445",
+        ),
+    ),
+    overlaps=(
+        Overlap(
+            "cfn-lint",
+            "E3505",
+            "an AWS::Lambda::EventSourceMapping that names an AWS::Lambda::Function and an AWS::SQS::Queue by Ref or "
+            "GetAtt, with both timeouts written on them or left to their defaults",
+            _reported_by_cfn_lint_e3505,
         ),
     ),
 )

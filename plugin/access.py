@@ -46,6 +46,7 @@ _NAME_ATTRIBUTES: dict[Kind, tuple[str | None, ...]] = {
     Kind.FUNCTION: (None, "function_name"),
     Kind.ALARM: (None, "alarm_name", "id"),
 }
+EVENTBRIDGE = RuleTarget.service_principal
 ACCOUNT = "${AWS::AccountId}"  # resources of one template or module live in one account
 # a KMS key created without a key policy gets the default key policy: the account root may do everything, which
 # lets the account's IAM policies decide (AWS KMS Developer Guide, "Default key policy")
@@ -110,9 +111,12 @@ def may(
     policies or by a resource policy that names it; a KMS key's policy must allow it too, directly or by granting
     the account (AWS KMS key policies are the only way into a key). An explicit Deny anywhere wins."""
     context: dict[str, Any] = {"aws:SecureTransport": True}  # AWS services and SDKs call over TLS
-    # a service acting for a resource names it; a role calling on its own carries neither key
-    context["aws:SourceArn"] = source_arn(graph, source) if source is not None else ABSENT
-    context["aws:SourceAccount"] = ACCOUNT if source is not None else ABSENT
+    # a service acting for a resource names it; a role calling on its own carries neither key, and neither do
+    # EventBridge's calls to KMS (SPEC §5: a key policy cannot narrow EventBridge by them)
+    context["aws:SourceArn"] = context["aws:SourceAccount"] = ABSENT
+    if source is not None and not (resource.kind is Kind.KEY and service == EVENTBRIDGE):
+        context["aws:SourceArn"] = source_arn(graph, source)
+        context["aws:SourceAccount"] = ACCOUNT
     principal = None
     if service is not None:
         principal = Principal(service=service)

@@ -10,7 +10,21 @@ from enum import Enum
 from typing import Any
 
 from crosswire.graph import Graph, literal_identity
-from crosswire.model import EdgeKind, Function, Kind, Mapping, Node, Queue, Subscription, Value
+from crosswire.model import (
+    Alarm,
+    EdgeKind,
+    Function,
+    Key,
+    Kind,
+    Mapping,
+    Node,
+    Origin,
+    Queue,
+    Ref,
+    Subscription,
+    Topic,
+    Value,
+)
 
 
 class Severity(str, Enum):
@@ -42,6 +56,21 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Overlap:
+    """Another linter's rule that already reports some of a check's findings, where the check runs inside that
+    linter (`tool`, e.g. "cfn-lint"): the adapter leaves those findings to it, so one fault is one match.
+
+    `covers` says, from the finding and the graph alone, whether `rule` reports the same fault on the same
+    resource; it must hold only where the rule really fires (a test runs the tool to show it). `summary` says
+    which findings it covers, for the docs."""
+
+    tool: str
+    rule: str
+    summary: str
+    covers: Callable[[Finding], bool]
+
+
+@dataclass(frozen=True)
 class CheckMeta:
     id: str
     slug: str
@@ -54,6 +83,7 @@ class CheckMeta:
     references: tuple[Reference, ...]
     formats: tuple[str, ...] = ("cloudformation", "terraform")
     options: tuple[Option, ...] = ()
+    overlaps: tuple[Overlap, ...] = ()
 
     @property
     def docs(self) -> str:
@@ -72,6 +102,9 @@ class Finding:
     related: tuple[Node, ...] = ()
     severity: Severity | None = None  # overrides the check's severity for this finding (e.g. CW303's info band)
     via: tuple[Node, ...] = ()
+    # which fault this is, for a check that can find several on one resource (CW308's rules): it joins the
+    # fingerprint, so a baseline that accepts one fault does not accept the others
+    aspect: str = ""
 
     @property
     def level(self) -> Severity:
@@ -92,6 +125,7 @@ class Finding:
             self.meta.id.encode(),
             os.fsencode(self.node.span.file),
             *(address.encode("utf-8", "surrogatepass") for address in addresses),
+            *([self.aspect.encode()] if self.aspect else []),  # absent when empty: other fingerprints stay as they were
         ]
         return hashlib.sha256(b"\x1f".join(parts)).hexdigest()[:32]
 
@@ -118,6 +152,8 @@ _NOUNS = {
     "aws_s3_bucket_notification": "S3 bucket notification",
     "AWS::Events::Rule": "EventBridge rule",
     "aws_cloudwatch_event_target": "EventBridge target",
+    "AWS::CloudWatch::Alarm": "CloudWatch alarm",
+    "aws_cloudwatch_metric_alarm": "CloudWatch alarm",
 }
 
 
@@ -126,6 +162,8 @@ def noun(node: Node) -> str:
     word = _NOUNS.get(node.resource_type, node.kind.value)
     if node.resource_type == "AWS::Serverless::Function" and node.kind is not Kind.FUNCTION:
         return f"{node.kind.value} of SAM function {node.address}"
+    if node.resource_type == "AWS::SNS::Topic" and node.kind is not Kind.TOPIC:
+        return f"inline {node.kind.value} of SNS topic {node.address}"  # a `Subscription` entry of the topic
     # a count/for_each declaration is one node: say the verdict holds for each of its instances
     repeated = f" (every instance of its {node.repeated})" if node.repeated else ""
     return f"{word} {node.address}{repeated}"
@@ -160,6 +198,19 @@ def seconds(value: Value) -> str:
     return f"{value.value} s" + (f" ({how})" if how else "")
 
 
+def written_on_resource(value: Value) -> bool:
+    """Whether a value is what its resource says by itself: written there (or the branch of a decided condition),
+    or AWS's default for a property left out; not one that came through a parameter, mapping, SAM Globals, a
+    module input or a function."""
+    return value.origin is Origin.DEFAULT or (value.origin is Origin.EXPLICIT and not value.note)
+
+
+def references_directly(value: Value, node: Node) -> bool:
+    """Whether a value names `node` itself by reference (Ref, Fn::GetAtt, a Terraform address), rather than by a
+    literal ARN or name, through a parameter, or through another resource that stands for it (an alias)."""
+    return isinstance(value.value, Ref) and value.value.target == node.address and written_on_resource(value)
+
+
 def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:
     """Each queue with each Lambda function consuming it, once per pair with the mappings that wire them, when
     both the visibility timeout and the function timeout are known; a Skip wherever a mapping's queue or function
@@ -190,6 +241,19 @@ def timed_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Func
             yield Skip(meta, queue, unknown) if unknown else (queue, function, mappings)
 
 
+def consumed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, list[Mapping], list[Function]] | Skip]:
+    """Each queue a Lambda event source mapping consumes, with its mappings and the functions they invoke (those
+    that could be followed: a mapping is Lambda's whatever function it names); a Skip for every mapping whose queue
+    could not be followed (a queue it may consume is not judged)."""
+    for mapping, reason in graph.unlinked(Mapping, EdgeKind.CONSUMES):
+        yield Skip(meta, mapping, f"queue of {noun(mapping)} is unresolved: {reason}")
+    for queue in graph.of_kind(Queue):
+        mappings = graph.mappings_of(queue)
+        if mappings:
+            functions = {function.uid: function for _, function in graph.consumers_of(queue)}
+            yield queue, mappings, list(functions.values())
+
+
 def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, tuple[Node, ...]] | Skip]:
     """Each queue an AWS service delivers into, with where those deliveries start; a Skip for every SNS
     subscription to SQS whose queue could not be followed (a queue it may feed is not judged)."""
@@ -200,3 +264,53 @@ def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, t
         origins = delivering_origins(graph, queue)
         if origins:
             yield queue, origins
+
+
+
+def sqs_mappings(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Mapping, Queue | None] | Skip]:
+    """Each event source mapping that reads SQS, with its queue (None for a queue outside the scan, named by a
+    literal ARN or URL); a Skip for a mapping whose source could not be followed and may be a queue. A source
+    written as the ARN of a stream, table or broker is another service's mapping (same resource type): left out."""
+    for mapping in graph.of_kind(Mapping):
+        queue = next((q for q in graph.targets(mapping, EdgeKind.CONSUMES) if isinstance(q, Queue)), None)
+        if queue is not None:
+            yield mapping, queue
+            continue
+        reason = graph.why_unlinked(mapping, EdgeKind.CONSUMES)
+        if reason is None:
+            continue  # no source written: AWS rejects the mapping, no batching to judge
+        source = mapping.source.value if mapping.source.resolved else None
+        kind = literal_identity(source)[0] if isinstance(source, str) else None
+        if kind is Kind.QUEUE:
+            yield mapping, None
+        elif not (isinstance(source, str) and source.startswith("arn:")):
+            yield Skip(meta, mapping, f"source of {noun(mapping)} is unresolved: {reason}")
+
+
+def service_fed_topics(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Topic, tuple[Node, ...]] | Skip]:
+    """Each SNS topic an AWS service publishes to (S3 notifications, EventBridge targets, CloudWatch alarms), with
+    where those deliveries start; a Skip for every alarm whose topic actions could not be followed (a topic it may
+    publish to is not judged)."""
+    for alarm, reason in graph.unlinked(Alarm, EdgeKind.DELIVERS_TO):
+        yield Skip(meta, alarm, f"topic of {noun(alarm)} is unresolved: {reason}")
+    for topic in graph.of_kind(Topic):
+        origins = delivering_origins(graph, topic)
+        if origins:
+            yield topic, origins
+
+
+def encryption_key(
+    graph: Graph, meta: CheckMeta, node: Queue | Topic, whether_aws_managed: bool = False
+) -> Key | Skip | None:
+    """The KMS key that encrypts a queue or topic (an AWS managed one is a node of its own), None when it has none,
+    or a Skip when its key is written but cannot be known or followed. A check that only asks `whether_aws_managed`
+    gets None for a key written as an alias outside `alias/aws/` that was not scanned: customer managed all the same."""
+    if not node.kms_key.resolved:
+        return Skip(meta, node, f"KMS key of {noun(node)} is unresolved: {node.kms_key.note}")
+    key = graph.key_of(node)
+    if key is None:
+        reason = graph.why_unlinked(node, EdgeKind.ENCRYPTED_BY)
+        if not reason or (whether_aws_managed and names_customer_managed_key(node.kms_key.value)):
+            return None
+        return Skip(meta, node, f"KMS key of {noun(node)} is unresolved: {reason}")
+    return key

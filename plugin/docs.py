@@ -39,6 +39,12 @@ def render_check(meta: CheckMeta) -> str:
         f"- Terraform: {meta.fix_terraform}",
         f"- CloudFormation: {meta.fix_cloudformation}",
     ]
+    if meta.overlaps:
+        lines += ["", "## Reported by other linters too", ""]
+        lines += [
+            f"- {o.tool} `{o.rule}` reports it for {o.summary}; run inside {o.tool}, crosswire leaves those to it."
+            for o in meta.overlaps
+        ]
     for fmt, language in (("cloudformation", "yaml"), ("terraform", "hcl")):
         example = _example(meta, fmt)
         if example:

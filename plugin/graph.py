@@ -197,8 +197,10 @@ class Graph:
     def wire(self, kind: E, source: Node, value: Value, kinds: tuple[Kind, ...], reverse: bool = False) -> None:
         """Ask for an edge from `source` to whatever `value` refers to (or from it, with `reverse`).
 
-        Wires are resolved by `resolve_wires` once every node of the unit is known."""
-        if value.value is None and value.resolved:
+        Wires are resolved by `resolve_wires` once every node of the unit is known. An empty string names no
+        resource (`!If [Encrypted, <key>, ""]` and Terraform's `cond ? <key> : ""` write "none" that way), so it
+        asks for no edge, as a value left out does."""
+        if value.resolved and (value.value is None or value.value == ""):
             return
         self._wires.append(_Wire(kind, source, value, kinds, reverse))
 
@@ -212,7 +214,8 @@ class Graph:
                 self._unlinked[(wire.source.uid, wire.kind)] = wire.value.note
                 continue
             raws = wire.value.value if isinstance(wire.value.value, (list, tuple)) else [wire.value.value]
-            for raw in raws:
+            # a null among references leads nowhere, as a null reference does (see `wire`)
+            for raw in (r for r in raws if r is not None):
                 targets = self.find(wire.source.unit, raw, wire.kinds, wire.value)
                 if not targets:
                     # a checked link that leads nowhere is a value the check cannot judge, not a pass

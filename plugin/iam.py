@@ -217,7 +217,9 @@ def _principal(principals: Any, who: Principal | None, element: str) -> tuple[Tr
             if matched is True:
                 return True, ""
             through_account = through_account or matched is ACCOUNT_GRANT
-            if matched is None and not unknown:
+            if matched is None and not unknown and isinstance(value, Unresolved):
+                unknown = f"{element} {kind} is unresolved: {value.reason}"
+            elif matched is None and not unknown:
                 unknown = f"{element} {kind} {_shown((value,))} cannot be compared with the caller"
     if through_account:
         return ACCOUNT_GRANT, ""

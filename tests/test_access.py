@@ -350,3 +350,53 @@ def test_a_role_asks_with_its_own_arn_as_aws_principal_arn(tmp_path):
     denied = may(graph, "sqs:ReceiveMessage", queue, role=other)
     assert denied.decision is NO and denied.statement is not None and denied.statement.effect == "Deny"
     assert may(graph, "sqs:DeleteMessage", queue, role=other).decision is YES
+
+
+EVENTBRIDGE_KEYS = """\
+Resources:
+  Plain:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: [kms:GenerateDataKey*, kms:Decrypt]
+            Resource: "*"
+  Narrowed:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: [kms:GenerateDataKey*, kms:Decrypt]
+            Resource: "*"
+            Condition: { ArnEquals: { aws:SourceArn: !GetAtt Nightly.Arn } }
+  PlainTopic:
+    Type: AWS::SNS::Topic
+    Properties: { KmsMasterKeyId: !Ref Plain }
+  NarrowedTopic:
+    Type: AWS::SNS::Topic
+    Properties: { KmsMasterKeyId: !Ref Narrowed }
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets:
+        - { Id: plain, Arn: !Ref PlainTopic }
+        - { Id: narrowed, Arn: !Ref NarrowedTopic }
+"""
+
+
+def test_eventbridge_calls_kms_without_source_keys(tmp_path):
+    """EventBridge's calls to KMS carry neither aws:SourceArn nor aws:SourceAccount (SPEC §5; SNS Developer Guide:
+    those conditions are not supported for EventBridge to encrypted topics): a key policy that narrows its grant by
+    them does not let EventBridge in, whatever the rule."""
+    graph = graph_of(tmp_path, "t.yaml", EVENTBRIDGE_KEYS)
+    for topic, decision in (("PlainTopic", YES), ("NarrowedTopic", NO)):
+        the_topic = node(graph, topic, "topic")
+        (delivery,) = graph.deliveries_into(the_topic)
+        key = graph.key_of(the_topic)
+        answer = may(graph, "kms:GenerateDataKey", key, service=delivery.service, source=delivery.source)
+        assert answer.decision is decision, (topic, answer.reason)

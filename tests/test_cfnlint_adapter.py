@@ -13,12 +13,17 @@ import pytest
 
 from conftest import ROOT, scan_json
 from crosswire.adapters import cfnlint as adapter
+from crosswire.check import Finding
 from crosswire.checks import ALL_CHECKS
+from crosswire.model import Function, Mapping, Origin, Queue, Ref, Span, Value
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 # inputs of our own (copies of the four checks' CloudFormation fixtures), so a new check's fixtures change nothing here
 INPUTS = ROOT / "tests" / "inputs" / "cfnlint"
 CHECK_IDS = ("CW101", "CW102", "CW301", "CW302")
+# the rules of every other check are ignored, so a new check that fires on these inputs (a queue without a
+# dead-letter queue, say) changes nothing here either
+OTHER_RULES = [adapter.rule_id(c) for c in ALL_CHECKS if c.meta.id not in CHECK_IDS and "cloudformation" in c.meta.formats]
 SAM_BAD = INPUTS / "visibility-timeout" / "bad" / "template.yaml"
 PLAIN_BAD = INPUTS / "aws-managed-key-on-service-fed-queue" / "bad" / "template.yaml"
 # cfn-lint's exit code is a bit field
@@ -31,8 +36,9 @@ def cfn_lint(
     """Run cfn-lint with the crosswire rules; returns the exit code, (file name, line, rule ID) of every match, and
     the raw output."""
     rules = ["--append-rules", "crosswire.adapters.cfnlint"] if append else []
+    others = ["--ignore-checks", *OTHER_RULES] if OTHER_RULES else []
     run = subprocess.run(
-        [CFN_LINT, *rules, "--format", "parseable", *map(str, args)],
+        [CFN_LINT, *rules, *others, "--format", "parseable", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -151,15 +157,27 @@ def test_every_bad_fixture_gives_the_same_findings_through_cfn_lint_as_through_c
         text=True,
         timeout=120,
     )
+    matches = json.loads(run.stdout)
     through_cfn_lint = {
         (str(Path(m["Filename"]).resolve()), m["Location"]["Start"]["LineNumber"], "CW" + m["Rule"]["Id"][2:])
-        for m in json.loads(run.stdout)
+        for m in matches
         if m["Rule"]["Id"][1] == "9" and "CW" + m["Rule"]["Id"][2:] in CHECK_IDS
     }
     report = scan_json("--select", ",".join(CHECK_IDS), "--fail-on", "never", *map(str, bad)).report
     through_crosswire = {(str(Path(f["file"]).resolve()), f["line"], f["check_id"]) for f in report["findings"]}
+    # ReportsQueue is consumed through a plain mapping: cfn-lint's own E3505 reports it, crosswire's rule does not
+    reports_queue = (
+        str((INPUTS / "visibility-timeout-below-function-timeout" / "bad" / "template.yaml").resolve()),
+        21,
+    )
+    e3505 = {
+        (str(Path(m["Filename"]).resolve()), m["Location"]["Start"]["LineNumber"])
+        for m in matches
+        if m["Rule"]["Id"] == "E3505"
+    }
+    assert e3505 == {reports_queue}
     assert through_crosswire
-    assert through_cfn_lint == through_crosswire
+    assert through_cfn_lint == through_crosswire - {(*reports_queue, "CW301")}
 
 
 def test_good_fixtures_fire_no_crosswire_rule():
@@ -184,7 +202,7 @@ def test_the_graph_is_built_once_per_template_whatever_the_number_of_rules(monke
         return real_load(*args, **kwargs)
 
     monkeypatch.setattr(cloudformation, "load", counting_load)
-    matches = lint(SAM_BAD.read_text(), config=ManualArgs(append_rules=["crosswire.adapters.cfnlint"]))
+    matches = lint(SAM_BAD.read_text(), config=ManualArgs(append_rules=["crosswire.adapters.cfnlint"], ignore_checks=OTHER_RULES))
     assert sorted((m.linenumber, m.rule.id) for m in matches) == [(8, "W9302"), (24, "W9302")]
     assert len(loads) == 1
 
@@ -226,3 +244,94 @@ def test_the_readme_cfn_lint_command_works_as_written(tmp_path):
     assert "Traceback" not in run.stderr, run.stderr
     assert run.returncode == WARNING_BIT
     assert "W9302" in run.stdout and "template.yaml:8:" in run.stdout and "template.yaml:24:" in run.stdout
+
+
+OVERLAP = INPUTS / "overlap"
+
+
+def test_a_fault_cfn_lint_reports_itself_is_its_match_only():
+    # E3505 fires on both queues of a plain template (on the property, or the resource when left to its default)
+    alone_code, alone, _ = cfn_lint(OVERLAP / "e3505-plain.yaml", append=False)
+    assert alone == [("e3505-plain.yaml", 7, "E3505"), ("e3505-plain.yaml", 8, "E3505")]
+    code, matches, _ = cfn_lint(OVERLAP / "e3505-plain.yaml")
+    assert matches == alone
+    assert code == alone_code == ERROR_BIT
+    # crosswire on its own still reports both
+    run = scan_json("--select", "CW301", "--fail-on", "never", str(OVERLAP / "e3505-plain.yaml"))
+    assert run.findings() == {("CW301", "JobsQueue", 4), ("CW301", "ReportsQueue", 8)}
+
+
+def test_what_cfn_lint_misses_is_crosswires_match():
+    # a SAM event, a timeout through a parameter, one through Mappings, a function named by a literal name
+    _, alone, output = cfn_lint(OVERLAP / "e3505-missed.yaml", append=False)
+    assert alone == [], output
+    code, matches, output = cfn_lint(OVERLAP / "e3505-missed.yaml")
+    assert matches == [
+        ("e3505-missed.yaml", 13, "E9301"),
+        ("e3505-missed.yaml", 27, "E9301"),
+        ("e3505-missed.yaml", 42, "E9301"),
+        ("e3505-missed.yaml", 57, "E9301"),
+    ]
+    assert "60 s (parameter WorkerTimeout default)" in output and "60 s (mapping Sizes)" in output
+    assert code == ERROR_BIT
+
+
+def test_every_overlap_a_check_declares_is_in_the_readme_table():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Rules cfn-lint already has", 1)[1].split("\n#", 1)[0]
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|")[:2])
+        for line in section.splitlines()
+        if line.startswith("| `")
+    }
+    declared = {
+        (f"`{overlap.rule}`", check.meta.id)
+        for check in ALL_CHECKS
+        for overlap in check.meta.overlaps
+        if overlap.tool == "cfn-lint"
+    }
+    assert declared
+    assert declared <= rows
+
+
+def test_each_fault_is_one_match_whichever_rule_reports_it():
+    # an Fn::If of literals and a number written as text are E3505's; a parameter in the chosen branch and a queue
+    # named through Fn::Sub are crosswire's
+    code, matches, _ = cfn_lint(OVERLAP / "e3505-one-match.yaml")
+    assert matches == [
+        ("e3505-one-match.yaml", 13, "E3505"),
+        ("e3505-one-match.yaml", 31, "E3505"),
+        ("e3505-one-match.yaml", 45, "E9301"),
+        ("e3505-one-match.yaml", 60, "E9301"),
+    ]
+    assert code == ERROR_BIT
+    run = scan_json("--select", "CW301", "--fail-on", "never", str(OVERLAP / "e3505-one-match.yaml"))
+    assert {line for _, _, line in run.findings()} == {13, 28, 45, 60}
+
+
+def test_a_mapping_that_names_another_resource_for_the_function_is_not_left_to_e3505():
+    # E3505 follows FunctionName only to an AWS::Lambda::Function: a mapping naming an alias (which the graph may
+    # follow to its function) is crosswire's to report
+    span = Span("t.yaml", 1, 1)
+    queue = Queue(
+        "t.yaml#Queue", "Queue", "AWS::SQS::Queue", span, "t.yaml", visibility_timeout=Value(30, Origin.DEFAULT)
+    )
+    function = Function(
+        "t.yaml#Worker", "Worker", "AWS::Lambda::Function", span, "t.yaml", timeout=Value(60, Origin.EXPLICIT)
+    )
+    check = next(c for c in ALL_CHECKS if c.meta.id == "CW301")
+
+    def finding(function_ref: str) -> Finding:
+        mapping = Mapping(
+            "t.yaml#Mapping",
+            "Mapping",
+            "AWS::Lambda::EventSourceMapping",
+            span,
+            "t.yaml",
+            source=Value(Ref("Queue", "Arn"), Origin.EXPLICIT),
+            function=Value(Ref(function_ref), Origin.EXPLICIT),
+        )
+        return Finding(check.meta, queue, "", related=(function,), via=(mapping,))
+
+    assert adapter.reported_by_cfn_lint(finding("Worker"))
+    assert not adapter.reported_by_cfn_lint(finding("WorkerLive"))

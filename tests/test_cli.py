@@ -273,9 +273,10 @@ def test_a_file_named_on_the_command_line_is_scanned_whatever_its_suffix(write):
 
 def test_select_that_matches_no_check_is_a_usage_error(write):
     write("t.yaml", VALID)
-    run = run_cli("scan", ".", "--select", "CW31")
+    # the catalogue has no CW9xx series: a prefix of checks yet to come (CW31 was one) becomes a real one
+    run = run_cli("scan", ".", "--select", "CW9")
     assert run.code == 2
-    assert "--select CW31 matches no check" in run.err
+    assert "--select CW9 matches no check" in run.err
 
 
 def test_sam_build_output_is_not_scanned_twice(write):

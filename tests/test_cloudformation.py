@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import cloudformation
-from crosswire.model import Origin, Queue
+from crosswire.model import Origin, Queue, Subscription
 
 CONSUMER = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -337,3 +337,95 @@ def test_ignore_globals_opts_a_function_out_of_globals(write):
         assert "6 × 3 s (function Worker, AWS default)" in run.report["findings"][0]["message"]
     write("t.yaml", base.replace(function, f"{function}    IgnoreGlobals: [Runtime]\n"))
     assert scan_json("--select", "CW301,CW302", ".").findings() == {("CW301", "Queue", 7)}
+
+
+def test_an_empty_kms_key_is_no_key_and_no_unfollowed_reference():
+    # `!If [Encrypted, <key>, ""]` leaves "" where a key would be: it names no resource, so no check may skip the
+    # queue or topic as if a key reference could not be followed (the value itself stays as written: CW107 reads it)
+    graph = load(
+        """
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: ""
+  Alerts:
+    Type: AWS::SNS::Topic
+    Properties:
+      KmsMasterKeyId: ""
+"""
+    )
+    queue, topic = graph.nodes["t.yaml#Jobs"], graph.nodes["t.yaml#Alerts"]
+    assert (queue.kms_key.value, queue.kms_key.origin) == ("", Origin.EXPLICIT)  # type: ignore[attr-defined]
+    assert graph.key_of(queue) is None and graph.key_of(topic) is None  # type: ignore[arg-type]
+    assert list(graph.unlinked_all()) == []
+
+
+def test_a_value_says_how_it_reached_the_property_when_not_written_there():
+    graph = load(
+        "Parameters:\n  Stage:\n    Type: String\n    Default: prod\n"
+        "  Wait:\n    Type: Number\n    Default: 90\n"
+        "Conditions:\n  Prod: !Equals [!Ref Stage, prod]\n"
+        "Mappings:\n  Sizes:\n    prod:\n      visibility: 120\n"
+        "Resources:\n"
+        "  Written:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: 30\n"
+        "  Mapped:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      VisibilityTimeout: !FindInMap [Sizes, !Ref Stage, visibility]\n"
+        "  Chosen:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: !If [Prod, 60, !Ref Wait]\n"
+        "  ChosenParameter:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      VisibilityTimeout: !If [Prod, !Ref Wait, 60]\n"
+        "  Selected:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: !Select [1, [10, 20]]\n"
+        "  Dead:\n    Type: AWS::SQS::Queue\n"
+        "  Source:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      RedrivePolicy:\n        deadLetterTargetArn: !GetAtt Dead.Arn\n        maxReceiveCount: 5\n"
+    )
+    queues = {q.address: q for q in graph.of_kind(Queue)}
+    assert {name: (q.visibility_timeout.value, q.visibility_timeout.note) for name, q in queues.items()} == {
+        "Written": (30, ""),
+        "Mapped": (120, "mapping Sizes"),
+        "Chosen": (60, ""),
+        "ChosenParameter": (90, "parameter Wait default"),
+        "Selected": (20, "through Fn::Select"),
+        "Dead": (30, ""),
+        "Source": (30, ""),
+    }
+    assert queues["Source"].dead_letter_target.note == ""
+
+
+def test_sam_sns_event_with_sqs_subscription_keeps_its_redrive_policy_on_the_subscription():
+    # SAM passes the event's RedrivePolicy to the subscription it generates, with or without SqsSubscription
+    graph = load(
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Events:
+    Type: AWS::SNS::Topic
+  Undelivered:
+    Type: AWS::SQS::Queue
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Queued:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            SqsSubscription: true
+            RedrivePolicy:
+              deadLetterTargetArn: !GetAtt Undelivered.Arn
+        Direct:
+          Type: SNS
+          Properties:
+            Topic: !Ref Events
+            RedrivePolicy:
+              deadLetterTargetArn: !GetAtt Undelivered.Arn
+"""
+    )
+    for event in ("Queued", "Direct"):
+        subscription = graph.nodes[f"t.yaml#Consumer{event}"]
+        assert isinstance(subscription, Subscription)
+        assert subscription.dead_letter_target.origin is Origin.EXPLICIT, event
+        assert graph.dlq_of(subscription) is graph.nodes["t.yaml#Undelivered"], event

@@ -225,3 +225,27 @@ def test_an_alarm_is_the_source_arn_of_its_deliveries(source, decision):
     assert key is not None
     answer = may(graph, "kms:GenerateDataKey", key, service=delivery.service, source=delivery.source)
     assert answer.decision is decision, answer.reason
+
+
+def test_a_null_alarm_action_is_no_wire(write):
+    """A null in a list of references (a variable whose default is null) leads nowhere, as a null reference does:
+    it is not a reference to a resource outside the scan (checks would skip on it, saying "None")."""
+    write(
+        "main.tf",
+        """\
+variable "alerts_topic_arn" {
+  type    = string
+  default = null
+}
+
+resource "aws_cloudwatch_metric_alarm" "backlog" {
+  alarm_name          = "backlog"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  threshold           = 100
+  alarm_actions       = [var.alerts_topic_arn]
+}
+""",
+    )
+    run = run_cli("graph", ".", "--format", "json")
+    assert run.report["unlinked"] == []

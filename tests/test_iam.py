@@ -469,3 +469,13 @@ def test_operators_nobody_asks_about_are_unknown_not_allowed():
 
 def test_an_unresolved_condition_block_is_unknown():
     assert decide(allow("*", Condition=Unresolved("an !If")), send()) is UNKNOWN
+
+
+def test_an_unresolved_principal_says_why_in_words():
+    """The reason reaches reports (a check's skip): it names the principal element and why, not a Python repr."""
+    parsed = statements({"Statement": allow({"Service": Unresolved("parameter Publisher has no value")})}, None)
+    answer = evaluate(parsed.value, Request("sqs:SendMessage", SNS, (QUEUE,)), resource_policy=True)
+    assert answer.reason == (
+        f"a statement may allow sqs:SendMessage on {QUEUE}: Principal Service is unresolved: parameter Publisher has "
+        "no value"
+    )

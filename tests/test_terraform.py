@@ -1724,3 +1724,25 @@ def test_a_module_called_with_an_unknown_count_makes_its_findings_skips(write):
             "variable enabled has no default and no value is given",
         )
     ]
+
+
+def test_an_empty_kms_key_is_no_key_and_no_unfollowed_reference(write):
+    # `encryption_enabled ? <key> : ""` leaves "" where a key would be (the provider sends no key): it names no
+    # resource, so no check may skip the queue or topic as if a key reference could not be followed
+    write(
+        "main.tf",
+        """
+resource "aws_sqs_queue" "jobs" {
+  kms_master_key_id = ""
+}
+
+resource "aws_sns_topic" "alerts" {
+  kms_master_key_id = ""
+}
+""",
+    )
+    graph = load()
+    queue, topic = graph.nodes[".#aws_sqs_queue.jobs"], graph.nodes[".#aws_sns_topic.alerts"]
+    assert (queue.kms_key.value, queue.kms_key.origin) == ("", Origin.EXPLICIT)  # type: ignore[attr-defined]
+    assert graph.key_of(queue) is None and graph.key_of(topic) is None  # type: ignore[arg-type]
+    assert list(graph.unlinked_all()) == []

@@ -94,8 +94,15 @@ def _scan(cfn: Template) -> dict[str, list[Finding]]:
     graph.resolve_wires()
     findings, _ = run_checks(graph, CHECKS, ScanOptions())
     for finding in findings:
-        by_check[finding.meta.id].append(finding)
+        if not reported_by_cfn_lint(finding):
+            by_check[finding.meta.id].append(finding)
     return by_check
+
+
+def reported_by_cfn_lint(finding: Finding) -> bool:
+    """Whether one of cfn-lint's own rules reports this finding's fault on the same resource (the check declares
+    it: `CheckMeta.overlaps`): then that rule's match is the one, and crosswire's rule stays silent."""
+    return any(o.tool == "cfn-lint" and o.covers(finding) for o in finding.meta.overlaps)
 
 
 def _line(node: Any) -> int | None:

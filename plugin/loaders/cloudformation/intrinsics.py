@@ -299,6 +299,23 @@ class Intrinsics:
         return self.condition(str(arg))
 
     # -- values with provenance ---------------------------------------------------------------------------
+    def provenance(self, raw: Any) -> str:
+        """How a property's value reached it when it is not written there: "parameter Stage default", "mapping
+        Sizes", "through Fn::Select"; "" for a literal, a reference to a resource, or the branch of an Fn::If that
+        is one (messages say where a value came from, and a value written on the resource is told apart)."""
+        if not (isinstance(raw, dict) and len(raw) == 1):
+            return ""
+        ((key, arg),) = raw.items()
+        if key == "Ref":
+            return self.params[str(arg)][1] if str(arg) in self.params else ""
+        if key == "Fn::GetAtt" or key not in _INTRINSICS:
+            return ""
+        if key == "Fn::If":
+            chosen = self.condition(str(arg[0])) if isinstance(arg, list) and len(arg) == 3 else None
+            return self.provenance(arg[1] if chosen else arg[2]) if isinstance(chosen, bool) else ""
+        if key == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+            return f"mapping {arg[0]}"
+        return f"through {key}"
     def last_line(self, node: Any) -> int:
         """The last line a YAML/JSON node spans (1-based); the recursion is as deep as the template's nesting,
         which the shape pre-scan bounded before decoding."""
@@ -339,8 +356,7 @@ class Intrinsics:
         raw_node = block.entries[key]
         resolved = self.resolve(raw_node)
         span = self.span(key, raw_node, block.span)
-        if isinstance(raw_node, dict) and list(raw_node) == ["Ref"] and str(raw_node["Ref"]) in self.params:
-            note = note or self.params[str(raw_node["Ref"])][1]
+        note = note or self.provenance(raw_node)
         if resolved is NO_VALUE:
             return ABSENT
         if resolved is None:

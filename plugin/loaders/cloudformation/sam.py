@@ -146,8 +146,7 @@ class Template(Resources):
             if not sqs_subscription.resolved or choice is True or isinstance(choice, dict) or choice == "true":
                 self.sam_sqs_subscription(logical_id, event_id, props, span, topic, function_ref, sqs_subscription)
                 return
-            kept = {k: v for k, v in props.entries.items() if k in ("RedrivePolicy", "FilterPolicy", "Region")}
-            subscription = _Block(kept | {"Protocol": "lambda"}, props.span)
+            subscription = _subscription_properties(props, "lambda")
             sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
             node = self.subscription_node(sub_kwargs, subscription, topic)
             node.endpoint = function_ref
@@ -206,13 +205,20 @@ class Template(Resources):
             policy = self.graph.add(Policy(**policy_kwargs, statements=statements(policy_document, span)))
             self.graph.link(E.GOVERNED_BY, queue, policy)
         sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
-        subscription = {"Protocol": "sqs"}
-        node = self.subscription_node(sub_kwargs, subscription, topic)
+        node = self.subscription_node(sub_kwargs, _subscription_properties(props, "sqs"), topic)
         node.endpoint = queue_ref
         self.graph.wire(E.DELIVERS_TO, node, queue_ref, (Kind.QUEUE,))
         suffix = f"{event_id}EventSourceMapping"
         mapping_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix)
         self.mapping_node(mapping_kwargs, options, queue_ref, function_ref)
+
+
+
+def _subscription_properties(event: _Block, protocol: str) -> _Block:
+    """The properties of the subscription SAM generates for an SNS event: the event's own that SAM passes on
+    (whether or not it puts a queue in between), and the protocol."""
+    kept = {k: v for k, v in event.entries.items() if k in ("RedrivePolicy", "FilterPolicy", "Region")}
+    return _Block(kept | {"Protocol": protocol}, event.span)
 
 
 Template.BUILDERS = {
