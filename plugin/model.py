@@ -120,7 +120,8 @@ class Node:
 
     `existence` is whether the resource is deployed at all: unresolved when it hangs on a condition the loader
     cannot decide (a CloudFormation `Condition` on a parameter without default), so that a finding resting on it
-    becomes a skip instead of a guess (crosswire.runner)."""
+    becomes a skip instead of a guess (crosswire.runner). A template whose conditions are undecided is loaded once
+    per condition scenario instead, where they can be enumerated; `scenario` says which."""
 
     uid: str
     address: str
@@ -133,6 +134,9 @@ class Node:
     suppressions: tuple[Suppression, ...] = ()
     existence: Value = EXISTS
     source_format: str = ""  # "cloudformation" or "terraform": the language it is written in ("" for AWS's own)
+    # the condition scenario of its template this node is loaded in (crosswire.loaders.cloudformation.scenarios):
+    # the undecided conditions and how the scenario decides them; () outside scenarios
+    scenario: tuple[tuple[str, bool], ...] = ()
 
     @property
     def declared_span(self) -> Span:

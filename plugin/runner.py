@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
@@ -110,9 +111,11 @@ def load_cloudformation(
     options: ScanOptions,
     errors: list[ScanError],
     unresolved: list[UnresolvedInput],
+    in_scenarios: bool = False,
 ) -> int | None:
     """Load one template file (or a Terraform plan JSON) of the tree rooted at `tree`; None when it is neither.
-    What the template leaves to deployment (an AWS::Include) goes to `unresolved`."""
+    What the template leaves to deployment (an AWS::Include) goes to `unresolved`. With `in_scenarios`, a template
+    whose conditions are undecided is loaded once per condition scenario (crosswire.loaders.cloudformation)."""
     from crosswire.loaders import cloudformation
 
     shown = display_path(path)
@@ -128,10 +131,14 @@ def load_cloudformation(
     if not cloudformation.is_template(template):
         return None
     staged = Graph()
-    count, problems, included = cloudformation.load(template, shown, staged, options.params, text)
+    ways = cloudformation.scenarios(template, shown, options.params) if in_scenarios else []
+    count = 0
+    for scenario in ways or [None]:
+        count, problems, included = cloudformation.load(template, shown, staged, options.params, text, scenario)
+        # each scenario reads the same text: what cannot be read is said once
+        errors.extend(e for e in (ScanError(p.file, p.line, p.message) for p in problems) if e not in errors)
+        unresolved.extend(u for u in included if u not in unresolved)
     graph.merge(staged)
-    errors.extend(ScanError(p.file, p.line, p.message) for p in problems)
-    unresolved.extend(included)
     return count
 
 
@@ -194,11 +201,70 @@ def run_checks(
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
     # a local module called by several root modules is one resource in the files: what each caller finds the
     # same way about it is reported once
-    findings = list({(f.meta.id, f.node.kind, f.node.span, f.node.address, f.message): f for f in findings}.values())
+    same = {(f.meta.id, f.node.kind, f.node.span, f.node.address, f.node.scenario, f.message): f for f in findings}
+    findings = list(same.values())
+    findings, skips = across_scenarios(findings, skips, scenarios_of(graph))
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
     skips = list({(s.meta.id, s.node.kind, s.node.span, s.node.address, s.reason): s for s in skips}.values())
     skips.sort(key=lambda s: (s.node.span.file, s.node.span.line, s.meta.id))
     return findings, skips
+
+
+def scenarios_of(graph: Graph) -> dict[str, set[tuple[tuple[str, bool], ...]]]:
+    """The condition scenarios each template was loaded in, by file."""
+    found: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
+    for node in graph.nodes.values():
+        if node.scenario:
+            found.setdefault(node.span.file, set()).add(node.scenario)
+    return found
+
+
+def across_scenarios(
+    findings: list[Finding], skips: list[Skip], scenarios: dict[str, set[tuple[tuple[str, bool], ...]]]
+) -> tuple[list[Finding], list[Skip]]:
+    """One finding per fault whatever the number of scenarios it holds in, its message naming them unless it holds
+    in all; a skip only where no scenario found the fault, once."""
+    if not scenarios:
+        return findings, skips
+    groups: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        key = (finding.meta.id, finding.node.span, finding.node.address, tuple(r.address for r in finding.related))
+        groups.setdefault(key, []).append(finding)
+    merged = []
+    for group in groups.values():
+        first = group[0]
+        held = {f.node.scenario for f in group}
+        every = scenarios.get(first.node.span.file, set())
+        if not first.node.scenario or held >= every:
+            merged.append(first)
+        else:
+            merged.append(dataclasses.replace(first, message=f"{first.message} ({_when(held, every)})"))
+    found = {(f.meta.id, f.node.span, f.node.address) for f in merged}
+    skipped: dict[tuple, list[Skip]] = {}
+    for skip in skips:
+        if (skip.meta.id, skip.node.span, skip.node.address) not in found:
+            skipped.setdefault((skip.meta.id, skip.node.span, skip.node.address, skip.reason), []).append(skip)
+    kept = []
+    for group in skipped.values():
+        first = group[0]
+        held = {s.node.scenario for s in group}
+        every = scenarios.get(first.node.span.file, set())
+        if not first.node.scenario or held >= every:
+            kept.append(first)
+        else:
+            kept.append(dataclasses.replace(first, reason=f"{first.reason} ({_when(held, every)})"))
+    return merged, kept
+
+
+def _when(held: set[tuple[tuple[str, bool], ...]], every: set[tuple[tuple[str, bool], ...]]) -> str:
+    """The scenarios a finding holds in, in words: what they have in common when exactly those scenarios have it,
+    else each one."""
+    from crosswire.loaders.cloudformation import describe
+
+    common = set.intersection(*(set(s) for s in held))
+    if common and {s for s in every if common <= set(s)} == held:
+        return describe(tuple(c for c in next(iter(held)) if c in common))
+    return " or ".join(sorted(describe(s) for s in held))
 
 
 def touches(files: set[str], *nodes: Node) -> bool:
@@ -219,8 +285,10 @@ class Loaded:
     changed: set[str]
 
 
-def load(paths: Sequence[str], options: ScanOptions) -> Loaded:
-    """Find the input files under `paths` and load them into one graph, completed and wired."""
+def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False) -> Loaded:
+    """Find the input files under `paths` and load them into one graph, completed and wired; with `in_scenarios`,
+    templates with undecided conditions once per condition scenario (what checks judge; a graph dump shows each
+    template once, its undecided conditions unresolved)."""
     # read whatever its suffix; a FIFO or device named is kept too, for the reader to refuse
     named = {os.path.normpath(p) for p in paths if os.path.lexists(p) and not os.path.isdir(p)}
     # only files named (pre-commit's changed files): report what touches them, judged on whole modules
@@ -239,7 +307,7 @@ def load(paths: Sequence[str], options: ScanOptions) -> Loaded:
         if not (path.lower().endswith(TEMPLATE_SUFFIXES) or path in named):
             continue
         try:
-            count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs)
+            count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs, in_scenarios)
         except LoadError as exc:
             errors.append(ScanError(exc.file, exc.line, exc.message))
             continue
@@ -260,7 +328,7 @@ def load(paths: Sequence[str], options: ScanOptions) -> Loaded:
 
 
 def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) -> ScanResult:
-    loaded = load(paths, options)
+    loaded = load(paths, options, in_scenarios=True)
     graph, errors, changed, unresolved_inputs = loaded.graph, loaded.errors, loaded.changed, loaded.unresolved_inputs
     ran = selected(checks, options)
     findings, skips = run_checks(graph, ran, options, errors)

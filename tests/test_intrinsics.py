@@ -75,6 +75,10 @@ def test_resolves(template, fragment, expected):
             "Fn::Equals compares a value only known at deploy time",
         ),
         ({"Fn::If": ["Undefined", 1, 2]}, "condition Undefined is not defined"),
+        ({"Fn::Not": []}, "Fn::Not takes one condition"),
+        ({"Fn::Not": ["yes"]}, "Fn::Not takes one condition"),
+        ({"Fn::And": ["a", "b"]}, "Fn::And takes 2 to 10 conditions"),
+        ({"Fn::Or": [{"Condition": "IsDev"}]}, "Fn::Or takes 2 to 10 conditions"),
     ],
 )
 def test_unresolved(template, fragment, reason):

@@ -435,8 +435,12 @@ def _logic(op: str) -> Callable[[Intrinsics, Any], Any]:
         found = _first_unresolved(values)
         if found:
             return found
+        if not all(isinstance(v, bool) for v in values):
+            values = []  # a string or a reference where a condition belongs: as malformed as a wrong count
         if op == "not":
-            return not values[0]
+            return not values[0] if len(values) == 1 else Unresolved("Fn::Not takes one condition")
+        if not 2 <= len(values) <= 10:
+            return Unresolved(f"Fn::{op.capitalize()} takes 2 to 10 conditions")
         return all(values) if op == "and" else any(values)
 
     return evaluate

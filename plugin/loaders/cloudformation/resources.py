@@ -22,6 +22,7 @@ from crosswire.loaders.cloudformation.intrinsics import (
     _to_bool,
     _to_int,
 )
+from crosswire.loaders.cloudformation.scenarios import Scenario, describe
 from crosswire.model import (
     ABSENT,
     EXISTS,
@@ -64,8 +65,12 @@ class Resources(Intrinsics):
         graph: Graph,
         params: dict[str, str],
         comment_lines: dict[int, Comment] | None = None,
+        scenario: Scenario | None = None,
     ) -> None:
-        super().__init__(template, file, params)
+        super().__init__(template, file, params | dict(scenario.params) if scenario else params)
+        self.scenario = scenario
+        # each scenario of a template is a unit of its own: its resources wire only to each other
+        self.unit = file if scenario is None else f"{file}@{describe(scenario.conditions)}"
         self.graph = graph
         self.comment_lines = comment_lines or {}
         globals_ = template.get("Globals") or {}
@@ -194,12 +199,13 @@ class Resources(Intrinsics):
         """Constructor arguments of a node; `suffix` names a part of the resource (an inline subscription) or a
         resource SAM creates from it (`FnRole`), which reports show as the resource itself."""
         return {
-            "uid": f"{self.file}#{logical_id}{suffix}",
+            "uid": f"{self.unit}#{logical_id}{suffix}",
             "address": logical_id,
             "resource_type": resource_type,
             "span": span,
-            "unit": self.file,
+            "unit": self.unit,
             "source_format": "cloudformation",
+            "scenario": self.scenario.conditions if self.scenario else (),
         }
 
     def as_int(self, value: Value) -> Value:
@@ -475,7 +481,7 @@ class Resources(Intrinsics):
 
     def function_alias(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
         """An `AWS::Lambda::Alias` or `AWS::Lambda::Version`: what refers to it invokes its function."""
-        self.graph.forward(self.file, logical_id, self.value(props, "FunctionName", Kind.FUNCTION, "name"))
+        self.graph.forward(self.unit, logical_id, self.value(props, "FunctionName", Kind.FUNCTION, "name"))
 
     def permission_node(self, kwargs: dict, props: Props) -> Permission:
         p = Kind.PERMISSION

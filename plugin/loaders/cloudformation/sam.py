@@ -10,6 +10,7 @@ from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, sam_policy_templates
 from crosswire.loaders.cloudformation.intrinsics import Props, _Block, _block
 from crosswire.loaders.cloudformation.resources import Resources, _as_dict
+from crosswire.loaders.cloudformation.scenarios import Scenario
 from crosswire.model import EdgeKind as E
 from crosswire.model import (
     Function,
@@ -92,7 +93,7 @@ class Template(Resources):
         function = Value(Ref(logical_id), Origin.EXPLICIT)
         for local_id in (f"{logical_id}Alias{alias}", f"{logical_id}.Alias", f"{logical_id}.Version"):
             if local_id in self.generated:
-                self.graph.forward(self.file, local_id, function)
+                self.graph.forward(self.unit, local_id, function)
 
     def sam_role(self, logical_id: str, props: Props, span: Span, function: Function, events: dict) -> None:
         """The execution role SAM generates (`<Function>Role`) from `Policies` and the function's events."""
@@ -261,11 +262,12 @@ Template.BUILDERS = {
 
 
 def load(
-    template: Any, file: str, graph: Graph, params: dict[str, str], text: str = ""
+    template: Any, file: str, graph: Graph, params: dict[str, str], text: str = "", scenario: Scenario | None = None
 ) -> tuple[int, list[LoadError], list[UnresolvedInput]]:
     """Add the resources of a parsed template to `graph`: how many template resources it holds, the resources
     that could not be read (each an error with its line; the others are still loaded), and what only deployment
     fills in (`Fn::Transform` includes), which no check sees. `text`, the template as read, holds the comment
-    directives that suppress findings on its resources."""
-    loaded = Template(template, file, graph, params, comments(text, file) if text else {})
+    directives that suppress findings on its resources. With `scenario`, the template as that condition scenario
+    deploys it (`scenarios.scenarios`)."""
+    loaded = Template(template, file, graph, params, comments(text, file) if text else {}, scenario)
     return loaded.load(), loaded.problems, loaded.unresolved
