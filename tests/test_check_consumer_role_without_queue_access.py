@@ -64,7 +64,7 @@ def test_a_deny_next_to_the_managed_policy_is_the_statement_at_fault(write):
     run = scan_json("--select", "CW311", ".")
     assert run.findings() == {("CW311", "Worker", 17)}
     message = run.report["findings"][0]["message"]
-    assert "may not call sqs:DeleteMessage on the queue: a Deny statement of the policy at t.yaml:12 covers sqs:DeleteMessage;" in (
+    assert "may not call sqs:DeleteMessage on the queue: a Deny statement of the policy at t.yaml:14 covers sqs:DeleteMessage;" in (
         message
     )
 

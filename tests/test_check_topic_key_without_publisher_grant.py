@@ -61,7 +61,7 @@ Resources:
     where = run.report["findings"][0]["file"]
     assert finding["message"] == (
         f"SNS topic Alerts is published to by CloudWatch alarm Backlog, but a Deny statement of key Key's policy "
-        f"({where}:5) stops cloudwatch.amazonaws.com calling kms:Decrypt: every publish fails with KMS access denied "
+        f"({where}:11) stops cloudwatch.amazonaws.com calling kms:Decrypt: every publish fails with KMS access denied "
         f"and the notifications are lost"
     )
     assert sorted(r["resource"] for r in finding["related"]) == ["Alerts", "Backlog"]
