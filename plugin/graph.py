@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from crosswire.model import (
+    UNKNOWN_PART,
     Alarm,
     BucketNotification,
     Function,
@@ -104,6 +105,13 @@ def literal_identity(text: str) -> tuple[Kind | None, str]:
     if text.startswith("alias/"):
         return Kind.ALIAS, text
     return None, text
+
+
+def _names_by_reference(text: str) -> bool:
+    """Whether a partly known ARN names its resource by a reference (`${aws_sqs_queue.q.name}`), not by text that
+    could be another account's resource of the same name."""
+    _, name = literal_identity(text)
+    return bool(_REFERENCE_TOKEN.fullmatch(name)) and name != UNKNOWN_PART
 
 
 def may_name(raw: Any, kind: Kind) -> bool:
@@ -211,7 +219,13 @@ class Graph:
         # aliases first, so that a queue naming its key by alias finds the key
         for wire in sorted(self._wires, key=lambda w: w.kind is not E.ALIASES):
             if not wire.value.resolved:
-                self._unlinked[(wire.source.uid, wire.kind)] = wire.value.note
+                # an ARN known but for its region or account still names a resource by reference in its last part
+                known = self.find(wire.source.unit, wire.value.partial, wire.kinds) if wire.value.partial else []
+                if not known or not _names_by_reference(wire.value.partial):
+                    self._unlinked[(wire.source.uid, wire.kind)] = wire.value.note
+                for target in known if _names_by_reference(wire.value.partial) else []:
+                    source, end = (target, wire.source) if wire.reverse else (wire.source, target)
+                    self.link(wire.kind, source, end, wire.value.span)
                 continue
             raws = wire.value.value if isinstance(wire.value.value, (list, tuple)) else [wire.value.value]
             # a null among references leads nowhere, as a null reference does (see `wire`)
@@ -250,6 +264,12 @@ class Graph:
             if Kind.FUNCTION in kinds and _QUALIFIED_NAME.fullmatch(raw):
                 raw = raw.split(":")[0]  # Lambda takes "name:alias" and "name:version" for the function
             kind, name = literal_identity(raw)
+            named = _REFERENCE_TOKEN.fullmatch(name) if name.startswith("${") else None
+            if named and kind is not None:  # an ARN whose name is a reference: `...:${Queue.QueueName}`
+                reference = self._token_reference(unit, named.group(1))
+                if isinstance(reference, Ref):
+                    found = [n for n in self._ids.get((unit, reference.target), ()) if n.kind is kind]
+                    return [n for n in found if n.kind in kinds]
             if name in AWS_MANAGED_KEY_ALIASES:
                 return [self._aws_managed_key(name, origin)] if Kind.KEY in kinds else []
             wanted = (kind, Kind.ALIAS) if kind else tuple(Kind)

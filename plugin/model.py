@@ -5,7 +5,7 @@ Loaders build it; checks only read it. Nothing here knows HCL or CloudFormation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, NamedTuple
 
@@ -34,9 +34,12 @@ class Ref:
 
 @dataclass(frozen=True)
 class Unresolved:
-    """A value a loader could not work out (a parameter without default, an imported value, ...)."""
+    """A value a loader could not work out (a parameter without default, an imported value, ...). `partial` is a
+    string's text as far as it is known, its unknown parts written `${?}` (an ARN whose account is a variable), so
+    that its known parts may still name a resource by reference; "" when nothing of it is known."""
 
     reason: str
+    partial: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Value:
     origin: Origin
     span: Span | None = None
     note: str = ""
+    partial: str = field(default="", compare=False)  # an unresolved string's known text (see Unresolved)
 
     @property
     def resolved(self) -> bool:
@@ -68,6 +72,7 @@ class Value:
 
 
 ABSENT = Value(None, Origin.ABSENT)
+UNKNOWN_PART = "${?}"  # a part of a string that is not known, in Unresolved.partial
 EXISTS = Value(True, Origin.EXPLICIT)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from crosswire.loaders.budget import Budget, check_string
-from crosswire.model import Ref, Unresolved
+from crosswire.model import UNKNOWN_PART, Ref, Unresolved
 
 MAX_DEPTH = 200
 MAX_FILE_BYTES = 1024 * 1024
@@ -341,14 +341,18 @@ class Evaluator:
         pieces = [p for p in pieces if p != _Text("")]
         if len(pieces) == 1 and not isinstance(pieces[0], _Text):
             return pieces[0]
-        text = []
+        text: list[str] = []
+        unknown: Unresolved | None = None
         for piece in pieces:
             rendered = piece.text if isinstance(piece, _Text) else to_text(piece, self.scope.tokens)
             if isinstance(rendered, Unresolved):
-                return rendered
+                if type(rendered) is not Unresolved:  # Invalid: an error, not an unknown part
+                    return rendered
+                unknown = unknown or rendered
+                rendered = rendered.partial or UNKNOWN_PART
             text.append(rendered)
         self.budget.string(sum(map(len, text)))
-        return "".join(text)
+        return Unresolved(unknown.reason, "".join(text)) if unknown else "".join(text)
 
     def _heredoc_template(self, tree: Any) -> Any:
         return self.heredoc(str(tree.children[0]), trim=False)

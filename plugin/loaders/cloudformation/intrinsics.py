@@ -12,6 +12,7 @@ from crosswire.loaders import LoadError
 from crosswire.loaders.budget import Budget, OverBudget
 from crosswire.model import (
     ABSENT,
+    UNKNOWN_PART,
     Kind,
     Origin,
     Ref,
@@ -363,7 +364,7 @@ class Intrinsics:
             return Value(None, Origin.UNRESOLVED, span, "the value is empty")
         unresolved = _first_unresolved(resolved)
         if unresolved:
-            return Value(None, Origin.UNRESOLVED, span, unresolved.reason)
+            return Value(None, Origin.UNRESOLVED, span, unresolved.reason, unresolved.partial)
         return Value(resolved, Origin.EXPLICIT, span, note)
 
     # -- resources ----------------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ def _concat(parts: list[Any], budget: Budget) -> Any:
     reference inside a longer string. The string's length is charged to `budget` before it is built."""
     found = _first_unresolved(parts)
     if found:
-        return found
+        return Unresolved(found.reason, _partial_text(parts))
     if len(parts) == 1 and not isinstance(parts[0], (list, dict)):
         return parts[0]
     text = []
@@ -415,6 +416,22 @@ def _concat(parts: list[Any], budget: Budget) -> Any:
         else:
             text.append(part if isinstance(part, str) else str(part))  # str() would copy a str_node
     budget.string(sum(len(piece) for piece in text))
+    return "".join(text)
+
+
+def _partial_text(parts: list[Any]) -> str:
+    """What is known of a string some of whose parts are not: each unknown part `${?}` (or its own known text), a
+    reference a token; "" when a part cannot be text at all."""
+    text = []
+    for part in parts:
+        if isinstance(part, Unresolved):
+            text.append(part.partial or UNKNOWN_PART)
+        elif isinstance(part, Ref):
+            text.append("${" + part.target + (f".{part.attribute}" if part.attribute else "") + "}")
+        elif isinstance(part, (list, dict)):
+            return ""
+        else:
+            text.append(part if isinstance(part, str) else str(part))
     return "".join(text)
 
 
