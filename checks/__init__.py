@@ -5,6 +5,7 @@ from __future__ import annotations
 from crosswire.check import Check
 from crosswire.checks import (
     aws_managed_key_on_service_fed_queue,
+    key_policy_refuses_feeding_service,
     queue_policy_refuses_feeding_service,
     sse_sqs_on_service_fed_queue,
     visibility_timeout,
@@ -14,6 +15,7 @@ from crosswire.checks import (
 _MODULES = (
     sse_sqs_on_service_fed_queue,
     aws_managed_key_on_service_fed_queue,
+    key_policy_refuses_feeding_service,
     queue_policy_refuses_feeding_service,
     visibility_timeout_below_function_timeout,
     visibility_timeout,
