@@ -310,3 +310,37 @@ resource "aws_sqs_queue_policy" "shared" {
             "may let sns.amazonaws.com send to queue aws_sqs_queue.orders",
         )
     ]
+
+
+def test_sams_sqs_subscription_writes_the_policy_for_a_queue_it_creates_and_for_an_existing_one(write):
+    write(
+        "t.yaml",
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Alerts:
+    Type: AWS::SNS::Topic
+  Inbox:
+    Type: AWS::SQS::Queue
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Created:
+          Type: SNS
+          Properties:
+            Topic: !Ref Alerts
+            SqsSubscription: true
+        Existing:
+          Type: SNS
+          Properties:
+            Topic: !Ref Alerts
+            SqsSubscription:
+              QueueArn: !GetAtt Inbox.Arn
+              QueueUrl: !Ref Inbox
+""",
+    )
+    assert scan() == ([], [])
