@@ -206,7 +206,9 @@ def run_checks(
     findings, skips = across_scenarios(findings, skips, scenarios_of(graph))
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
     skips = list({(s.meta.id, s.node.kind, s.node.span, s.node.address, s.reason): s for s in skips}.values())
-    skips.sort(key=lambda s: (s.node.span.file, s.node.span.line, s.meta.id))
+    # one check may skip one resource for several reasons (a queue fed by several subscriptions whose topics are
+    # unresolved): listed by reason, they do not depend on the order the resources are written in
+    skips.sort(key=lambda s: (s.node.span.file, s.node.span.line, s.meta.id, s.reason))
     return findings, skips
 
 

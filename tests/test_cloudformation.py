@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import cloudformation
-from crosswire.model import Origin, Queue, Subscription
+from crosswire.model import Origin, Queue, Ref, Subscription
 
 CONSUMER = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -197,6 +197,42 @@ Resources:
         (statement,) = policies[0].statements.value
         assert statement.principals == {"Service": ("sns.amazonaws.com",)}
         assert statement.actions == ("sqs:SendMessage",)
+
+
+def test_sqs_subscription_to_an_existing_queue_gives_it_sams_policy_for_sns():
+    """SAM writes the same queue policy for an existing queue (`QueueArn`, `QueueUrl`) as for one it creates;
+    without it, the queue looked as if SNS could not send to it (CW201)."""
+    graph = load(
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Alerts:
+    Type: AWS::SNS::Topic
+  Inbox:
+    Type: AWS::SQS::Queue
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        FromAlerts:
+          Type: SNS
+          Properties:
+            Topic: !Ref Alerts
+            SqsSubscription:
+              QueueArn: !GetAtt Inbox.Arn
+              QueueUrl: !Ref Inbox
+"""
+    )
+    (policy,) = graph.policies_of(graph.nodes["t.yaml#Inbox"])
+    assert (policy.address, policy.uid) == ("Worker", "t.yaml#WorkerFromAlertsQueuePolicy")
+    (statement,) = policy.statements.value
+    assert statement.principals == {"Service": ("sns.amazonaws.com",)}
+    assert statement.actions == ("sqs:SendMessage",)
+    assert statement.resources == (Ref("Inbox", "Arn"),)
+    assert statement.conditions == {"ArnEquals": {"aws:SourceArn": Ref("Alerts")}}
 
 
 def test_inline_topic_subscription_feeds_the_queue(write):

@@ -196,6 +196,10 @@ class Template(Resources):
         suffix = f"{event_id}Queue"
         if "QueueArn" in options.entries:
             queue_ref = self.value(options, "QueueArn", Kind.MAPPING, "source")
+            # SAM gives an existing queue the same policy for SNS as one it creates, attached by `QueueUrl`
+            queue_url = self.value(options, "QueueUrl", Kind.POLICY, "targets")
+            policy = self.sns_queue_policy(logical_id, f"{suffix}Policy", span, topic, queue_ref, queue_url)
+            self.graph.wire(E.GOVERNED_BY, policy, queue_url, (Kind.QUEUE,), reverse=True)
         else:
             queue = Queue(**self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix))
             if options.unresolved is None:
@@ -207,19 +211,8 @@ class Template(Resources):
                     setattr(queue, attribute, unknown)
             self.graph.add(queue, ids=(f"{logical_id}{suffix}",))
             queue_ref = Value(Ref(f"{logical_id}{suffix}"), Origin.EXPLICIT, span)
-            policy_document = {
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "sns.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": Ref(f"{logical_id}{suffix}", "Arn"),
-                        "Condition": {"ArnEquals": {"aws:SourceArn": topic.value}},
-                    }
-                ]
-            }
-            policy_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, f"{suffix}Policy")
-            policy = self.graph.add(Policy(**policy_kwargs, statements=statements(policy_document, span)))
+            arn = Value(Ref(f"{logical_id}{suffix}", "Arn"), Origin.EXPLICIT, span)
+            policy = self.sns_queue_policy(logical_id, f"{suffix}Policy", span, topic, arn)
             self.graph.link(E.GOVERNED_BY, queue, policy)
         sub_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, event_id)
         node = self.subscription_node(sub_kwargs, _subscription_properties(props, "sqs"), topic)
@@ -228,6 +221,25 @@ class Template(Resources):
         suffix = f"{event_id}EventSourceMapping"
         mapping_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix)
         self.mapping_node(mapping_kwargs, options, queue_ref, function_ref)
+
+    def sns_queue_policy(
+        self, logical_id: str, suffix: str, span: Span, topic: Value, queue_arn: Value, targets: Value | None = None
+    ) -> Policy:
+        """The queue policy SAM writes for an SNS event's `SqsSubscription`: SNS may send for that topic."""
+        policy_document = {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn.value if queue_arn.resolved else Unresolved(queue_arn.note),
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic.value}},
+                }
+            ]
+        }
+        policy_kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Function", span, suffix)
+        written = {"targets": targets} if targets is not None else {}
+        return self.graph.add(Policy(**policy_kwargs, statements=statements(policy_document, span), **written))
 
 
 
