@@ -133,7 +133,7 @@ resource "aws_sns_topic_subscription" "orders" {
                 "aws_kms_key.orders",
                 2,
                 "queue aws_sqs_queue.orders is fed by SNS topic aws_sns_topic.alerts, but a statement of key "
-                "aws_kms_key.orders's policy (main.tf:3) denies sns.amazonaws.com kms:Decrypt: SNS delivery fails "
+                "aws_kms_key.orders's policy (main.tf:6) denies sns.amazonaws.com kms:Decrypt: SNS delivery fails "
                 "with KMS.AccessDeniedException",
             )
         ],

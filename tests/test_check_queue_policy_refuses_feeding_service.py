@@ -65,7 +65,7 @@ def test_a_deny_names_the_statement_that_refuses(write):
                 "Orders",
                 6,
                 "queue Orders is fed by SNS topic Alerts, but sns.amazonaws.com may not call sqs:SendMessage on it: "
-                "a statement of its policy (t.yaml:18) denies it, so SNS delivery fails silently and the messages "
+                "a statement of its policy (t.yaml:24) denies it, so SNS delivery fails silently and the messages "
                 "are lost",
             )
         ],
