@@ -199,10 +199,12 @@ def seconds(value: Value) -> str:
 
 
 def written_on_resource(value: Value) -> bool:
-    """Whether a value is what its resource says by itself: written there (or the branch of a decided condition),
-    or AWS's default for a property left out; not one that came through a parameter, mapping, SAM Globals, a
-    module input or a function."""
-    return value.origin is Origin.DEFAULT or (value.origin is Origin.EXPLICIT and not value.note)
+    """Whether a value is what its resource says by itself, as a rule reading the template alone sees it: written
+    there (or the then branch of a decided condition: such rules read only that one), or AWS's default for a
+    property left out; not one that came through a parameter, mapping, SAM Globals, a module input or a function."""
+    if value.origin is Origin.DEFAULT:
+        return True
+    return value.origin is Origin.EXPLICIT and not value.note and not value.else_branch
 
 
 def references_directly(value: Value, node: Node) -> bool:

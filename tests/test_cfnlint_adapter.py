@@ -398,3 +398,17 @@ def test_the_topic_and_subscription_cases_of_cw306_are_not_left_to_e3502():
     )
     check = next(c for c in ALL_CHECKS if c.meta.id == "CW306")
     assert not adapter.reported_by_cfn_lint(Finding(check.meta, subscription, "", related=(topic,)))
+
+
+def test_a_value_from_the_else_branch_of_an_fn_if_is_crosswires_match():
+    # cfn-lint's rules read the first branch of a property's Fn::If; crosswire decides the condition (Stage
+    # defaults to dev) and finds each fault in the else branch, which no cfn-lint rule reports
+    _, alone, output = cfn_lint(OVERLAP / "else-branch.yaml", append=False)
+    assert alone == [], output
+    code, matches, output = cfn_lint(OVERLAP / "else-branch.yaml", keep=("CW306", "CW308"))
+    assert matches == [
+        ("else-branch.yaml", 12, "E9301"),
+        ("else-branch.yaml", 21, "E9306"),
+        ("else-branch.yaml", 36, "E9308"),
+    ], output
+    assert code == ERROR_BIT
