@@ -28,17 +28,18 @@ NOT_FOR_FIFO_TOPICS = ("lambda", "http", "https", "email", "email-json", "sms")
 
 
 def _reported_by_cfn_lint_e3502(finding: Finding) -> bool:
-    """cfn-lint's E3502 follows an AWS::SQS::Queue's `RedrivePolicy.deadLetterTargetArn` by Ref or GetAtt to an
-    AWS::SQS::Queue and compares the FifoQueue written on both (or its default, false; "true"/"false" as text too),
-    reporting on the source queue. It reads no literal ARN, Fn::Sub, parameter or mapping (a FifoQueue through
-    one is unknown to it), nor a RedrivePolicy written as a JSON string, and no topic or subscription."""
+    """cfn-lint's E3502 follows an AWS::SQS::Queue's `RedrivePolicy.deadLetterTargetArn` by Ref or GetAtt (through
+    each branch of an Fn::If) to an AWS::SQS::Queue and compares the FifoQueue written on both (or its default,
+    false; "true"/"false" as text too; the then branch of an Fn::If), reporting on the source queue. It reads no
+    literal ARN, Fn::Sub, parameter or mapping (a FifoQueue through one is unknown to it), nor a RedrivePolicy
+    written as a JSON string, and no topic or subscription."""
     queue = finding.node
     dlq = finding.related[0] if len(finding.related) == 1 else None
     return (
         isinstance(queue, Queue)
         and isinstance(dlq, Queue)
         and queue.resource_type == dlq.resource_type == "AWS::SQS::Queue"
-        and references_directly(queue.dead_letter_target, dlq)
+        and references_directly(queue.dead_letter_target, dlq, every_branch=True)
         and written_on_resource(queue.fifo)
         and written_on_resource(dlq.fifo)
     )

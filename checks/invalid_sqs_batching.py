@@ -30,9 +30,10 @@ FIFO_BATCH_SIZE = "fifo-batch-size"
 
 
 def _reported_by_cfn_lint_e3705(finding: Finding) -> bool:
-    """cfn-lint's E3705 follows an AWS::Lambda::EventSourceMapping's EventSourceArn by Ref or GetAtt to an
-    AWS::SQS::Queue with FifoQueue true written on it ("true" as text too) and reports a BatchSize above 10
-    written on the mapping (a number as text too), on the mapping. It reads no SAM event, literal ARN, Fn::Sub,
+    """cfn-lint's E3705 follows an AWS::Lambda::EventSourceMapping's EventSourceArn by Ref or GetAtt (through each
+    branch of an Fn::If) to an AWS::SQS::Queue with FifoQueue true written on it ("true" as text too) and reports
+    a BatchSize above 10 written on the mapping (a number as text too), on the mapping; of an Fn::If in either
+    property it reads the then branch. It reads no SAM event, literal ARN, Fn::Sub,
     parameter or mapping, and checks neither the batching window nor the maximum concurrency."""
     mapping = finding.node
     queue = finding.related[0] if finding.related else None
@@ -42,7 +43,7 @@ def _reported_by_cfn_lint_e3705(finding: Finding) -> bool:
         and isinstance(queue, Queue)
         and mapping.resource_type == "AWS::Lambda::EventSourceMapping"
         and queue.resource_type == "AWS::SQS::Queue"
-        and references_directly(mapping.source, queue)
+        and references_directly(mapping.source, queue, every_branch=True)
         and written_on_resource(queue.fifo)
         and written_on_resource(mapping.batch_size)
     )

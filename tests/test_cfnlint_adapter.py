@@ -412,3 +412,19 @@ def test_a_value_from_the_else_branch_of_an_fn_if_is_crosswires_match():
         ("else-branch.yaml", 36, "E9308"),
     ], output
     assert code == ERROR_BIT
+
+
+def test_a_reference_from_the_else_branch_of_an_fn_if_is_still_cfn_lints():
+    # the reference that drives cfn-lint's rule (the dead-letter queue, the mapping's queue for E3705, its function
+    # for E3505) is followed through each branch: those faults are cfn-lint's match only
+    _, alone, output = cfn_lint(OVERLAP / "else-branch-reference.yaml", append=False)
+    assert alone == [
+        ("else-branch-reference.yaml", 15, "E3502"),
+        ("else-branch-reference.yaml", 31, "E3705"),
+        ("else-branch-reference.yaml", 40, "E3505"),
+    ], output
+    code, matches, output = cfn_lint(OVERLAP / "else-branch-reference.yaml", keep=("CW306", "CW308"))
+    assert matches == alone, output
+    assert code == ERROR_BIT
+    run = scan_json("--select", "CW301,CW306,CW308", "--fail-on", "never", str(OVERLAP / "else-branch-reference.yaml"))
+    assert run.findings() == {("CW306", "OrdersQueue", 12), ("CW308", "JobsMapping", 26), ("CW301", "ReportsQueue", 37)}
