@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun
+from crosswire.check import (
+    CheckMeta,
+    Finding,
+    Overlap,
+    Reference,
+    Severity,
+    Skip,
+    listing,
+    noun,
+    references_directly,
+    written_on_resource,
+)
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Kind, Node, Queue, Subscription, Topic
 
@@ -14,6 +25,25 @@ End = TypeVar("End", Queue, Topic)
 
 # SNS FIFO topics deliver to SQS queues only (SNS Developer Guide, FIFO topics); the other protocols they refuse
 NOT_FOR_FIFO_TOPICS = ("lambda", "http", "https", "email", "email-json", "sms")
+
+
+def _reported_by_cfn_lint_e3502(finding: Finding) -> bool:
+    """cfn-lint's E3502 follows an AWS::SQS::Queue's `RedrivePolicy.deadLetterTargetArn` by Ref or GetAtt (through
+    each branch of an Fn::If) to an AWS::SQS::Queue and compares the FifoQueue written on both (or its default,
+    false; "true"/"false" as text too; the then branch of an Fn::If), reporting on the source queue. It reads no
+    literal ARN, Fn::Sub, parameter or mapping (a FifoQueue through one is unknown to it), nor a RedrivePolicy
+    written as a JSON string, and no topic or subscription."""
+    queue = finding.node
+    dlq = finding.related[0] if len(finding.related) == 1 else None
+    return (
+        isinstance(queue, Queue)
+        and isinstance(dlq, Queue)
+        and queue.resource_type == dlq.resource_type == "AWS::SQS::Queue"
+        and references_directly(queue.dead_letter_target, dlq, every_branch=True)
+        and written_on_resource(queue.fifo)
+        and written_on_resource(dlq.fifo)
+    )
+
 
 META = CheckMeta(
     id="CW306",
@@ -52,6 +82,15 @@ META = CheckMeta(
         Reference(
             "SNS Developer Guide: FIFO topic message delivery",
             "https://docs.aws.amazon.com/sns/latest/dg/fifo-message-delivery.html",
+        ),
+    ),
+    overlaps=(
+        Overlap(
+            "cfn-lint",
+            "E3502",
+            "an AWS::SQS::Queue whose RedrivePolicy names an AWS::SQS::Queue by Ref or GetAtt, with FifoQueue "
+            "written on both or left out (the queue and dead-letter queue case only)",
+            _reported_by_cfn_lint_e3502,
         ),
     ),
 )

@@ -6,7 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, listing, noun, seconds
+from crosswire.check import (
+    CheckMeta,
+    Finding,
+    Overlap,
+    Reference,
+    Severity,
+    Skip,
+    listing,
+    noun,
+    references_directly,
+    seconds,
+    written_on_resource,
+)
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Function, Kind, Mapping, Queue, Value
 
@@ -14,6 +26,28 @@ from crosswire.model import EdgeKind, Function, Kind, Mapping, Queue, Value
 # without a batching window, may hold; the range of ScalingConfig.MaximumConcurrency
 LARGEST_UNWINDOWED_BATCH = 10
 LEAST_CONCURRENCY, MOST_CONCURRENCY = 2, 1000
+FIFO_BATCH_SIZE = "fifo-batch-size"
+
+
+def _reported_by_cfn_lint_e3705(finding: Finding) -> bool:
+    """cfn-lint's E3705 follows an AWS::Lambda::EventSourceMapping's EventSourceArn by Ref or GetAtt (through each
+    branch of an Fn::If) to an AWS::SQS::Queue with FifoQueue true written on it ("true" as text too) and reports
+    a BatchSize above 10 written on the mapping (a number as text too), on the mapping; of an Fn::If in either
+    property it reads the then branch. It reads no SAM event, literal ARN, Fn::Sub,
+    parameter or mapping, and checks neither the batching window nor the maximum concurrency."""
+    mapping = finding.node
+    queue = finding.related[0] if finding.related else None
+    return (
+        finding.aspect == FIFO_BATCH_SIZE
+        and isinstance(mapping, Mapping)
+        and isinstance(queue, Queue)
+        and mapping.resource_type == "AWS::Lambda::EventSourceMapping"
+        and queue.resource_type == "AWS::SQS::Queue"
+        and references_directly(mapping.source, queue, every_branch=True)
+        and written_on_resource(queue.fifo)
+        and written_on_resource(mapping.batch_size)
+    )
+
 
 META = CheckMeta(
     id="CW308",
@@ -52,6 +86,15 @@ META = CheckMeta(
         Reference(
             "Lambda Developer Guide: configuring maximum concurrency for Amazon SQS event sources",
             "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html",
+        ),
+    ),
+    overlaps=(
+        Overlap(
+            "cfn-lint",
+            "E3705",
+            "a BatchSize above 10 written on an AWS::Lambda::EventSourceMapping that names an AWS::SQS::Queue by "
+            "Ref or GetAtt with FifoQueue true written on it (the FIFO batch size case only)",
+            _reported_by_cfn_lint_e3705,
         ),
     ),
 )
@@ -109,7 +152,7 @@ def _faults(graph: Graph, mapping: Mapping, queue: Queue) -> Iterator[Finding | 
     if queue.fifo.value:
         if batch.resolved and batch.value > LARGEST_UNWINDOWED_BATCH:
             yield fault(
-                "fifo-batch-size",
+                FIFO_BATCH_SIZE,
                 f"batch size {_count(batch)} is above {LARGEST_UNWINDOWED_BATCH}, the most a FIFO queue allows",
             )
         if not window.resolved:

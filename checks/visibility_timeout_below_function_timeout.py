@@ -23,9 +23,10 @@ from crosswire.model import Function, Kind, Mapping, Queue
 
 
 def _reported_by_cfn_lint_e3505(finding: Finding) -> bool:
-    """cfn-lint's E3505 follows an AWS::Lambda::EventSourceMapping's Ref/GetAtt to an AWS::Lambda::Function and an
-    AWS::SQS::Queue and compares the Timeout and VisibilityTimeout written on them (or their defaults, 3 and 30;
-    each branch of an Fn::If), reporting on the queue. It reads no SAM function or event, literal ARN or name,
+    """cfn-lint's E3505 follows an AWS::Lambda::EventSourceMapping's Ref/GetAtt to an AWS::Lambda::Function (through
+    each branch of an Fn::If) and an AWS::SQS::Queue (through the then branch) and compares the Timeout and
+    VisibilityTimeout written on them (or their defaults, 3 and 30; the then branch of an Fn::If), reporting on the
+    queue. It reads no SAM function or event, literal ARN or name,
     parameter or mapping."""
     queue, function = finding.node, finding.related[0]
     return (
@@ -39,7 +40,7 @@ def _reported_by_cfn_lint_e3505(finding: Finding) -> bool:
             isinstance(m, Mapping)
             and m.resource_type == "AWS::Lambda::EventSourceMapping"
             and references_directly(m.source, queue)
-            and references_directly(m.function, function)
+            and references_directly(m.function, function, every_branch=True)
             for m in finding.via
         )
     )

@@ -202,16 +202,24 @@ def seconds(value: Value) -> str:
 
 
 def written_on_resource(value: Value) -> bool:
-    """Whether a value is what its resource says by itself: written there (or the branch of a decided condition),
-    or AWS's default for a property left out; not one that came through a parameter, mapping, SAM Globals, a
-    module input or a function."""
-    return value.origin is Origin.DEFAULT or (value.origin is Origin.EXPLICIT and not value.note)
+    """Whether a value is what its resource says by itself, as a rule reading the template alone sees it: written
+    there (or the then branch of a decided condition: such rules read only that one), or AWS's default for a
+    property left out; not one that came through a parameter, mapping, SAM Globals, a module input or a function."""
+    if value.origin is Origin.DEFAULT:
+        return True
+    return value.origin is Origin.EXPLICIT and not value.note and not value.else_branch
 
 
-def references_directly(value: Value, node: Node) -> bool:
+def references_directly(value: Value, node: Node, every_branch: bool = False) -> bool:
     """Whether a value names `node` itself by reference (Ref, Fn::GetAtt, a Terraform address), rather than by a
-    literal ARN or name, through a parameter, or through another resource that stands for it (an alias)."""
-    return isinstance(value.value, Ref) and value.value.target == node.address and written_on_resource(value)
+    literal ARN or name, through a parameter, or through another resource that stands for it (an alias).
+    `every_branch`: the rule follows this reference through each branch of an Fn::If, not only the then branch
+    (cfn-lint does so for the reference that drives a rule, the first one it gathers)."""
+    return (
+        isinstance(value.value, Ref)
+        and value.value.target == node.address
+        and (written_on_resource(value) or (every_branch and value.else_branch and not value.note))
+    )
 
 
 def lambda_consumers(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, Function, list[Mapping]] | Skip]:

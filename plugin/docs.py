@@ -78,6 +78,7 @@ else. `crosswire graph PATH... --format json` prints it (exit 2 when an input co
 - Every attribute is `{value, origin, span, note}`. `origin` is `explicit` (written, or reaching the resource from
   a parameter, Globals, a module input...; `note` says how), `default` (left out, AWS's default applies), `absent`
   (left out, and AWS has none) or `unresolved` (written, but unknown here; `note` says why, and checks skip).
+  A value written as the else branch of an `Fn::If` whose condition was decided false adds `"else_branch": true`.
   A reference to another resource is `{"ref": ADDRESS, "attribute": NAME}`, an unresolved part `{"unresolved": WHY}`.
 - `edges`: `{kind, source, target, span}`, `span` being the reference that made the edge (null for a part written
   inside its resource). Kinds: {edges}.

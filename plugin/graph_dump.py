@@ -46,7 +46,8 @@ def data(raw: Any) -> Any:
 
 
 def attribute(value: Value) -> dict[str, Any]:
-    return {"value": data(value.value), "origin": value.origin.value, "span": span_of(value.span), "note": value.note}
+    entry = {"value": data(value.value), "origin": value.origin.value, "span": span_of(value.span), "note": value.note}
+    return {**entry, "else_branch": True} if value.else_branch else entry
 
 
 def node_entry(node: Node) -> dict[str, Any]:

@@ -47,13 +47,17 @@ class Value:
     """One attribute value with its provenance.
 
     `note` says how an explicit value reached the resource when it was not written on it (e.g. "from Globals",
-    "parameter VisTimeout"); for an unresolved value it says why it could not be resolved.
+    "parameter VisTimeout"); for an unresolved value it says why it could not be resolved. `else_branch` is set
+    when the value is written on the resource as the else branch of a CloudFormation `Fn::If` (at any depth) whose
+    condition the loader decided false: written there, but not the first value a reader of the template meets
+    (cfn-lint's rules read only that one).
     """
 
     value: Any
     origin: Origin
     span: Span | None = None
     note: str = ""
+    else_branch: bool = False
     partial: str = field(default="", compare=False)  # an unresolved string's known text (see Unresolved)
 
     @property

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -160,7 +160,7 @@ def _shaped(value: Value, shape: Shape) -> Value:
         if items is None or not all(isinstance(i, str) for i in items):
             problem = "is not a list of texts"
         else:
-            return Value(items, value.origin, value.span, value.note)
+            return replace(value, value=items)
     elif shape is Shape.DOCUMENT:
         if isinstance(raw, str):
             try:
@@ -170,12 +170,12 @@ def _shaped(value: Value, shape: Shape) -> Value:
         if not problem and not isinstance(raw, dict):
             problem = "is not a JSON object"
         if not problem:
-            return Value(raw, value.origin, value.span, value.note)
+            return replace(value, value=raw)
     elif shape is Shape.STATEMENTS and not (isinstance(raw, tuple) and all(isinstance(s, Statement) for s in raw)):
         problem = "is not a list of policy statements"
     elif shape is Shape.REFERENCES:
         items = tuple(raw) if isinstance(raw, (list, tuple)) else (raw,)
-        return Value(items, value.origin, value.span, value.note)
+        return replace(value, value=items)
     elif shape is Shape.REFERENCE and not isinstance(raw, (str, Ref)):
         problem = "is not a reference, ARN or name"
     if problem:

@@ -15,7 +15,7 @@ from conftest import ROOT, scan_json
 from crosswire.adapters import cfnlint as adapter
 from crosswire.check import Finding
 from crosswire.checks import ALL_CHECKS
-from crosswire.model import Function, Mapping, Origin, Queue, Ref, Span, Value
+from crosswire.model import Function, Mapping, Origin, Queue, Ref, Span, Subscription, Topic, Value
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 # inputs of our own (copies of the four checks' CloudFormation fixtures), so a new check's fixtures change nothing here
@@ -31,12 +31,13 @@ ERROR_BIT, WARNING_BIT, INFO_BIT = 2, 4, 8
 
 
 def cfn_lint(
-    *args: str | Path, cwd: Path | None = None, append: bool = True
+    *args: str | Path, cwd: Path | None = None, append: bool = True, keep: tuple[str, ...] = ()
 ) -> tuple[int, list[tuple[str, int, str]], str]:
-    """Run cfn-lint with the crosswire rules; returns the exit code, (file name, line, rule ID) of every match, and
-    the raw output."""
+    """Run cfn-lint with the crosswire rules (those of CHECK_IDS, and of the checks in `keep`); returns the exit
+    code, (file name, line, rule ID) of every match, and the raw output."""
     rules = ["--append-rules", "crosswire.adapters.cfnlint"] if append else []
-    others = ["--ignore-checks", *OTHER_RULES] if OTHER_RULES else []
+    ignored = [r for r in OTHER_RULES if "CW" + r[2:] not in keep]
+    others = ["--ignore-checks", *ignored] if ignored else []
     run = subprocess.run(
         [CFN_LINT, *rules, *others, "--format", "parseable", *map(str, args)],
         capture_output=True,
@@ -335,3 +336,95 @@ def test_a_mapping_that_names_another_resource_for_the_function_is_not_left_to_e
 
     assert adapter.reported_by_cfn_lint(finding("Worker"))
     assert not adapter.reported_by_cfn_lint(finding("WorkerLive"))
+
+
+@pytest.mark.parametrize(
+    ("check", "rule", "name", "alone", "crosswire"),
+    [
+        # E3502 reports on the source queue: its FifoQueue, or its Properties when FifoQueue is left out
+        (
+            "CW306",
+            "E3502",
+            "e3502-plain.yaml",
+            [7, 13, 20],
+            [("JobsQueue", 11), ("OrdersQueue", 4), ("TextQueue", 17)],
+        ),
+        # E3705 reports on the mapping's BatchSize; WindowMapping's batching window is crosswire's alone
+        (
+            "CW308",
+            "E3705",
+            "e3705-plain.yaml",
+            [19, 25, 31],
+            [("OrdersMapping", 14), ("TextMapping", 20), ("WindowMapping", 26), ("WindowMapping", 26)],
+        ),
+    ],
+)
+def test_a_fifo_fault_cfn_lint_reports_itself_is_its_match_only(check, rule, name, alone, crosswire):
+    _, own, output = cfn_lint(OVERLAP / name, append=False)
+    assert own == [(name, line, rule) for line in alone], output
+    code, matches, output = cfn_lint(OVERLAP / name, keep=(check,))
+    rule_id = adapter.rule_id(next(c for c in ALL_CHECKS if c.meta.id == check))
+    assert matches == sorted([*own, *([(name, 26, rule_id)] if check == "CW308" else [])]), output
+    if check == "CW308":
+        assert "batching window 5 s is set" in output and "batch size 20 is above 10" not in output
+    assert code == ERROR_BIT
+    # crosswire on its own still reports every one (WindowMapping twice: its batch size and its window)
+    run = scan_json("--select", check, "--fail-on", "never", str(OVERLAP / name))
+    assert sorted((f["resource"], f["line"]) for f in run.report["findings"]) == crosswire
+
+
+def test_a_fifo_fault_cfn_lint_misses_is_crosswires_match():
+    # E3502: FifoQueue through a parameter or Mappings, a dead-letter queue named by literal ARN or Fn::Sub
+    _, alone, output = cfn_lint(OVERLAP / "e3502-missed.yaml", append=False)
+    assert alone == [], output
+    code, matches, output = cfn_lint(OVERLAP / "e3502-missed.yaml", keep=("CW306",))
+    assert matches == [("e3502-missed.yaml", line, "E9306") for line in (12, 19, 26, 33)], output
+    assert "FIFO queue ParameterQueue (parameter Fifo default)" in output and "(mapping Types)" in output
+    assert code == ERROR_BIT
+    # E3705: a SAM event, the batch size or the queue's FifoQueue through a parameter, a queue named by literal ARN
+    _, alone, output = cfn_lint(OVERLAP / "e3705-missed.yaml", append=False)
+    assert alone == [], output
+    code, matches, output = cfn_lint(OVERLAP / "e3705-missed.yaml", keep=("CW308",))
+    assert matches == [("e3705-missed.yaml", line, "E9308") for line in (32, 37, 43, 49)], output
+    assert "batch size 20 (parameter BatchSize default) is above 10" in output
+    assert code == ERROR_BIT
+
+
+def test_the_topic_and_subscription_cases_of_cw306_are_not_left_to_e3502():
+    span = Span("t.yaml", 1, 1)
+    topic = Topic("t.yaml#Alerts", "Alerts", "AWS::SNS::Topic", span, "t.yaml", fifo=Value(True, Origin.EXPLICIT))
+    subscription = Subscription(
+        "t.yaml#Email", "Email", "AWS::SNS::Subscription", span, "t.yaml", topic=Value(Ref("Alerts"), Origin.EXPLICIT)
+    )
+    check = next(c for c in ALL_CHECKS if c.meta.id == "CW306")
+    assert not adapter.reported_by_cfn_lint(Finding(check.meta, subscription, "", related=(topic,)))
+
+
+def test_a_value_from_the_else_branch_of_an_fn_if_is_crosswires_match():
+    # cfn-lint's rules read the first branch of a property's Fn::If; crosswire decides the condition (Stage
+    # defaults to dev) and finds each fault in the else branch, which no cfn-lint rule reports
+    _, alone, output = cfn_lint(OVERLAP / "else-branch.yaml", append=False)
+    assert alone == [], output
+    code, matches, output = cfn_lint(OVERLAP / "else-branch.yaml", keep=("CW306", "CW308"))
+    assert matches == [
+        ("else-branch.yaml", 12, "E9301"),
+        ("else-branch.yaml", 21, "E9306"),
+        ("else-branch.yaml", 36, "E9308"),
+    ], output
+    assert code == ERROR_BIT
+
+
+def test_a_reference_from_the_else_branch_of_an_fn_if_is_still_cfn_lints():
+    # the reference that drives cfn-lint's rule (the dead-letter queue, the mapping's queue for E3705, its function
+    # for E3505) is followed through each branch: those faults are cfn-lint's match only
+    _, alone, output = cfn_lint(OVERLAP / "else-branch-reference.yaml", append=False)
+    assert alone == [
+        ("else-branch-reference.yaml", 15, "E3502"),
+        ("else-branch-reference.yaml", 31, "E3705"),
+        ("else-branch-reference.yaml", 40, "E3505"),
+    ], output
+    code, matches, output = cfn_lint(OVERLAP / "else-branch-reference.yaml", keep=("CW306", "CW308"))
+    assert matches == alone, output
+    assert code == ERROR_BIT
+    run = scan_json("--select", "CW301,CW306,CW308", "--fail-on", "never", str(OVERLAP / "else-branch-reference.yaml"))
+    assert run.findings() == {("CW306", "OrdersQueue", 12), ("CW308", "JobsMapping", 26), ("CW301", "ReportsQueue", 37)}

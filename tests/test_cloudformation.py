@@ -558,3 +558,28 @@ Resources:
     for owner in ("t.yaml#Key", "t.yaml#Role"):
         (policy,) = graph.policies_of(graph.nodes[owner])
         assert policy.targets.origin is Origin.ABSENT, owner
+
+
+def test_a_value_chosen_by_the_else_branch_of_an_fn_if_says_so():
+    # cfn-lint's rules read only the then branch of a property's Fn::If: the graph tells a value it would not see
+    graph = load(
+        "Parameters:\n  Stage:\n    Type: String\n    Default: dev\n"
+        "Conditions:\n  Prod: !Equals [!Ref Stage, prod]\n  Dev: !Not [Condition: Prod]\n"
+        "Resources:\n"
+        "  Then:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: !If [Dev, 60, 30]\n"
+        "  Else:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: !If [Prod, 60, 30]\n"
+        "  NestedElse:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      VisibilityTimeout: !If [Dev, !If [Prod, 60, 20], 30]\n"
+        "  Text:\n    Type: AWS::SQS::Queue\n    Properties:\n      FifoQueue: !If [Prod, \"false\", \"true\"]\n"
+        "  Written:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: 30\n"
+    )
+    queues = {q.address: q for q in graph.of_kind(Queue)}
+    assert {name: (q.visibility_timeout.value, q.visibility_timeout.else_branch) for name, q in queues.items()} == {
+        "Then": (60, False),
+        "Else": (30, True),
+        "NestedElse": (20, True),
+        "Text": (30, False),
+        "Written": (30, False),
+    }
+    # kept through the conversion of text to a boolean
+    assert (queues["Text"].fifo.value, queues["Text"].fifo.else_branch) == (True, True)

@@ -51,6 +51,18 @@ def test_globals_fill_a_function_timeout_and_an_own_timeout_wins(monkeypatch):
     assert attributes(document, "OwnTimeout", "function")["timeout"]["value"] == 10
 
 
+def test_a_value_from_the_else_branch_of_an_fn_if_is_marked_and_others_are_not(monkeypatch):
+    queue = attributes(dump("cfn-else-branch", monkeypatch), "Queue", "queue")
+    assert queue["visibility_timeout"] == {
+        "value": 5,
+        "origin": "explicit",
+        "span": {"file": "template.yaml", "line": 12, "end_line": 12},
+        "note": "",
+        "else_branch": True,
+    }
+    assert "else_branch" not in queue["message_retention"]
+
+
 def test_sqs_subscription_true_makes_a_queue_with_aws_defaults(monkeypatch):
     document = dump("sam-sqs-subscription", monkeypatch)
     queue = attributes(document, "Worker", "queue")

@@ -109,7 +109,7 @@ class Resource:
             return ABSENT
         found = first_unresolved(data) if isinstance(data, (list, Unresolved)) else None
         if found:
-            return Value(None, Origin.UNRESOLVED, span, found.reason, found.partial)
+            return Value(None, Origin.UNRESOLVED, span, found.reason, partial=found.partial)
         return Value(data, Origin.EXPLICIT, span, note)
 
     def note(self, attr: Attr) -> str:

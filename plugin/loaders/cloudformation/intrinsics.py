@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crosswire.loaders import LoadError
@@ -317,6 +317,14 @@ class Intrinsics:
         if key == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str):
             return f"mapping {arg[0]}"
         return f"through {key}"
+
+    def else_branch(self, raw: Any) -> bool:
+        """Whether the value of `raw` is an else branch of the `Fn::If`s it is written in (Value.else_branch)."""
+        if not (isinstance(raw, dict) and len(raw) == 1 and "Fn::If" in raw):
+            return False
+        arg = raw["Fn::If"]
+        chosen = self.condition(str(arg[0])) if isinstance(arg, list) and len(arg) == 3 else None
+        return isinstance(chosen, bool) and (not chosen or self.else_branch(arg[1]))
     def last_line(self, node: Any) -> int:
         """The last line a YAML/JSON node spans (1-based); the recursion is as deep as the template's nesting,
         which the shape pre-scan bounded before decoding."""
@@ -364,8 +372,8 @@ class Intrinsics:
             return Value(None, Origin.UNRESOLVED, span, "the value is empty")
         unresolved = _first_unresolved(resolved)
         if unresolved:
-            return Value(None, Origin.UNRESOLVED, span, unresolved.reason, unresolved.partial)
-        return Value(resolved, Origin.EXPLICIT, span, note)
+            return Value(None, Origin.UNRESOLVED, span, unresolved.reason, partial=unresolved.partial)
+        return Value(resolved, Origin.EXPLICIT, span, note, self.else_branch(raw_node))
 
     # -- resources ----------------------------------------------------------------------------------------
 
@@ -496,7 +504,7 @@ def _convert(value: Value, convert: Callable[[Any], Any], expected: str) -> Valu
         converted = convert(value.value)
     except (ValueError, TypeError, OverflowError):
         return Value(None, Origin.UNRESOLVED, value.span, f"{value.value!r} is not {expected}")
-    return Value(converted, value.origin, value.span, value.note)
+    return replace(value, value=converted)
 
 
 _INTRINSICS: dict[str, Callable[[Intrinsics, Any], Any]] = {
