@@ -231,6 +231,12 @@ class Graph:
             # a null among references leads nowhere, as a null reference does (see `wire`)
             for raw in (r for r in raws if r is not None):
                 targets = self.find(wire.source.unit, raw, wire.kinds, wire.value)
+                if isinstance(raw, str) and len(targets) > 1:
+                    # AWS names are unique per account and region: text that names several scanned resources (a
+                    # template that could not deploy, or two stacks) is not a wire to any one of them
+                    names = ", ".join(sorted(t.address for t in targets))
+                    self._unlinked.setdefault((wire.source.uid, wire.kind), f"{_shown(raw)} names {names}")
+                    continue
                 if not targets:
                     # a checked link that leads nowhere is a value the check cannot judge, not a pass
                     self._unlinked.setdefault(
@@ -364,9 +370,11 @@ class Graph:
         """Every AWS service delivery into a queue or topic (SPEC §4, "fed by a service"), in graph order."""
         found = []
         for feeder in self.feeders_of(node):
-            source = (self.topic_of(feeder) if isinstance(feeder, Subscription) else None) or feeder
+            # every topic a subscription's reference leads to (one, unless several share its name), never the first
+            topics = [t for t in self.targets(feeder, E.SUBSCRIBES_TO) if isinstance(t, Topic)]
             dead_letter = node in self.targets(feeder, E.DEAD_LETTERS_TO)
-            found.append(Delivery(feeder.service_principal, source, feeder, dead_letter))
+            for source in (topics if isinstance(feeder, Subscription) else []) or [feeder]:
+                found.append(Delivery(feeder.service_principal, source, feeder, dead_letter))
         return found
 
     def key_of(self, node: Queue | Topic) -> Key | None:

@@ -249,3 +249,29 @@ resource "aws_cloudwatch_metric_alarm" "backlog" {
     )
     run = run_cli("graph", ".", "--format", "json")
     assert run.report["unlinked"] == []
+
+
+def test_text_that_names_several_scanned_resources_is_no_wire_to_any(write):
+    """Two queues with one name (a template that could not deploy): a literal ARN naming it wires to neither, and
+    says so, rather than to whichever came first (found by the resource-order property: CW305 named either DLQ)."""
+    write(
+        "t.yaml",
+        """\
+Resources:
+  Audit:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: audit}
+  AuditCopy:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: audit}
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy: {deadLetterTargetArn: "arn:aws:sqs:us-east-1:123456789012:audit", maxReceiveCount: 5}
+""",
+    )
+    run = run_cli("graph", ".", "--format", "json")
+    assert [(u["source"], u["kind"], u["reason"]) for u in run.report["unlinked"]] == [
+        ("t.yaml#Jobs", "dead-letters-to", "'arn:aws:sqs:us-east-1:123456789012:audit' names Audit, AuditCopy")
+    ]
+    assert [e for e in run.report["edges"] if e["kind"] == "dead-letters-to"] == []
