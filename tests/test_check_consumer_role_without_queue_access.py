@@ -117,3 +117,64 @@ def test_an_unknown_managed_policy_or_a_role_of_another_stack_is_a_skip_not_a_fi
             "the scanned resources",
         )
     ]
+
+
+CONNECTED = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+CONNECTORS
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context): pass"
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Jobs.Arn
+      FunctionName: !Ref Worker
+  JobsToWorker:
+    Type: AWS::Serverless::Connector
+    Properties:
+      Source: { Id: Jobs }
+      Destination: DESTINATION
+      Permissions: [Read, Write]
+"""
+
+
+def test_a_consumer_a_sam_connector_names_is_a_skip_not_a_finding(write):
+    # the connector adds the SQS permissions to Worker's role (aws/serverless-application-model
+    # tests/translator/input/connector_sqs_to_function.yaml); crosswire does not model what it grants
+    for destination in ("{ Id: Worker }", "{ Type: AWS::Lambda::Function, Arn: !GetAtt Worker.Arn }"):
+        write("t.yaml", CONNECTED.replace("CONNECTORS\n", "").replace("DESTINATION", destination))
+        run = scan_json("--select", "CW311", ".")
+        assert run.findings() == set()
+        assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+            (
+                "Worker",
+                "whether role of SAM function Worker may call sqs:ReceiveMessage on queue Jobs is unknown: the "
+                "policy JobsToWorker is unresolved: SAM connector JobsToWorker grants permissions that are not "
+                "modelled",
+            )
+        ]
+
+
+def test_an_embedded_connector_of_the_queue_is_a_skip_and_a_connector_to_another_function_is_not(write):
+    # SAM names an embedded connector after its resource and its key: JobsToWorker
+    embedded = "    Connectors:\n      ToWorker:\n        Properties:\n          Destination: { Id: Worker }\n"
+    embedded += "          Permissions: [Read, Write]\n"
+    write("t.yaml", CONNECTED.replace("CONNECTORS\n", embedded).split("  JobsToWorker:")[0])
+    run = scan_json("--select", "CW311", ".")
+    assert run.findings() == set()
+    assert [u["reason"] for u in run.report["unresolved"]] == [
+        "whether role of SAM function Worker may call sqs:ReceiveMessage on queue Jobs is unknown: the policy "
+        "JobsToWorker is unresolved: SAM connector JobsToWorker grants permissions that are not modelled"
+    ]
+    other = "{ Id: Other }\n  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+    other += "      Runtime: python3.12\n      Handler: index.handler\n      InlineCode: x\n"
+    write("t.yaml", CONNECTED.replace("CONNECTORS\n", "").replace("DESTINATION", other))
+    run = scan_json("--select", "CW311", ".")
+    assert run.findings() == {("CW311", "Worker", 5)}

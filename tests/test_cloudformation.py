@@ -583,3 +583,47 @@ def test_a_value_chosen_by_the_else_branch_of_an_fn_if_says_so():
     }
     # kept through the conversion of text to a boolean
     assert (queues["Text"].fifo.value, queues["Text"].fifo.else_branch) == (True, True)
+
+
+def test_a_sam_connector_leaves_the_roles_of_the_functions_it_names_with_an_unresolved_policy():
+    """A connector (standalone or embedded in its source) adds policies to the role of a function it names as
+    Source or Destination, by Id or Arn; what they grant is not modelled, so that role's policies are unresolved."""
+    graph = load(
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Connectors:
+      ToSam:
+        Properties: { Destination: { Id: Sam }, Permissions: [Read] }
+  Sam:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: index.handler, InlineCode: x }
+  PlainRole:
+    Type: AWS::IAM::Role
+    Properties: { AssumeRolePolicyDocument: { Statement: [] } }
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties: { Role: !GetAtt PlainRole.Arn, Runtime: python3.12, Handler: index.handler, Code: { ZipFile: x } }
+  Untouched:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: index.handler, InlineCode: x }
+  PlainToJobs:
+    Type: AWS::Serverless::Connector
+    Properties:
+      Source: { Type: AWS::Lambda::Function, Arn: !GetAtt Plain.Arn }
+      Destination: { Id: Jobs }
+      Permissions: [Write]
+"""
+    )
+
+    def notes(function: str) -> list[str]:
+        (node,) = [n for n in graph.nodes.values() if n.address == function and n.kind.value == "function"]
+        role = graph.role_of(node)
+        assert role is not None
+        return [p.statements.note for p in graph.policies_of(role) if not p.statements.resolved]
+
+    assert notes("Sam") == ["SAM connector JobsToSam grants permissions that are not modelled"]
+    assert notes("Plain") == ["SAM connector PlainToJobs grants permissions that are not modelled"]
+    assert notes("Untouched") == []

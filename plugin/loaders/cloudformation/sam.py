@@ -243,6 +243,67 @@ class Template(Resources):
 
 
 
+    def build(self, logical_id: str, resource: dict, props: Props, span: Span, suppressions: tuple) -> None:
+        """A resource's nodes, and those of the connectors embedded in it (SAM `Connectors`, whose Source is the
+        resource and whose logical ID is the resource's followed by the connector's key)."""
+        super().build(logical_id, resource, props, span, suppressions)
+        existence = self.existence(logical_id, resource)
+        connectors = resource.get("Connectors")
+        if existence.value is False or not isinstance(connectors, dict):
+            return
+        for key, connector in connectors.items():
+            properties = connector.get("Properties") if isinstance(connector, dict) else None
+            if isinstance(properties, dict):
+                first = len(self.graph.nodes)
+                ends = [{"Id": logical_id}, properties.get("Destination")]
+                self.connector_policies(f"{logical_id}{key}", ends, self.span(key, connector))
+                self.mark_parts(first, span, suppressions, existence)
+
+    def connector(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
+        block = _block(props)
+        self.connector_policies(logical_id, [block.entries.get("Source"), block.entries.get("Destination")], span)
+
+    def connector_policies(self, logical_id: str, ends: list[Any], span: Span) -> None:
+        """A SAM connector adds policies to the role of a function it names as Source or Destination (by Id or
+        Arn); what its Read/Write permissions grant depends on SAM's connector profiles, which are not modelled,
+        so the role gets a policy whose statements are unresolved: an access question on it is unknown, never
+        answered no."""
+        for end in [e for item in ends for e in (item if isinstance(item, list) else [item])]:
+            function_id = self.connector_function(end)
+            role = self.function_role(function_id) if function_id is not None else None
+            if role is None:
+                continue
+            reason = f"SAM connector {logical_id} grants permissions that are not modelled"
+            kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Connector", span)
+            policy = self.graph.add(Policy(**kwargs, statements=statements(Unresolved(reason), span)))
+            self.graph.wire(E.GOVERNED_BY, policy, role, (Kind.ROLE,), reverse=True)
+
+    def connector_function(self, end: Any) -> str | None:
+        """The logical ID of the function of this template that a connector's Source or Destination names."""
+        if not isinstance(end, dict):
+            return None
+        named = end.get("Id")
+        if "Arn" in end:
+            arn = self.resolve(end["Arn"])
+            named = arn.target if isinstance(arn, Ref) else None
+        resource = self.resources.get(named) if isinstance(named, str) else None
+        types = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+        return named if isinstance(resource, dict) and resource.get("Type") in types else None
+
+    def function_role(self, function_id: str) -> Value | None:
+        """The role a function of this template assumes, as its builder wires it: `Role` as written (Globals
+        filled in), else the role SAM generates for a SAM function."""
+        resource = self.resources[function_id]
+        props = resource.get("Properties") or {}
+        if not isinstance(props, dict) or "Fn::Transform" in props:
+            return None  # the function is not loaded, or its role is unresolved: its builder says why
+        if resource.get("Type") == "AWS::Serverless::Function":
+            props, _ = self.with_globals(resource, props)
+            if "Role" not in _block(props).entries and _block(props).unresolved is None:
+                return Value(Ref(f"{function_id}Role"), Origin.EXPLICIT)
+        return self.value(props, "Role", Kind.FUNCTION, "role")
+
+
 def _subscription_properties(event: _Block, protocol: str) -> _Block:
     """The properties of the subscription SAM generates for an SNS event: the event's own that SAM passes on
     (whether or not it puts a queue in between), and the protocol."""
@@ -270,6 +331,7 @@ Template.BUILDERS = {
     "AWS::S3::Bucket": Template.bucket,
     "AWS::Events::Rule": Template.rule,
     "AWS::CloudWatch::Alarm": Template.alarm,
+    "AWS::Serverless::Connector": Template.connector,
 }
 
 
