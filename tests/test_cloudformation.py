@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import cloudformation
-from crosswire.model import Origin, Queue, Ref, Subscription
+from crosswire.model import EdgeKind, Origin, Queue, Ref, Subscription
 
 CONSUMER = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -627,3 +627,26 @@ Resources:
     assert notes("Sam") == ["SAM connector JobsToSam grants permissions that are not modelled"]
     assert notes("Plain") == ["SAM connector PlainToJobs grants permissions that are not modelled"]
     assert notes("Untouched") == []
+
+
+def test_an_event_rule_target_assumes_its_role_arn():
+    """EventBridge delivers to an SQS target with the target's role when it names one (CW201 asks the role)."""
+    graph = load(
+        """\
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  Sender:
+    Type: AWS::IAM::Role
+    Properties: { AssumeRolePolicyDocument: { Statement: [] } }
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      Targets:
+        - { Id: a, Arn: !GetAtt Jobs.Arn, RoleArn: !GetAtt Sender.Arn }
+        - { Id: b, Arn: !GetAtt Jobs.Arn }
+"""
+    )
+    with_role, plain = [n for n in graph.nodes.values() if n.kind.value == "rule-target"]
+    assert [r.address for r in graph.targets(with_role, EdgeKind.ASSUMES)] == ["Sender"]
+    assert plain.role.origin is Origin.ABSENT
