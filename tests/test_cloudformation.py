@@ -585,9 +585,10 @@ def test_a_value_chosen_by_the_else_branch_of_an_fn_if_says_so():
     assert (queues["Text"].fifo.value, queues["Text"].fifo.else_branch) == (True, True)
 
 
-def test_a_sam_connector_leaves_the_roles_of_the_functions_it_names_with_an_unresolved_policy():
-    """A connector (standalone or embedded in its source) adds policies to the role of a function it names as
-    Source or Destination, by Id or Arn; what they grant is not modelled, so that role's policies are unresolved."""
+def test_a_sam_connector_grants_the_roles_of_the_functions_it_names():
+    """A connector (standalone or embedded in its source) adds a policy to the role of a function it names as
+    Source or Destination, by Id or Arn: between a queue and a function, SAM's profile for the pair; for any other
+    pair, a policy whose statements are unresolved."""
     graph = load(
         """\
 Transform: AWS::Serverless-2016-10-31
@@ -596,7 +597,7 @@ Resources:
     Type: AWS::SQS::Queue
     Connectors:
       ToSam:
-        Properties: { Destination: { Id: Sam }, Permissions: [Read] }
+        Properties: { Destination: { Id: Sam }, Permissions: [Read, Write] }
   Sam:
     Type: AWS::Serverless::Function
     Properties: { Runtime: python3.12, Handler: index.handler, InlineCode: x }
@@ -606,7 +607,7 @@ Resources:
   Plain:
     Type: AWS::Lambda::Function
     Properties: { Role: !GetAtt PlainRole.Arn, Runtime: python3.12, Handler: index.handler, Code: { ZipFile: x } }
-  Untouched:
+  Notified:
     Type: AWS::Serverless::Function
     Properties: { Runtime: python3.12, Handler: index.handler, InlineCode: x }
   PlainToJobs:
@@ -615,18 +616,31 @@ Resources:
       Source: { Type: AWS::Lambda::Function, Arn: !GetAtt Plain.Arn }
       Destination: { Id: Jobs }
       Permissions: [Write]
+  Alerts:
+    Type: AWS::SNS::Topic
+  AlertsToNotified:
+    Type: AWS::Serverless::Connector
+    Properties: { Source: { Id: Alerts }, Destination: { Id: Notified }, Permissions: [Write] }
 """
     )
 
-    def notes(function: str) -> list[str]:
+    def grants(function: str) -> list:
         (node,) = [n for n in graph.nodes.values() if n.address == function and n.kind.value == "function"]
         role = graph.role_of(node)
         assert role is not None
-        return [p.statements.note for p in graph.policies_of(role) if not p.statements.resolved]
+        found = []
+        for policy in graph.policies_of(role):
+            if not policy.statements.resolved:
+                found.append(policy.statements.note)
+                continue
+            found += [(s.actions, s.resources) for s in policy.statements.value]
+        return found
 
-    assert notes("Sam") == ["SAM connector JobsToSam grants permissions that are not modelled"]
-    assert notes("Plain") == ["SAM connector PlainToJobs grants permissions that are not modelled"]
-    assert notes("Untouched") == []
+    queue_arn = (Ref("Jobs", "Arn"),)
+    assert grants("Sam") == [(("sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"), queue_arn)]
+    write = ("sqs:DeleteMessage", "sqs:SendMessage", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue")
+    assert grants("Plain") == [(write, queue_arn)]
+    assert grants("Notified") == ["SAM connector AlertsToNotified grants permissions that are not modelled"]
 
 
 def test_an_event_rule_target_assumes_its_role_arn():
