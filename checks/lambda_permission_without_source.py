@@ -67,6 +67,9 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
             needed, value, whose = "SourceAccount", permission.source_account, "a resource of any account"
         else:
             needed, value, whose = "SourceArn", permission.source_arn, "any resource, in any account, that names it"
+            account = permission.source_account
+            if account.value is not None or not account.resolved:
+                whose = "any resource of the account in its SourceAccount that names it"
         # a written value counts even when unresolved: the condition is there, whatever it names
         if value.value is not None or not value.resolved:
             continue

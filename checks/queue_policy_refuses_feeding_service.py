@@ -10,7 +10,7 @@ from crosswire.access import may
 from crosswire.check import CheckMeta, Finding, Reference, Severity, Skip, noun
 from crosswire.graph import Delivery, Graph
 from crosswire.iam import Answer, Decision
-from crosswire.model import EdgeKind, Kind, Policy, Queue, Subscription
+from crosswire.model import EdgeKind, Kind, Policy, Queue, RuleTarget, Subscription
 
 ACTION = "sqs:SendMessage"
 
@@ -108,6 +108,9 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
                 reason = graph.why_unlinked(delivery.feeder, EdgeKind.SUBSCRIBES_TO) or "it names no topic"
                 yield Skip(META, queue, f"topic of {noun(delivery.feeder)} is unresolved: {reason}")
                 continue
+            if _delivers_with_role(delivery):
+                yield from _by_role(graph, queue, delivery)
+                continue
             answer = may(graph, ACTION, queue, service=delivery.service, source=delivery.source)
             if answer.decision is Decision.UNKNOWN:
                 yield Skip(
@@ -127,6 +130,44 @@ def run(graph: Graph, options: dict[str, Any]) -> Iterator[Finding | Skip]:
                     )
                     continue
                 yield _finding(graph, queue, delivery, answer)
+
+
+def _delivers_with_role(delivery: Delivery) -> bool:
+    """An EventBridge target with an execution role (RoleArn) sends to its SQS target with that role, not as
+    events.amazonaws.com (EventBridge User Guide, "Using resource-based policies"); its dead-letter queue is still
+    sent to by the service."""
+    feeder = delivery.feeder
+    return isinstance(feeder, RuleTarget) and not delivery.dead_letter and (
+        feeder.role.explicit or not feeder.role.resolved
+    )
+
+
+def _by_role(graph: Graph, queue: Queue, delivery: Delivery) -> Iterator[Finding | Skip]:
+    role = graph.role_of(delivery.feeder)
+    if role is None:
+        reason = graph.why_unlinked(delivery.feeder, EdgeKind.ASSUMES) or "it names no role"
+        yield Skip(META, queue, f"role of {noun(delivery.feeder)}, which feeds {noun(queue)}, is unresolved: {reason}")
+        return
+    answer = may(graph, ACTION, queue, role=role)
+    wire = f"{noun(queue)} is fed by {noun(delivery.source)}"
+    if answer.decision is Decision.UNKNOWN:
+        yield Skip(
+            META, queue, f"{wire}, and whether its target's {noun(role)} may call {ACTION} is unknown: "
+            f"{answer.reason}"
+        )
+    elif answer.decision is Decision.NO:
+        why = (
+            f"a Deny statement of the policy at {answer.where} covers it"
+            if answer.where
+            else "no statement of the role's policies, or of a queue policy naming the role, allows it"
+        )
+        yield Finding(
+            META,
+            queue,
+            f"{wire}, but its target's {noun(role)} (RoleArn) may not call {ACTION} on it: {why}, so "
+            f"{_LOST[delivery.service]}",
+            related=(delivery.source, role),
+        )
 
 
 def _finding(graph: Graph, queue: Queue, delivery: Delivery, answer: Answer) -> Finding:

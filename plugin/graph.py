@@ -386,8 +386,9 @@ class Graph:
     def policies_of(self, node: Node) -> list[Policy]:
         return [p for p in self.targets(node, E.GOVERNED_BY) if isinstance(p, Policy)]
 
-    def role_of(self, function: Function) -> Role | None:
-        return next((r for r in self.targets(function, E.ASSUMES) if isinstance(r, Role)), None)
+    def role_of(self, node: Function | RuleTarget) -> Role | None:
+        """The execution role of a function, or the role an EventBridge target delivers with."""
+        return next((r for r in self.targets(node, E.ASSUMES) if isinstance(r, Role)), None)
 
     def topic_of(self, subscription: Subscription) -> Topic | None:
         return next((t for t in self.targets(subscription, E.SUBSCRIBES_TO) if isinstance(t, Topic)), None)

@@ -115,7 +115,7 @@ class EdgeKind(str, Enum):
     ALIASES = "aliases"  # alias -> key
     GOVERNED_BY = "governed-by-policy"  # queue, topic, key or role -> policy document
     PERMITS = "permits"  # lambda permission -> function
-    ASSUMES = "assumes-role"  # function -> role
+    ASSUMES = "assumes-role"  # function -> role; rule target -> the role EventBridge delivers with
 
 
 @dataclass(eq=False)
@@ -284,6 +284,7 @@ class RuleTarget(Node):
     rule: Value = ABSENT
     destination: Value = ABSENT
     dead_letter_target: Value = ABSENT
+    role: Value = ABSENT  # the role EventBridge delivers with (RoleArn); without one, the target's resource policy
     kind: ClassVar[Kind] = Kind.RULE_TARGET
     service_principal: ClassVar[str] = "events.amazonaws.com"
 

@@ -121,6 +121,7 @@ SCHEMA: dict[Kind, dict[str, Attribute]] = {
         "rule": Attribute(Shape.REFERENCE, "the rule"),
         "destination": Attribute(Shape.REFERENCE, "Arn"),
         "dead_letter_target": Attribute(Shape.REFERENCE, "DeadLetterConfig Arn"),
+        "role": Attribute(Shape.REFERENCE, "RoleArn / role_arn"),
     },
     Kind.ALARM: {
         "name": Attribute(Shape.TEXT, "AlarmName / alarm_name"),

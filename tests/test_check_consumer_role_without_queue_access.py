@@ -117,3 +117,84 @@ def test_an_unknown_managed_policy_or_a_role_of_another_stack_is_a_skip_not_a_fi
             "the scanned resources",
         )
     ]
+
+
+CONNECTED = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+CONNECTORS
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context): pass"
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !GetAtt Jobs.Arn
+      FunctionName: !Ref Worker
+  JobsToWorker:
+    Type: AWS::Serverless::Connector
+    Properties:
+      Source: { Id: Jobs }
+      Destination: DESTINATION
+      Permissions: [Read, Write]
+"""
+
+
+def test_a_sam_connector_from_the_queue_grants_what_the_consumer_needs(write):
+    # SAM's connector profile for SQS -> Lambda grants the destination function's role sqs:ReceiveMessage and
+    # sqs:GetQueueAttributes (Read) and sqs:DeleteMessage (Write) on the queue (aws/serverless-application-model
+    # tests/translator/input/connector_sqs_to_function.yaml)
+    for destination in ("{ Id: Worker }", "{ Type: AWS::Lambda::Function, Arn: !GetAtt Worker.Arn }"):
+        write("t.yaml", CONNECTED.replace("CONNECTORS\n", "").replace("DESTINATION", destination))
+        run = scan_json("--select", "CW311", ".")
+        assert run.findings() == set()
+        assert run.report["unresolved"] == []
+
+
+def test_an_embedded_connector_of_the_queue_grants_it_too(write):
+    embedded = "    Connectors:\n      ToWorker:\n        Properties:\n          Destination: { Id: Worker }\n"
+    embedded += "          Permissions: [Read, Write]\n"
+    write("t.yaml", CONNECTED.replace("CONNECTORS\n", embedded).split("  JobsToWorker:")[0])
+    run = scan_json("--select", "CW311", ".")
+    assert run.findings() == set()
+    assert run.report["unresolved"] == []
+
+
+def test_a_connector_from_the_function_to_the_queue_grants_per_permission(write):
+    # Function -> SQS: Read grants sqs:ReceiveMessage and sqs:GetQueueAttributes, Write sqs:DeleteMessage among others
+    template = CONNECTED.replace("CONNECTORS\n", "").replace("DESTINATION", "{ Id: Jobs }")
+    template = template.replace("Source: { Id: Jobs }", "Source: { Id: Worker }")
+    write("t.yaml", template)
+    run = scan_json("--select", "CW311", ".")
+    assert (run.findings(), run.report["unresolved"]) == (set(), [])
+    write("t.yaml", template.replace("Permissions: [Read, Write]", "Permissions: [Read]"))
+    run = scan_json("--select", "CW311", ".")
+    assert run.findings() == {("CW311", "Worker", 5)}
+    assert "may not call sqs:DeleteMessage on the queue" in run.report["findings"][0]["message"]
+
+
+def test_a_connector_whose_grants_are_not_modelled_is_a_skip_and_one_to_another_function_changes_nothing(write):
+    # an SNS topic -> function connector: what it grants the function's role is not modelled
+    template = CONNECTED.replace("CONNECTORS\n", "").replace("DESTINATION", "{ Id: Worker }")
+    template = template.replace("Source: { Id: Jobs }", "Source: { Id: Alerts }")
+    write("t.yaml", template + "  Alerts:\n    Type: AWS::SNS::Topic\n")
+    run = scan_json("--select", "CW311", ".")
+    assert run.findings() == set()
+    assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        (
+            "Worker",
+            "whether role of SAM function Worker may call sqs:ReceiveMessage on queue Jobs is unknown: the "
+            "policy JobsToWorker is unresolved: SAM connector JobsToWorker grants permissions that are not "
+            "modelled",
+        )
+    ]
+    other = "{ Id: Other }\n  Other:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+    other += "      Runtime: python3.12\n      Handler: index.handler\n      InlineCode: x\n"
+    write("t.yaml", CONNECTED.replace("CONNECTORS\n", "").replace("DESTINATION", other))
+    run = scan_json("--select", "CW311", ".")
+    assert run.findings() == {("CW311", "Worker", 5)}

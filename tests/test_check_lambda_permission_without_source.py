@@ -94,3 +94,14 @@ Resources:
     run = scan_json(".", "--select", "CW205", "--fail-on", "never")
     assert run.findings() == set()
     assert run.report["unresolved"] == []
+
+
+def test_a_source_account_without_source_arn_narrows_the_consequence_to_that_account(write):
+    # the finding stands (SPEC §4: SourceAccount suffices only for S3 and SES), but its consequence must not claim
+    # "any account" (aws-samples/serverless-patterns strands-agentcore-lambda: bedrock with SourceAccount)
+    run = scan(write, "bedrock.amazonaws.com", '      SourceAccount: !Ref "AWS::AccountId"')
+    assert run.findings() == {("CW205", "Invoke", 14)}
+    assert run.report["findings"][0]["message"] == (
+        "permission Invoke lets bedrock.amazonaws.com invoke function Worker without SourceArn: the service may "
+        "invoke it for any resource of the account in its SourceAccount that names it (confused deputy)"
+    )

@@ -344,3 +344,48 @@ Resources:
 """,
     )
     assert scan() == ([], [])
+
+
+RULE_WITH_ROLE = """\
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  Sender:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Statement: [] }
+      Policies:
+        - PolicyName: send
+          PolicyDocument:
+            Statement:
+              - { Effect: Allow, Action: ACTION, Resource: !GetAtt Jobs.Arn }
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: { source: [my.app] }
+      Targets:
+        - Id: jobs
+          Arn: !GetAtt Jobs.Arn
+          RoleArn: !GetAtt Sender.Arn
+"""
+
+
+def test_an_eventbridge_target_with_a_role_delivers_with_that_role_not_the_queue_policy(write):
+    # EventBridge User Guide, "Using resource-based policies": for SQS targets EventBridge uses the target's
+    # execution role when it has one (RoleArn), the queue policy only when it has none
+    # (aws-samples/serverless-patterns eventbridge-pipes-dynamic-message-group-id/template.yaml)
+    write("t.yaml", RULE_WITH_ROLE.replace("ACTION", "sqs:SendMessage"))
+    assert scan() == ([], [])
+    write("t.yaml", RULE_WITH_ROLE.replace("ACTION", "sqs:ReceiveMessage"))
+    findings, unresolved = scan()
+    assert unresolved == []
+    assert findings == [
+        (
+            "CW201",
+            "Jobs",
+            2,
+            "queue Jobs is fed by EventBridge rule Rule, but its target's role Sender (RoleArn) may not call "
+            "sqs:SendMessage on it: no statement of the role's policies, or of a queue policy naming the role, "
+            "allows it, so EventBridge fails to deliver the events (FailedInvocations) and drops them",
+        )
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import scan_json
 from crosswire.graph import Graph
 from crosswire.loaders import cloudformation
-from crosswire.model import Origin, Queue, Ref, Subscription
+from crosswire.model import EdgeKind, Origin, Queue, Ref, Subscription
 
 CONSUMER = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -583,3 +583,84 @@ def test_a_value_chosen_by_the_else_branch_of_an_fn_if_says_so():
     }
     # kept through the conversion of text to a boolean
     assert (queues["Text"].fifo.value, queues["Text"].fifo.else_branch) == (True, True)
+
+
+def test_a_sam_connector_grants_the_roles_of_the_functions_it_names():
+    """A connector (standalone or embedded in its source) adds a policy to the role of a function it names as
+    Source or Destination, by Id or Arn: between a queue and a function, SAM's profile for the pair; for any other
+    pair, a policy whose statements are unresolved."""
+    graph = load(
+        """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Connectors:
+      ToSam:
+        Properties: { Destination: { Id: Sam }, Permissions: [Read, Write] }
+  Sam:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: index.handler, InlineCode: x }
+  PlainRole:
+    Type: AWS::IAM::Role
+    Properties: { AssumeRolePolicyDocument: { Statement: [] } }
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties: { Role: !GetAtt PlainRole.Arn, Runtime: python3.12, Handler: index.handler, Code: { ZipFile: x } }
+  Notified:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: index.handler, InlineCode: x }
+  PlainToJobs:
+    Type: AWS::Serverless::Connector
+    Properties:
+      Source: { Type: AWS::Lambda::Function, Arn: !GetAtt Plain.Arn }
+      Destination: { Id: Jobs }
+      Permissions: [Write]
+  Alerts:
+    Type: AWS::SNS::Topic
+  AlertsToNotified:
+    Type: AWS::Serverless::Connector
+    Properties: { Source: { Id: Alerts }, Destination: { Id: Notified }, Permissions: [Write] }
+"""
+    )
+
+    def grants(function: str) -> list:
+        (node,) = [n for n in graph.nodes.values() if n.address == function and n.kind.value == "function"]
+        role = graph.role_of(node)
+        assert role is not None
+        found = []
+        for policy in graph.policies_of(role):
+            if not policy.statements.resolved:
+                found.append(policy.statements.note)
+                continue
+            found += [(s.actions, s.resources) for s in policy.statements.value]
+        return found
+
+    queue_arn = (Ref("Jobs", "Arn"),)
+    assert grants("Sam") == [(("sqs:ReceiveMessage", "sqs:GetQueueAttributes", "sqs:DeleteMessage"), queue_arn)]
+    write = ("sqs:DeleteMessage", "sqs:SendMessage", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue")
+    assert grants("Plain") == [(write, queue_arn)]
+    assert grants("Notified") == ["SAM connector AlertsToNotified grants permissions that are not modelled"]
+
+
+def test_an_event_rule_target_assumes_its_role_arn():
+    """EventBridge delivers to an SQS target with the target's role when it names one (CW201 asks the role)."""
+    graph = load(
+        """\
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+  Sender:
+    Type: AWS::IAM::Role
+    Properties: { AssumeRolePolicyDocument: { Statement: [] } }
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      Targets:
+        - { Id: a, Arn: !GetAtt Jobs.Arn, RoleArn: !GetAtt Sender.Arn }
+        - { Id: b, Arn: !GetAtt Jobs.Arn }
+"""
+    )
+    with_role, plain = [n for n in graph.nodes.values() if n.kind.value == "rule-target"]
+    assert [r.address for r in graph.targets(with_role, EdgeKind.ASSUMES)] == ["Sender"]
+    assert plain.role.origin is Origin.ABSENT

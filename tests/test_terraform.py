@@ -1866,3 +1866,34 @@ resource "aws_iam_role" "r" {
         (node,) = [n for n in graph.nodes.values() if n.address == owner and n.kind.value != "policy"]
         (policy,) = graph.policies_of(node)
         assert policy.targets.origin is Origin.ABSENT, owner
+
+
+def test_an_event_target_assumes_its_role_arn(write):
+    """EventBridge delivers to an SQS target with the target's role when it names one (CW201 asks the role)."""
+    write(
+        "main.tf",
+        """\
+resource "aws_sqs_queue" "jobs" {}
+resource "aws_iam_role" "sender" {
+  assume_role_policy = "{}"
+}
+resource "aws_cloudwatch_event_rule" "rule" {
+  event_pattern = "{}"
+}
+resource "aws_cloudwatch_event_target" "jobs" {
+  rule     = aws_cloudwatch_event_rule.rule.name
+  arn      = aws_sqs_queue.jobs.arn
+  role_arn = aws_iam_role.sender.arn
+}
+resource "aws_cloudwatch_event_target" "plain" {
+  rule = aws_cloudwatch_event_rule.rule.name
+  arn  = aws_sqs_queue.jobs.arn
+}
+""",
+    )
+    graph = load()
+    targets = {n.address: n for n in graph.nodes.values() if n.kind.value == "rule-target"}
+    assert [r.address for r in graph.targets(targets["aws_cloudwatch_event_target.jobs"], E.ASSUMES)] == [
+        "aws_iam_role.sender"
+    ]
+    assert targets["aws_cloudwatch_event_target.plain"].role.origin is Origin.ABSENT

@@ -504,8 +504,10 @@ def _event_target(r: Resource) -> None:
         rule=r.value("rule", Kind.RULE_TARGET, "rule"),
         destination=r.value("arn", Kind.RULE_TARGET, "destination"),
         dead_letter_target=r.nested_value("dead_letter_config", "arn", Kind.RULE_TARGET, "dead_letter_target"),
+        role=r.value("role_arn", Kind.RULE_TARGET, "role"),
     )
     r.add(node)
+    r.graph.wire(E.ASSUMES, node, node.role, (Kind.ROLE,))
     r.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
     r.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
 

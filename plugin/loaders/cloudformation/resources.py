@@ -527,8 +527,10 @@ class Resources(Intrinsics):
                 rule=Value(Ref(logical_id), Origin.EXPLICIT, span),
                 destination=self.value(item, "Arn", Kind.RULE_TARGET, "destination"),
                 dead_letter_target=self.value(dlq, "Arn", Kind.RULE_TARGET, "dead_letter_target"),
+                role=self.value(item, "RoleArn", Kind.RULE_TARGET, "role"),
             )
             self.graph.add(node)
+            self.graph.wire(E.ASSUMES, node, node.role, (Kind.ROLE,))
             self.graph.wire(E.DELIVERS_TO, node, node.destination, (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION))
             self.graph.wire(E.DEAD_LETTERS_TO, node, node.dead_letter_target, (Kind.QUEUE,))
 

@@ -29,6 +29,17 @@ from crosswire.suppressions import comments
 
 SAM_BASIC_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 SAM_SQS_ROLE = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+_FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
+# what a SAM connector grants a function's role on a queue, by permission (samtranslator connector profiles,
+# model/connector_profiles/profiles.json): [0] queue -> function (the destination's role), [1] function -> queue
+# (the source's role)
+SQS_GRANTS: tuple[dict[str, tuple[str, ...]], ...] = (
+    {"Read": ("sqs:ReceiveMessage", "sqs:GetQueueAttributes"), "Write": ("sqs:DeleteMessage",)},
+    {
+        "Read": ("sqs:ReceiveMessage", "sqs:GetQueueAttributes"),
+        "Write": ("sqs:DeleteMessage", "sqs:SendMessage", "sqs:ChangeMessageVisibility", "sqs:PurgeQueue"),
+    },
+)
 
 
 class Template(Resources):
@@ -243,6 +254,83 @@ class Template(Resources):
 
 
 
+    def build(self, logical_id: str, resource: dict, props: Props, span: Span, suppressions: tuple) -> None:
+        """A resource's nodes, and those of the connectors embedded in it (SAM `Connectors`, whose Source is the
+        resource and whose logical ID is the resource's followed by the connector's key)."""
+        super().build(logical_id, resource, props, span, suppressions)
+        existence = self.existence(logical_id, resource)
+        connectors = resource.get("Connectors")
+        if existence.value is False or not isinstance(connectors, dict):
+            return
+        for key, connector in connectors.items():
+            properties = connector.get("Properties") if isinstance(connector, dict) else None
+            if isinstance(properties, dict):
+                first = len(self.graph.nodes)
+                self.connector_policies(f"{logical_id}{key}", {"Id": logical_id}, properties, self.span(key, connector))
+                self.mark_parts(first, span, suppressions, existence)
+
+    def connector(self, logical_id: str, resource: dict, props: Props, span: Span) -> None:
+        block = _block(props)
+        self.connector_policies(logical_id, block.entries.get("Source"), block.entries, span)
+
+    def connector_policies(self, logical_id: str, source: Any, properties: dict, span: Span) -> None:
+        """A SAM connector adds a policy to the role of a function it names as Source or Destination (by Id or
+        Arn). Between a queue and a function, what it grants is SAM's connector profile for that pair (SQS_GRANTS);
+        any other pair's grants are not modelled, so the role gets a policy whose statements are unresolved: an
+        access question on it is unknown, never answered no."""
+        destinations = properties.get("Destination")
+        permissions = self.resolve(properties.get("Permissions"))
+        source_end = self.connector_end(source)
+        for destination in destinations if isinstance(destinations, list) else [destinations]:
+            destination_end = self.connector_end(destination)
+            for function, other, direction in ((destination_end, source_end, 0), (source_end, destination_end, 1)):
+                role = self.function_role(function[0]) if function and function[1] in _FUNCTION_TYPES else None
+                if role is None:
+                    continue
+                grants, categories = SQS_GRANTS[direction], _categories(permissions)
+                if other and other[1] == "AWS::SQS::Queue" and categories <= set(grants):
+                    actions = [a for category, granted in grants.items() if category in categories for a in granted]
+                    arn = Ref(other[0], "Arn")
+                    document: Any = {"Statement": [{"Effect": "Allow", "Action": actions, "Resource": arn}]}
+                else:
+                    document = Unresolved(f"SAM connector {logical_id} grants permissions that are not modelled")
+                kwargs = self.node_kwargs(logical_id, "AWS::Serverless::Connector", span)
+                policy = self.graph.add(Policy(**kwargs, statements=statements(document, span)))
+                self.graph.wire(E.GOVERNED_BY, policy, role, (Kind.ROLE,), reverse=True)
+
+    def connector_end(self, end: Any) -> tuple[str, str] | None:
+        """The logical ID and type of the resource of this template that a connector's Source or Destination
+        names (by Id, or by an Arn that refers to it)."""
+        if not isinstance(end, dict):
+            return None
+        named = end.get("Id")
+        if "Arn" in end:
+            arn = self.resolve(end["Arn"])
+            named = arn.target if isinstance(arn, Ref) else None
+        resource = self.resources.get(named) if isinstance(named, str) else None
+        kind = resource.get("Type") if isinstance(resource, dict) else None
+        return (named, kind) if isinstance(named, str) and isinstance(kind, str) else None
+
+    def function_role(self, function_id: str) -> Value | None:
+        """The role a function of this template assumes, as its builder wires it: `Role` as written (Globals
+        filled in), else the role SAM generates for a SAM function."""
+        resource = self.resources[function_id]
+        props = resource.get("Properties") or {}
+        if not isinstance(props, dict) or "Fn::Transform" in props:
+            return None  # the function is not loaded, or its role is unresolved: its builder says why
+        if resource.get("Type") == "AWS::Serverless::Function":
+            props, _ = self.with_globals(resource, props)
+            if "Role" not in _block(props).entries and _block(props).unresolved is None:
+                return Value(Ref(f"{function_id}Role"), Origin.EXPLICIT)
+        return self.value(props, "Role", Kind.FUNCTION, "role")
+
+
+def _categories(permissions: Any) -> set[str]:
+    """A connector's Permissions as a set of names; one that cannot be read is a name no profile grants."""
+    items = permissions if isinstance(permissions, list) else [permissions]
+    return {item if isinstance(item, str) else "(unresolved)" for item in items}
+
+
 def _subscription_properties(event: _Block, protocol: str) -> _Block:
     """The properties of the subscription SAM generates for an SNS event: the event's own that SAM passes on
     (whether or not it puts a queue in between), and the protocol."""
@@ -270,6 +358,7 @@ Template.BUILDERS = {
     "AWS::S3::Bucket": Template.bucket,
     "AWS::Events::Rule": Template.rule,
     "AWS::CloudWatch::Alarm": Template.alarm,
+    "AWS::Serverless::Connector": Template.connector,
 }
 
 
