@@ -201,7 +201,9 @@ def run_checks(
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
     # a local module called by several root modules is one resource in the files: what each caller finds the
     # same way about it is reported once
-    same = {(f.meta.id, f.node.kind, f.node.span, f.node.address, f.node.scenario, f.message): f for f in findings}
+    same = {
+        (f.meta.id, f.node.kind, f.node.span, f.node.address, f.node.scenario, f.message, _ends(f)): f for f in findings
+    }
     findings = list(same.values())
     findings, skips = across_scenarios(findings, skips, scenarios_of(graph))
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
@@ -210,6 +212,12 @@ def run_checks(
     # unresolved): listed by reason, they do not depend on the order the resources are written in
     skips.sort(key=lambda s: (s.node.span.file, s.node.span.line, s.meta.id, s.reason))
     return findings, skips
+
+
+def _ends(finding: Finding) -> tuple[tuple[str, str], ...]:
+    """The other ends of a finding's wire by address and file: two buckets of one name in two templates feeding one
+    queue are two findings with one message."""
+    return tuple(sorted((r.address, r.span.file) for r in finding.related))
 
 
 def scenarios_of(graph: Graph) -> dict[str, set[tuple[tuple[str, bool], ...]]]:
