@@ -238,7 +238,7 @@ def across_scenarios(
         return findings, skips
     groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
-        key = (finding.meta.id, finding.node.span, finding.node.address, tuple(r.address for r in finding.related))
+        key = (finding.meta.id, finding.node.span, finding.node.address, _ends(finding))
         groups.setdefault(key, []).append(finding)
     merged = []
     for group in groups.values():
