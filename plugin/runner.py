@@ -200,11 +200,15 @@ def run_checks(
                 outcome = unless_uncertain(outcome)
             (findings if isinstance(outcome, Finding) else skips).append(outcome)
     # a local module called by several root modules is one resource in the files: what each caller finds the
-    # same way about it is reported once
-    same = {
-        (f.meta.id, f.node.kind, f.node.span, f.node.address, f.node.scenario, f.message, _ends(f)): f for f in findings
-    }
-    findings = list(same.values())
+    # same way about it is reported once, as one root (the first by name) finds it; within that root, findings with
+    # one message but other ends elsewhere (two buckets of one name in two templates) stay apart
+    same: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        same.setdefault((f.meta.id, f.node.kind, f.node.span, f.node.address, f.node.scenario, f.message), []).append(f)
+    findings = []
+    for group in same.values():
+        first = min(f.node.uid for f in group)
+        findings += list({_ends(f): f for f in group if f.node.uid == first}.values())
     findings, skips = across_scenarios(findings, skips, scenarios_of(graph))
     findings.sort(key=lambda f: (f.node.span.file, f.node.span.line, f.meta.id, f.fingerprint))
     skips = list({(s.meta.id, s.node.kind, s.node.span, s.node.address, s.reason): s for s in skips}.values())
