@@ -220,10 +220,12 @@ class Graph:
         for wire in sorted(self._wires, key=lambda w: w.kind is not E.ALIASES):
             if not wire.value.resolved:
                 # an ARN known but for its region or account still names a resource by reference in its last part
-                known = self.find(wire.source.unit, wire.value.partial, wire.kinds) if wire.value.partial else []
-                if not known or not _names_by_reference(wire.value.partial):
+                partial = wire.value.partial
+                by_reference = bool(partial) and _names_by_reference(partial)
+                known = self.find(wire.source.unit, partial, wire.kinds, wire.value) if by_reference else []
+                if not known:
                     self._unlinked[(wire.source.uid, wire.kind)] = wire.value.note
-                for target in known if _names_by_reference(wire.value.partial) else []:
+                for target in known:
                     source, end = (target, wire.source) if wire.reverse else (wire.source, target)
                     self.link(wire.kind, source, end, wire.value.span)
                 continue

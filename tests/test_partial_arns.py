@@ -81,3 +81,31 @@ def test_cloudformation_partly_known_arn_names_its_queue_by_reference(write):
     assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
         ("ByText", "queue of mapping ByText is unresolved: parameter Account has no default and no --param value")
     ]
+
+
+def test_a_partly_known_aws_managed_key_alias_is_no_crash_and_no_wire(write):
+    """Found by the CloudFormation fuzzer: `alias/aws/sqs` in an ARN whose account is unknown names AWS's key by text,
+    not by reference, so it stays unresolved (it used to reach the AWS managed key's node without a span)."""
+    write(
+        "t.yaml",
+        """\
+Parameters:
+  Account:
+    Type: String
+Resources:
+  Alerts:
+    Type: AWS::SNS::Topic
+  Orders:
+    Type: AWS::SQS::Queue
+    Properties:
+      KmsMasterKeyId: !Sub "arn:${AWS::Partition}:kms:${AWS::Region}:${Account}:alias/aws/sqs"
+  Subscription:
+    Type: AWS::SNS::Subscription
+    Properties: {TopicArn: !Ref Alerts, Protocol: sqs, Endpoint: !GetAtt Orders.Arn}
+""",
+    )
+    run = scan_json("--select", "CW102", ".")
+    assert run.report["errors"] == [] and run.findings() == set()
+    assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        ("Orders", "KMS key of queue Orders is unresolved: parameter Account has no default and no --param value")
+    ]
