@@ -240,34 +240,36 @@ def across_scenarios(
     in all; a skip only where no scenario found the fault, once."""
     if not scenarios:
         return findings, skips
-    groups: dict[tuple, list[Finding]] = {}
-    for finding in findings:
-        key = (finding.meta.id, finding.node.span, finding.node.address, _ends(finding))
-        groups.setdefault(key, []).append(finding)
-    merged = []
+    merged: list[Finding] = _once_per_fault(
+        findings, lambda f: (f.meta.id, f.node.span, f.node.address, _ends(f)), "message", scenarios
+    )
+    found = {(f.meta.id, f.node.span, f.node.address) for f in merged}
+    unfound = [s for s in skips if (s.meta.id, s.node.span, s.node.address) not in found]
+    kept: list[Skip] = _once_per_fault(
+        unfound, lambda s: (s.meta.id, s.node.span, s.node.address, s.reason), "reason", scenarios
+    )
+    return merged, kept
+
+
+def _once_per_fault(
+    outcomes: list[Any], key: Any, text: str, scenarios: dict[str, set[tuple[tuple[str, bool], ...]]]
+) -> list[Any]:
+    """The first of each group of findings or skips that `key` says are one fault, its `text` (message or reason)
+    saying in which scenarios it holds unless it holds in every scenario of its template."""
+    groups: dict[tuple, list[Any]] = {}
+    for outcome in outcomes:
+        groups.setdefault(key(outcome), []).append(outcome)
+    result = []
     for group in groups.values():
         first = group[0]
-        held = {f.node.scenario for f in group}
+        held = {o.node.scenario for o in group}
         every = scenarios.get(first.node.span.file, set())
         if not first.node.scenario or held >= every:
-            merged.append(first)
+            result.append(first)
         else:
-            merged.append(dataclasses.replace(first, message=f"{first.message} ({_when(held, every)})"))
-    found = {(f.meta.id, f.node.span, f.node.address) for f in merged}
-    skipped: dict[tuple, list[Skip]] = {}
-    for skip in skips:
-        if (skip.meta.id, skip.node.span, skip.node.address) not in found:
-            skipped.setdefault((skip.meta.id, skip.node.span, skip.node.address, skip.reason), []).append(skip)
-    kept = []
-    for group in skipped.values():
-        first = group[0]
-        held = {s.node.scenario for s in group}
-        every = scenarios.get(first.node.span.file, set())
-        if not first.node.scenario or held >= every:
-            kept.append(first)
-        else:
-            kept.append(dataclasses.replace(first, reason=f"{first.reason} ({_when(held, every)})"))
-    return merged, kept
+            said = f"{getattr(first, text)} ({_when(held, every)})"
+            result.append(dataclasses.replace(first, **{text: said}))
+    return result
 
 
 def _when(held: set[tuple[tuple[str, bool], ...]], every: set[tuple[tuple[str, bool], ...]]) -> str:
