@@ -442,10 +442,6 @@ class Instance:
                 return Value(False, Origin.EXPLICIT, span)
         return self.existence_of_instance
 
-    def exists(self, block: Block) -> bool:
-        """False only when count is 0 or for_each is empty for sure."""
-        return self.existence(block, "").value is not False
-
     # -- policy documents -------------------------------------------------------------------------------
     def policy_document(self, block: Block, evaluator: Evaluator) -> Any:
         """data.aws_iam_policy_document rendered as the JSON document Terraform would produce."""
@@ -555,7 +551,7 @@ class Instance:
             if isinstance(child, Instance) and call_existence.value is not False:
                 child.existence_of_instance = call_existence
                 child.build()
-            elif self.exists(call) and self.opaque(name, call):
+            elif call_existence.value is not False and self.opaque(name, call):
                 address = f"{self.prefix}module.{name}"
                 self.unit.opaque.append(UnresolvedInput(address, call.file, call.line, _not_downloaded(call)))
 
