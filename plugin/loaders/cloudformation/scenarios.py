@@ -11,6 +11,7 @@ its undecided conditions unresolved (a skip that says so), never by a sample.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,7 @@ def scenarios(template: dict, file: str, params: dict[str, str]) -> list[Scenari
             domains.append([str(v) for v in allowed])
         else:
             domains.append(sorted(literals.get(name, set())) + [OTHER])
-    if not free or _product_size(domains) > MAX_ASSIGNMENTS:
+    if not free or math.prod(len(domain) for domain in domains) > MAX_ASSIGNMENTS:
         return []
     found: dict[tuple[tuple[str, bool], ...], Scenario] = {}
     for values in itertools.product(*domains):
@@ -96,13 +97,6 @@ def scenarios(template: dict, file: str, params: dict[str, str]) -> list[Scenari
         if len(found) > MAX_SCENARIOS:
             return []
     return list(found.values())
-
-
-def _product_size(domains: list[list[str]]) -> int:
-    size = 1
-    for domain in domains:
-        size *= len(domain)
-    return size
 
 
 def describe(conditions: tuple[tuple[str, bool], ...]) -> str:
