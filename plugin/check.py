@@ -297,11 +297,10 @@ def service_fed_queues(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Queue, t
             yield queue, origins
 
 
-
 def sqs_mappings(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Mapping, Queue | None] | Skip]:
     """Each event source mapping that reads SQS, with its queue (None for a queue outside the scan, named by a
-    literal ARN or URL); a Skip for a mapping whose source could not be followed and may be a queue. A source
-    written as the ARN of a stream, table or broker is another service's mapping (same resource type): left out."""
+    literal ARN or URL); a Skip for a mapping whose source could not be followed. (Mappings of streams, tables and
+    brokers are not in the graph: the loaders leave them out.)"""
     for mapping in graph.of_kind(Mapping):
         queue = next((q for q in graph.targets(mapping, EdgeKind.CONSUMES) if isinstance(q, Queue)), None)
         if queue is not None:
@@ -311,10 +310,9 @@ def sqs_mappings(graph: Graph, meta: CheckMeta) -> Iterator[tuple[Mapping, Queue
         if reason is None:
             continue  # no source written: AWS rejects the mapping, no batching to judge
         source = mapping.source.value if mapping.source.resolved else None
-        kind = literal_identity(source)[0] if isinstance(source, str) else None
-        if kind is Kind.QUEUE:
+        if isinstance(source, str) and literal_identity(source)[0] is Kind.QUEUE:
             yield mapping, None
-        elif not (isinstance(source, str) and source.startswith("arn:")):
+        else:
             yield Skip(meta, mapping, f"source of {noun(mapping)} is unresolved: {reason}")
 
 
