@@ -139,3 +139,17 @@ def test_terraform_mappings_of_streams_and_brokers_are_no_queue_consumers(write)
             "variable source_arn has no default and no value is given",
         )
     ]
+
+
+def test_a_stream_mapping_inside_a_module_is_no_queue_consumer(write):
+    """Inside a module, references carry the module's prefix (`module.feed.aws_kinesis_stream.stream`): the resource
+    type is still read from the reference, so the mapping is left out as it is in a root module."""
+    write("main.tf", 'module "feed" {\n  source = "./feed"\n}\n')
+    module = MODULE.split('resource "aws_lambda_event_source_mapping" "from_stream"')[0]
+    # no starting_position: only the reference's resource type says this is a stream's mapping
+    module += 'resource "aws_lambda_event_source_mapping" "from_stream" {\n'
+    module += "  event_source_arn = aws_kinesis_stream.stream.arn\n  function_name    = aws_lambda_function.worker.arn\n}\n"
+    write("feed/main.tf", module)
+    run = scan_json("--select", "CW301", ".")
+    assert run.code == 0, run.err
+    assert run.report["unresolved"] == []

@@ -429,10 +429,15 @@ def _may_read_a_queue(r: Resource, source: Value) -> bool:
         return False
     raw = source.value if source.resolved else None
     if isinstance(raw, Ref):
-        parts = raw.target.split(".")
-        resource_type = parts[1] if parts[0] == "data" and len(parts) > 1 else parts[0]
+        resource_type = _type_of(raw)
         return not resource_type.startswith("aws_") or resource_type == "aws_sqs_queue"
     return may_name(raw, Kind.QUEUE)
+
+
+def _type_of(reference: Ref) -> str:
+    """The resource type a reference names, whatever module prefix or `data.` it has (for `module.x`, "module")."""
+    parts = reference.target.rsplit(".", 2)
+    return parts[-2] if len(parts) > 1 else ""
 
 
 def _mapping(r: Resource) -> None:
@@ -528,7 +533,7 @@ def _alarm(r: Resource) -> None:
 def _may_be_topic(raw: Any) -> bool:
     """An alarm action that may be an SNS topic: a reference to one, or text that may be its ARN."""
     if isinstance(raw, Ref):
-        return raw.target.rsplit(".", 2)[-2:-1] == ["aws_sns_topic"]
+        return _type_of(raw) == "aws_sns_topic"
     return may_name(raw, Kind.TOPIC)
 
 
