@@ -407,7 +407,8 @@ resource "aws_sqs_queue" "jobs" {
     assert [s.actions for s in policy.statements.value] == [("sqs:SendMessage",), ("sqs:ReceiveMessage",)]
 
 
-def test_a_counted_queue_is_one_node_that_index_references_reach(write):
+def test_each_instance_of_a_counted_queue_is_a_node_that_its_index_reaches(write):
+    """Terraform plans `count = 3` as three queues; the mapping reads the first only, so only it is checked."""
     write(
         "main.tf",
         """\
@@ -420,11 +421,15 @@ resource "aws_sqs_queue" "jobs" {
         + CONSUMER.replace("aws_sqs_queue.jobs.arn", "aws_sqs_queue.jobs[0].arn"),
     )
     run = scan_json("--select", "CW301", ".")
-    assert run.findings() == {("CW301", "aws_sqs_queue.jobs", 1)}
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs[0]", 1)}
     graph = load()
-    queue = graph.nodes[".#aws_sqs_queue.jobs"]
-    assert queue.repeated == "count"
-    assert isinstance(queue, Queue) and not queue.name.resolved
+    queues = [graph.nodes[f".#aws_sqs_queue.jobs[{n}]"] for n in range(3)]
+    assert [(q.repeated, q.name.value) for q in queues if isinstance(q, Queue)] == [
+        ("", "jobs-0"),
+        ("", "jobs-1"),
+        ("", "jobs-2"),
+    ]
+    assert ".#aws_sqs_queue.jobs" not in graph.nodes
 
 
 def test_count_zero_declares_nothing_and_for_each_links_through_each_value(write):
@@ -463,10 +468,15 @@ resource "aws_lambda_event_source_mapping" "disabled" {
 }
 """,
     )
-    assert scan_json("--select", "CW301", ".").findings() == {("CW301", "aws_sqs_queue.jobs", 10)}
+    assert scan_json("--select", "CW301", ".").findings() == {
+        ("CW301", 'aws_sqs_queue.jobs["a"]', 10),
+        ("CW301", 'aws_sqs_queue.jobs["b"]', 10),
+    }
     graph = load()
     assert ".#aws_sqs_queue.disabled" not in graph.nodes
-    assert graph.nodes[".#aws_lambda_event_source_mapping.jobs"].repeated == "for_each"
+    for key in ("a", "b"):  # for_each over a resource: each mapping instance reads the queue instance of its key
+        mapping = graph.nodes[f'.#aws_lambda_event_source_mapping.jobs["{key}"]']
+        assert [q.address for q in graph.targets(mapping, E.CONSUMES)] == [f'aws_sqs_queue.jobs["{key}"]']
 
 
 def test_the_aws_managed_key_by_alias_arn_data_alias_and_data_key(write):
@@ -1151,10 +1161,10 @@ resource "aws_lambda_event_source_mapping" "try" {
 """,
     )
     run = scan_json("--select", "CW302", ".")
-    assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 6)}
+    assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this[0]", "modules/queue/main.tf", 6)}
     assert "visibility timeout 120 s" in run.report["findings"][0]["message"]
     graph = load()
-    queue = graph.nodes[".#module.queue.aws_sqs_queue.this"]
+    queue = graph.nodes[".#module.queue.aws_sqs_queue.this[0]"]
     assert isinstance(queue, Queue)
     assert sorted(m.address for m in graph.mappings_of(queue)) == [
         "aws_lambda_event_source_mapping.one",
@@ -1405,12 +1415,13 @@ def test_a_module_its_only_caller_disables_is_not_scanned_on_its_own(write):
     assert run.report["unresolved"] == []
 
 
-def test_a_counted_queue_is_reported_once_with_a_note_that_it_is_repeated(write):
+def test_a_queue_counted_past_the_instance_bound_is_reported_once_with_a_note_that_it_is_repeated(write):
+    """Past MAX_INSTANCES (64) instances of one declaration, one node stands for all of them."""
     write(
         "main.tf",
         """\
 resource "aws_sqs_queue" "jobs" {
-  count                      = 2
+  count                      = 65
   name                       = "jobs-${count.index}"
   visibility_timeout_seconds = 20
 }
@@ -1625,7 +1636,7 @@ resource "aws_s3_bucket_notification" "uploads" {
     ]
 
 
-def test_a_policy_attached_by_for_each_over_several_arns_leaves_the_roles_policies_unresolved(write):
+def test_a_policy_attached_by_for_each_over_several_arns_attaches_each_of_them(write):
     write(
         "main.tf",
         """\
@@ -1642,9 +1653,12 @@ resource "aws_iam_role_policy_attachment" "worker" {
 """,
     )
     (role,) = [n for n in load().nodes.values() if n.address == "aws_iam_role.worker"]
-    assert (role.managed_policy_arns.origin, role.managed_policy_arns.note) == (
-        Origin.UNRESOLVED,
-        "each.value differs between the instances",
+    assert (role.managed_policy_arns.origin, sorted(role.managed_policy_arns.value)) == (
+        Origin.EXPLICIT,
+        [
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+        ],
     )
 
 
@@ -1708,7 +1722,7 @@ def test_a_count_on_an_unknown_variable_is_a_condition_that_makes_findings_skips
             "variable enabled has no default and no value is given",
         )
     ]
-    assert scan_json("--select", "CW301", "--var", "enabled=true", ".").findings() == {("CW301", "aws_sqs_queue.jobs", 4)}
+    assert scan_json("--select", "CW301", "--var", "enabled=true", ".").findings() == {("CW301", "aws_sqs_queue.jobs[0]", 4)}
     disabled = scan_json("--select", "CW301", "--var", "enabled=false", ".")
     assert disabled.findings() == set() and disabled.report["unresolved"] == []
 
@@ -1720,7 +1734,7 @@ def test_a_module_called_with_an_unknown_count_makes_its_findings_skips(write):
     assert run.findings() == set()
     assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
         (
-            "module.jobs.aws_sqs_queue.jobs",
+            "module.jobs.aws_sqs_queue.jobs[0]",
             "whether module.jobs exists depends on its count, which is unresolved: "
             "variable enabled has no default and no value is given",
         )

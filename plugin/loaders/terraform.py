@@ -55,6 +55,12 @@ from crosswire.loaders.terraform_resources import BUILDERS, Resource
 from crosswire.model import EXISTS, Origin, Ref, Span, Unresolved, Value
 
 MAX_MODULE_DEPTH = 16
+# a declaration whose count or for_each is known is modelled instance by instance, as Terraform plans it, up to this
+# many instances; beyond, and when count or for_each is unknown, one node stands for every instance
+MAX_INSTANCES = 64
+# for_each keys that become part of an address (`aws_sqs_queue.q["fast"]`): nothing that could end the quoted key,
+# open a template or read as another part of an address; a collection with another key is modelled as one node
+_INSTANCE_KEY = re.compile(r'[^\s"\\\[\]{}$%]{1,128}')
 # attributes that name a resource rather than configure it: a reference to one of these is a link (a Ref)
 IDENTITY_ATTRIBUTES = {
     "arn",
@@ -285,18 +291,74 @@ class Instance:
         if block is None:
             return Invalid(f"resource {key} is not declared")
         address = self.prefix + key
+        instances = self.instances(block, address)
+        if instances is not None:
+            return self.collection(
+                block,
+                {
+                    number: Namespace(
+                        address + index,
+                        functools.partial(self.resource_attribute, block, address + index, evaluator=evaluator),
+                        address + index,
+                    )
+                    for number, index, evaluator in instances
+                },
+            )
         repeated = "count" in block.attrs or "for_each" in block.attrs
         return Namespace(
             address, lambda attribute: self.resource_attribute(block, address, attribute), address, repeated
         )
 
-    def resource_attribute(self, block: Block, address: str, attribute: str) -> Any:
+    def resource_attribute(
+        self, block: Block, address: str, attribute: str, evaluator: Evaluator | None = None
+    ) -> Any:
         if attribute in IDENTITY_ATTRIBUTES:
             return Ref(address, attribute)
         if attribute not in block.attrs:
             return Unresolved(f"{address}.{attribute} is only known after apply")
-        evaluator = self.resource_evaluator(block)
+        evaluator = evaluator or self.resource_evaluator(block)
         return self.once(f"{address}.{attribute}", lambda: self.eval(block.attrs[attribute], evaluator))
+
+    # -- instances of count and for_each ----------------------------------------------------------------
+    def instances(self, block: Block, address: str) -> list[tuple[int | str, str, Evaluator]] | None:
+        """Each instance of a declaration with a known, small `count` or `for_each`: its key, its index as an
+        address writes it (`[0]`, `["fast"]`) and an evaluator in which `count.index` or `each` are its own.
+        None for a declaration that is not repeated, or whose instances are modelled as one node."""
+        if "count" not in block.attrs and "for_each" not in block.attrs:
+            return None
+        return self.once(f"{address}#instances", lambda: self.compute_instances(block))  # type: ignore[no-any-return]
+
+    def compute_instances(self, block: Block) -> list[tuple[int | str, str, Evaluator]] | None:
+        if "count" in block.attrs:
+            count = to_number(self.eval(block.attrs["count"]))
+            if isinstance(count, bool) or not isinstance(count, (int, float)) or not float(count).is_integer():
+                return None
+            if not 0 <= count <= MAX_INSTANCES:
+                return None
+            return [
+                (number, f"[{number}]", self.evaluator.child({"count": _count(number)}))
+                for number in range(int(count))
+            ]
+        collection = self.eval(block.attrs["for_each"])
+        if isinstance(collection, dict):
+            pairs = sorted(collection.items())
+        elif isinstance(collection, list):  # a set of strings: Terraform's keys are the strings themselves
+            items = [str(item) if isinstance(item, (int, float)) and not isinstance(item, bool) else item
+                     for item in collection]
+            if not all(isinstance(item, str) for item in items):
+                return None
+            pairs = [(item, item) for item in sorted(set(items))]
+        else:
+            return None
+        if len(pairs) > MAX_INSTANCES or not all(_INSTANCE_KEY.fullmatch(key) for key, _ in pairs):
+            return None
+        return [(key, f'["{key}"]', self.evaluator.child({"each": _each_of(key, value)})) for key, value in pairs]
+
+    @staticmethod
+    def collection(block: Block, members: dict[int | str, Any]) -> Any:
+        """The instances of a declaration as Terraform's expressions see them: a list for count, a map for
+        for_each."""
+        return list(members.values()) if "count" in block.attrs else members
 
     def data_source(self, data_type: str, name: str) -> Any:
         key = f"{data_type}.{name}"
@@ -304,14 +366,26 @@ class Instance:
         if block is None:
             return Invalid(f"data source {key} is not declared")
         address = f"{self.prefix}data.{key}"
+        instances = self.instances(block, address)
+        if instances is not None:
+            return self.collection(
+                block,
+                {
+                    number: Namespace(
+                        address + index,
+                        functools.partial(self.data_attribute, block, address + index, evaluator=evaluator),
+                    )
+                    for number, index, evaluator in instances
+                },
+            )
         repeated = "count" in block.attrs or "for_each" in block.attrs
         return Namespace(address, lambda attribute: self.data_attribute(block, address, attribute), "", repeated)
 
-    def data_attribute(self, block: Block, address: str, attribute: str) -> Any:
+    def data_attribute(self, block: Block, address: str, attribute: str, evaluator: Evaluator | None = None) -> Any:
         data_type = block.labels[0]
         if (data_type, attribute) in SYMBOLIC:
             return SYMBOLIC[(data_type, attribute)]
-        evaluator = self.resource_evaluator(block)
+        evaluator = evaluator or self.resource_evaluator(block)
         if data_type == "aws_iam_policy_document" and attribute in ("json", "minified_json"):
             return self.once(f"{address}.json", lambda: self.policy_document(block, evaluator))
         if data_type == "aws_kms_alias" and attribute in ("name", "arn", "target_key_id", "target_key_arn", "id"):
@@ -338,6 +412,15 @@ class Instance:
         if name not in self.source.modules:
             return Invalid(f"module {name} is not declared")
         call = self.source.modules[name]
+        instances = self.instances(call, f"{self.prefix}module.{name}")
+        if instances is not None:
+            members: dict[int | str, Any] = {}
+            for number, index, evaluator in instances:
+                member = self.child(name, index, evaluator)
+                members[number] = Namespace(
+                    f"module.{name}{index}", member if isinstance(member, Unresolved) else member.output
+                )
+            return self.collection(call, members)
         child = self.child(name)
         repeated = "count" in call.attrs or "for_each" in call.attrs
         if isinstance(child, Unresolved):
@@ -350,12 +433,16 @@ class Instance:
             return Invalid(f"module output {name} is not declared")
         return self.once(f"output.{name}", lambda: self.eval(block.attrs["value"]))
 
-    def child(self, name: str) -> Instance | Unresolved:
-        if name not in self.children:
-            self.children[name] = self.make_child(name, self.source.modules[name])
-        return self.children[name]
+    def child(self, name: str, index: str = "", evaluator: Evaluator | None = None) -> Instance | Unresolved:
+        """The module instance `name` calls (one of its instances, with `index` and its evaluator, when the call
+        is repeated and its instances are known)."""
+        if name + index not in self.children:
+            self.children[name + index] = self.make_child(name, self.source.modules[name], index, evaluator)
+        return self.children[name + index]
 
-    def make_child(self, name: str, call: Block) -> Instance | Unresolved:
+    def make_child(
+        self, name: str, call: Block, index: str = "", instance_evaluator: Evaluator | None = None
+    ) -> Instance | Unresolved:
         source_attr = call.attrs.get("source")
         source = literal(source_attr) if source_attr else None
         directory = self.module_directory(name, call, source)
@@ -381,15 +468,15 @@ class Instance:
         if parsed is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) could not be loaded")
         self.unit.files.update(parsed.files)
-        evaluator = self.resource_evaluator(call)
+        evaluator = instance_evaluator or self.resource_evaluator(call)
         inputs: dict[str, Callable[[], Any]] = {
             key: functools.partial(self.eval, attr, evaluator)
             for key, attr in call.attrs.items()
             if key not in ("source", "version", "count", "for_each", "providers", "depends_on")
         }
-        repeated = self.repeated or repeated_by(call)
+        repeated = self.repeated or ("" if instance_evaluator else repeated_by(call))
         chain = (*self.chain, os.path.realpath(directory))
-        return Instance(self.unit, parsed, f"{self.prefix}module.{name}.", inputs, chain, repeated)
+        return Instance(self.unit, parsed, f"{self.prefix}module.{name}{index}.", inputs, chain, repeated)
 
     def module_directory(self, name: str, call: Block, source: Any) -> str | Unresolved | None:
         """The directory of a local or downloaded module; one that leads outside the scanned tree is an error at
@@ -540,18 +627,27 @@ class Instance:
             if builder is None or existence.value is False:
                 continue
             first = len(self.unit.graph.nodes)
-            builder(Resource(self, block, self.prefix + key))
+            instances = self.instances(block, self.prefix + key)
+            if instances is None:
+                builder(Resource(self, block, self.prefix + key))
+            for _, index, evaluator in instances or ():
+                builder(Resource(self, block, self.prefix + key + index, evaluator))
             if existence is not EXISTS:
                 built = len(self.unit.graph.nodes) - first
                 for node in itertools.islice(reversed(self.unit.graph.nodes.values()), built):
                     node.existence = existence
         for name, call in self.source.modules.items():
-            child = self.child(name)  # read even when disabled, so its files count as scanned
             call_existence = self.existence(call, f"{self.prefix}module.{name}")
-            if isinstance(child, Instance) and call_existence.value is not False:
+            instances = self.instances(call, f"{self.prefix}module.{name}")
+            if not instances:
+                children = [self.child(name)]  # read even when disabled, so its files count as scanned
+            else:
+                children = [self.child(name, index, evaluator) for _, index, evaluator in instances]
+            loaded = [c for c in children if isinstance(c, Instance)]
+            for child in loaded if call_existence.value is not False else ():
                 child.existence_of_instance = call_existence
                 child.build()
-            elif call_existence.value is not False and self.opaque(name, call):
+            if not loaded and call_existence.value is not False and self.opaque(name, call):
                 address = f"{self.prefix}module.{name}"
                 self.unit.opaque.append(UnresolvedInput(address, call.file, call.line, _not_downloaded(call)))
 
@@ -576,6 +672,14 @@ def _not_downloaded(call: Block) -> str:
     return (
         f"{kind} {source} is not downloaded (no .terraform/modules/modules.json entry): its resources are not checked"
     )
+
+
+def _count(number: int) -> Namespace:
+    return Namespace("count", lambda n: number if n == "index" else Invalid(f"count.{n} does not exist"))
+
+
+def _each_of(key: str, value: Any) -> Namespace:
+    return Namespace("each", lambda n: {"key": key, "value": value}.get(n, Invalid(f"each.{n} does not exist")))
 
 
 def _each(collection: Any) -> tuple[Any, Any]:
@@ -718,7 +822,8 @@ class Loader:
             except (ValueError, AttributeError, RecursionError):
                 self.error(LoadError(shown, 1, "malformed modules.json: not the JSON `terraform init` writes"))
             self.vendored_cache[root] = table
-        dotted = ".".join(part for part in key.split(".") if part != "module")
+        # every instance of a repeated module call is the same download: modules.json keys carry no index
+        dotted = ".".join(part for part in re.sub(r"\[[^\]]*\]", "", key).split(".") if part != "module")
         directory = self.vendored_cache[root].get(dotted)
         return directory if directory and os.path.isdir(directory) else None
 

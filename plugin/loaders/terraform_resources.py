@@ -69,7 +69,9 @@ class Scope(Protocol):
 class Resource:
     """One resource declaration being turned into nodes: its values with provenance."""
 
-    def __init__(self, instance: Scope, block: Block, address: str) -> None:
+    def __init__(self, instance: Scope, block: Block, address: str, evaluator: Evaluator | None = None) -> None:
+        """`evaluator` is given for one instance of a repeated declaration (its `count.index` or `each`); without
+        it, the node stands for every instance of the declaration."""
         self.instance = instance
         self.block = block
         self.address = address
@@ -77,8 +79,8 @@ class Resource:
         self.unit = instance.unit
         self.graph = instance.unit.graph
         self.span = Span(block.file, block.line, block.end_line)
-        self.evaluator = instance.resource_evaluator(block)
-        self.repeated = instance.repeated or repeated_by(block)
+        self.evaluator = evaluator or instance.resource_evaluator(block)
+        self.repeated = instance.repeated or ("" if evaluator else repeated_by(block))
 
     def kwargs(self, suffix: str = "", span: Span | None = None) -> dict[str, Any]:
         return {
@@ -436,7 +438,7 @@ def _may_read_a_queue(r: Resource, source: Value) -> bool:
 
 def _type_of(reference: Ref) -> str:
     """The resource type a reference names, whatever module prefix or `data.` it has (for `module.x`, "module")."""
-    parts = reference.target.rsplit(".", 2)
+    parts = re.sub(r"\[[^\]]*\]", "", reference.target).rsplit(".", 2)  # `module.x[0].aws_sqs_queue.q["a"]`
     return parts[-2] if len(parts) > 1 else ""
 
 
