@@ -1685,6 +1685,14 @@ def test_a_heredoc_closing_marker_with_trailing_blanks_is_valid_terraform(write)
     assert [p.statements.value for p in graph.policies_of(orders)] == [()]
 
 
+def test_a_utf8_byte_order_mark_at_the_start_of_a_file_is_valid_terraform(write):
+    """Terraform ignores a leading UTF-8 BOM (hashicorp/terraform#19715: Windows editors write one), and so does
+    crosswire's decoder, before python-hcl2 (which rejects it) sees the text; Checkov's parser tests have such a file."""
+    write("main.tf", '\ufeffresource "aws_sqs_queue" "orders" {\n  visibility_timeout_seconds = 40\n}\n')
+    queue = load().nodes[".#aws_sqs_queue.orders"]
+    assert (queue.span.line, queue.visibility_timeout.value, queue.visibility_timeout.span.line) == (1, 40, 2)  # type: ignore[attr-defined]
+
+
 COUNTED = """\
 variable "enabled" {
   type = bool
