@@ -369,7 +369,9 @@ class Graph:
         return found
 
     def deliveries_into(self, node: Node) -> list[Delivery]:
-        """Every AWS service delivery into a queue or topic (SPEC §4, "fed by a service"), in graph order."""
+        """Every AWS service delivery into a queue or topic (SPEC §4, "fed by a service"): those through resources
+        that certainly exist first, then in graph order, so that a check judging one delivery per source judges
+        one that happens for sure when there is one (whatever order the files are read in)."""
         found = []
         for feeder in self.feeders_of(node):
             # every topic a subscription's reference leads to (one, unless several share its name), never the first
@@ -377,7 +379,7 @@ class Graph:
             dead_letter = node in self.targets(feeder, E.DEAD_LETTERS_TO)
             for source in (topics if isinstance(feeder, Subscription) else []) or [feeder]:
                 found.append(Delivery(feeder.service_principal, source, feeder, dead_letter))
-        return found
+        return sorted(found, key=lambda d: not (d.feeder.existence.resolved and d.source.existence.resolved))
 
     def key_of(self, node: Queue | Topic) -> Key | None:
         return next((k for k in self.targets(node, E.ENCRYPTED_BY) if isinstance(k, Key)), None)

@@ -389,3 +389,41 @@ def test_an_eventbridge_target_with_a_role_delivers_with_that_role_not_the_queue
             "allows it, so EventBridge fails to deliver the events (FailedInvocations) and drops them",
         )
     ]
+
+
+def test_a_delivery_that_certainly_happens_is_judged_before_one_that_may_not(write):
+    """Two subscriptions of one topic feed the queue, one behind a count on a variable without a value: the topic is
+    judged once, on the subscription that exists for sure, whichever file is read first (found by hypothesis)."""
+    write(
+        "a.tf",
+        """\
+variable "env" {}
+
+resource "aws_sns_topic_subscription" "maybe" {
+  count     = var.env == "prod" ? 1 : 0
+  topic_arn = "arn:aws:sns:eu-west-1:123456789012:jobs"
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.jobs.arn
+}
+""",
+    )
+    write(
+        "b.tf",
+        """\
+resource "aws_sqs_queue" "jobs" {
+}
+
+resource "aws_sns_topic" "jobs" {
+  name = "jobs"
+}
+
+resource "aws_sns_topic_subscription" "always" {
+  topic_arn = "arn:aws:sns:eu-west-1:123456789012:jobs"
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.jobs.arn
+}
+""",
+    )
+    run = scan_json(".", "--select", "CW201")
+    assert run.findings() == {("CW201", "aws_sqs_queue.jobs", 1)}
+    assert run.report["unresolved"] == []
