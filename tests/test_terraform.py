@@ -971,19 +971,22 @@ def test_a_plan_links_new_resources_through_configuration_references(write):
     line = next(n for n, t in enumerate(text.splitlines(), 1) if '"module.queue.aws_sqs_queue.this"' in t)
     assert files_and_findings(run) == {("CW302", "module.queue.aws_sqs_queue.this", "plan.json", line)}
     assert run.report["summary"]["files"] == 1
-    assert run.report["summary"]["resources"] == 4
+    assert run.report["summary"]["resources"] == 4  # declarations: aws_sqs_queue.extra has two instances
     graph = Graph()
     terraform_plan.load_plan(text, "plan.json", graph)
     graph.resolve_wires()
-    extra = graph.nodes["plan.json#aws_sqs_queue.extra"]
-    assert extra.repeated == "count"
+    extras = [graph.nodes[f"plan.json#aws_sqs_queue.extra[{n}]"] for n in range(2)]
+    assert [(q.repeated, q.name.value) for q in extras if isinstance(q, Queue)] == [("", "extra-0"), ("", "extra-1")]
     assert graph.nodes["plan.json#module.queue.aws_sqs_queue.this"].repeated == ""
+    # the only instance of a module call is reached through the configuration's module.queue.arn
     module_instance = copy.deepcopy(PLAN)
     child = module_instance["planned_values"]["root_module"]["child_modules"][0]
     child["resources"][0]["address"] = 'module.queue["a"].aws_sqs_queue.this'
     graph = Graph()
     terraform_plan.load_plan(json.dumps(module_instance), "plan.json", graph)
-    assert graph.nodes["plan.json#module.queue.aws_sqs_queue.this"].repeated == "for_each"
+    graph.resolve_wires()
+    queue = graph.nodes['plan.json#module.queue["a"].aws_sqs_queue.this']
+    assert [m.address for m in graph.mappings_of(queue)] == ["aws_lambda_event_source_mapping.jobs"]
     worker = graph.nodes["plan.json#aws_lambda_function.worker"]
     assert isinstance(worker, Function) and worker.reserved_concurrency.value is None
 
@@ -1461,30 +1464,45 @@ def _plan_with_queue_instances(*instances: dict) -> dict:
     return plan
 
 
-def test_plan_values_that_differ_between_instances_are_unresolved(write):
+def test_each_planned_instance_is_a_node_and_a_reference_with_its_key_reaches_it(write):
     plan = _plan_with_queue_instances(
         ("a", {"values": {"name": "a", "visibility_timeout_seconds": 900, "fifo_queue": False}}),
         ("b", {"values": {"name": "b", "visibility_timeout_seconds": 20, "fifo_queue": False}}),
     )
     text = json.dumps(plan, indent=2)
     write("plan.json", text)
-    run = scan_json("plan.json", "--select", "CW301,CW302")
-    line = next(n for n, t in enumerate(text.splitlines(), 1) if 'aws_sqs_queue.q[\\"a\\"]' in t)
-    assert run.findings() == set()
-    assert {(u["check_id"], u["resource"], u["line"], u["reason"]) for u in run.report["unresolved"]} == {
-        (
-            check,
-            "aws_sqs_queue.q",
-            line,
-            "visibility timeout of queue aws_sqs_queue.q (every instance of its for_each) is unresolved: differs between the instances",
-        )
-        for check in ("CW301", "CW302")
-    }
+    run = scan_json("plan.json", "--select", "CW301")
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if 'aws_sqs_queue.q[\\"b\\"]' in t)
+    assert run.findings() == {("CW301", 'aws_sqs_queue.q["b"]', line)}
+    assert run.report["summary"]["resources"] == 3  # declarations, as for configuration files
     graph = Graph()
     terraform_plan.load_plan(text, "plan.json", graph)
-    queue = graph.nodes["plan.json#aws_sqs_queue.q"]
-    assert isinstance(queue, Queue) and queue.repeated == "for_each"
-    assert queue.fifo.value is False  # what the instances share is still known
+    graph.resolve_wires()
+    queues = [graph.nodes[f'plan.json#aws_sqs_queue.q["{key}"]'] for key in ("a", "b")]
+    assert [(q.repeated, q.visibility_timeout.value) for q in queues if isinstance(q, Queue)] == [("", 900), ("", 20)]
+    (mapping,) = graph.of_kind(Mapping)
+    assert [q.address for q in graph.targets(mapping, E.CONSUMES)] == ['aws_sqs_queue.q["b"]']
+
+
+def test_a_plan_reference_to_a_declaration_with_several_instances_is_unresolved(write):
+    plan = _plan_with_queue_instances(
+        ("a", {"values": {"name": "a", "visibility_timeout_seconds": 20}}),
+        ("b", {"values": {"name": "b", "visibility_timeout_seconds": 20}}),
+    )
+    mapping = plan["configuration"]["root_module"]["resources"][0]
+    mapping["expressions"]["event_source_arn"] = {"references": ["aws_sqs_queue.q"]}
+    text = json.dumps(plan, indent=2)
+    write("plan.json", text)
+    run = scan_json("plan.json", "--select", "CW301")
+    assert run.findings() == set()
+    assert [(u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        (
+            "CW301",
+            "aws_lambda_event_source_mapping.jobs",
+            "queue of mapping aws_lambda_event_source_mapping.jobs is unresolved: aws_sqs_queue.q names "
+            "aws_sqs_queue.q, which has 2 instances, and the plan does not say which one",
+        )
+    ]
 
 
 def test_plan_values_known_only_after_apply_are_unresolved_not_defaults(write):

@@ -55,6 +55,8 @@ class Block:
     line: int
     end_line: int
     repeated: str = ""  # set when the block stands for several instances that were expanded already (plans)
+    # other addresses a reference may name this block's resource by (a plan's instance by its declaration's)
+    aliases: tuple[str, ...] = ()
 
     def nested(self, name: str) -> list[Block]:
         found = [b for b in self.blocks if b.type == name]

@@ -1,7 +1,10 @@
 """Terraform plan JSON (`terraform show -json`): planned values into the graph, linked through the configuration.
 
 A plan knows the values of what it will create except identifiers such as ARNs, so links are read from the
-`configuration` section's expression references, following module outputs and inputs.
+`configuration` section's expression references, following module outputs and inputs. Each planned instance is a
+node of its own, addressed as the plan addresses it (`aws_sqs_queue.q["a"]`, `module.m[0].aws_sqs_queue.q`); the
+configuration names declarations, so a reference reaches an instance when it names its key (`aws_sqs_queue.q["a"]`)
+or when its declaration has only that instance.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from crosswire.loaders.terraform_config import Attr, Block, Evaluated, json_line
 from crosswire.model import Ref, Unresolved
 
 _INDEX = re.compile(r"\[[^\]]*\]")
+_REFERENCE = re.compile(r'([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?(?:\.(.*))?')
 _KEY = r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]'  # [0] or ["key"]
 _NAME = r"[A-Za-z_][\w-]*"
 # module.NAME[KEY]. ... TYPE.NAME[KEY]: what Terraform writes as a resource instance's address
@@ -43,6 +47,7 @@ class Plan:
         self.expressions: dict[str, dict] = {}  # declaration address -> expressions
         self.outputs: dict[tuple[str, str], tuple[str, Any]] = {}  # (module prefix, output) -> (prefix, expr)
         self.inputs: dict[tuple[str, str], tuple[str, Any]] = {}  # (module prefix, variable) -> (caller, expr)
+        self.instances: dict[str, int] = {}  # declaration address -> how many instances the plan has of it
         configuration = data.get("configuration")
         root = configuration.get("root_module") if isinstance(configuration, dict) else None
         self.index(root if isinstance(root, dict) else {}, "", 0)
@@ -82,7 +87,7 @@ class Plan:
         if len(targets) != 1:
             return unknown
         (target,) = targets
-        return target if isinstance(target, Ref) else unknown
+        return target if isinstance(target, (Ref, Unresolved)) else unknown
 
     def target(self, prefix: str, reference: str, hops: int) -> Any:
         parts = declaration(reference).split(".")
@@ -92,8 +97,17 @@ class Plan:
         if parts[0] == "var" and len(parts) >= 2 and (prefix, parts[1]) in self.inputs:
             caller, caller_expression = self.inputs[(prefix, parts[1])]
             return self.follow(caller, caller_expression, hops + 1)
-        if parts[0] not in NOT_RESOURCES and len(parts) >= 2:
-            return Ref(f"{prefix}{parts[0]}.{parts[1]}", parts[2] if len(parts) > 2 else None)
+        named = _REFERENCE.fullmatch(reference)
+        if parts[0] not in NOT_RESOURCES and named:
+            resource_type, name, index, attribute = named.groups()
+            several = self.instances.get(f"{prefix}{resource_type}.{name}", 0)
+            if index is None and several > 1:
+                return Unresolved(
+                    f"{reference} names {prefix}{resource_type}.{name}, which has {several} instances, and the plan "
+                    "does not say which one"
+                )
+            attribute = attribute.split(".")[0].split("[")[0] if attribute else None
+            return Ref(f"{prefix}{resource_type}.{name}{index or ''}", attribute)
         return None
 
 
@@ -202,21 +216,40 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
         values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
         known = _mark_unknown(values or {}, unknown.get(address))
         instances.setdefault(declaration(address), []).append((address, known))
+    plan.instances = {key: len(found) for key, found in instances.items()}
+    # what the configuration's references may call an instance besides its address: its declaration's address
+    # when it is the only instance, and its own key under its modules' declarations when that names only it
+    aliases: dict[str, list[str]] = {}
+    for key, found in instances.items():
+        for address, _ in found:
+            local = address[len(_module_part(address)) :]
+            names = {_INDEX.sub("", _module_part(address)) + local} | ({key} if len(found) == 1 else set())
+            for alias in names - {address}:
+                aliases.setdefault(alias, []).append(address)
+    known_as: dict[str, tuple[str, ...]] = {}
+    for alias, addresses in aliases.items():
+        if len(addresses) == 1:
+            known_as[addresses[0]] = (*known_as.get(addresses[0], ()), alias)
     declarations: dict[str, Block] = {}
     for key, found in instances.items():
-        first = found[0][0]
         resource_type, name = key.rsplit(".", 2)[-2:]
         prefix = key[: -len(f"{resource_type}.{name}")]
-        line = lines.get(first, 1)
-        # every instance of a declaration is one node: a value the instances do not share is not guessed
-        values = _merge([v for _, v in found])
-        attrs = {
-            k: Attr(k, v, file, line, line)
-            for k, v in _planned(plan, prefix, values, plan.expressions.get(key, {})).items()
-        }
-        repeated = _repetition(first) or ("count" if len(found) > 1 else "")
-        declarations[key] = Block("resource", (resource_type, name), attrs, [], file, line, line, repeated)
-    return build_declarations(file, file, declarations, graph)
+        for address, values in found:
+            line = lines.get(address, 1)
+            attrs = {
+                k: Attr(k, v, file, line, line)
+                for k, v in _planned(plan, prefix, values, plan.expressions.get(key, {})).items()
+            }
+            also = tuple(sorted(known_as.get(address, ())))
+            declarations[address] = Block("resource", (resource_type, name), attrs, [], file, line, line, "", also)
+    build_declarations(file, file, declarations, graph)
+    return len(instances)  # declarations, as a configuration's files count them
+
+
+def _module_part(address: str) -> str:
+    """`module.a[0].module.b.` of `module.a[0].module.b.aws_sqs_queue.q["x"]`."""
+    parts = re.match(r'(?:module\.[A-Za-z_][\w-]*(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])?\.)*', address)
+    return parts.group(0) if parts else ""
 
 
 def _after_unknown(data: dict) -> dict[str, Any]:
@@ -246,28 +279,6 @@ def _mark_unknown(value: Any, unknown: Any) -> Any:
             for i in range(length)
         ]
     return value
-
-
-def _merge(values: list[Any]) -> Any:
-    """One value for all instances: what they share, and Unresolved wherever they differ."""
-    for value in values:
-        if isinstance(value, Unresolved):
-            return value
-    if all(isinstance(v, dict) for v in values):
-        keys = list(dict.fromkeys(k for v in values for k in v))
-        return {k: _merge([v.get(k) for v in values]) for k in keys}
-    if all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1:
-        return [_merge(list(items)) for items in zip(*values, strict=True)]
-    if any(v != values[0] or type(v) is not type(values[0]) for v in values):
-        return Unresolved("differs between the instances")
-    return values[0]
-
-
-def _repetition(address: str) -> str:
-    """How an instance address says it is one of several: `["key"]` is for_each, `[0]` count."""
-    if '["' in address:
-        return "for_each"
-    return "count" if "[" in address else ""
 
 
 def _address_lines(text: str) -> dict[str, int]:

@@ -167,7 +167,7 @@ class Resource:
         return self.value(name, kind, attribute, found[0]) if found else ABSENT
 
     def add(self, node: Node, names: tuple[Value, ...] = (), ids: tuple[str, ...] | None = None) -> Any:
-        return self.graph.add(node, ids=(self.address,) if ids is None else ids, names=names)
+        return self.graph.add(node, ids=(self.address, *self.block.aliases) if ids is None else ids, names=names)
 
     def policy(
         self,
