@@ -154,6 +154,9 @@ class Graph:
         self._unlinked: dict[tuple[str, E], str] = {}
         # ids that stand for what a value refers to: a Lambda alias or version stands for its function
         self._forwards: dict[tuple[str, str], Value] = {}
+        # the scenarios each file was loaded in (a template's conditions, a root module's bool variables without a
+        # value): a finding that holds in fewer than all says when it holds
+        self.scenarios: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
 
     # -- building ---------------------------------------------------------------------------------------
     def add(self, node: N, ids: tuple[str, ...] = (), names: tuple[Value, ...] = ()) -> N:
@@ -192,6 +195,8 @@ class Graph:
                     self.link(edge.kind, edge.source, edge.target, edge.span)
         self._wires.extend(other._wires)
         self._forwards.update(other._forwards)
+        for file, scenarios in other.scenarios.items():
+            self.scenarios.setdefault(file, set()).update(scenarios)
 
     def link(self, kind: E, source: Node, target: Node, span: Span | None = None) -> None:
         key = (source.uid, kind, target.uid)

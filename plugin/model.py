@@ -297,3 +297,8 @@ class Alarm(Node):
     actions: Value = ABSENT
     kind: ClassVar[Kind] = Kind.ALARM
     service_principal: ClassVar[str] = "cloudwatch.amazonaws.com"
+
+
+def describe(scenario: tuple[tuple[str, bool], ...]) -> str:
+    """A scenario in words: "when IsProd is true and HasDlq is false", "when var.enabled is true"."""
+    return "when " + " and ".join(f"{name} is {'true' if value else 'false'}" for name, value in scenario)

@@ -13,7 +13,7 @@ from crosswire import inputs, suppressions
 from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
-from crosswire.model import Node
+from crosswire.model import Node, describe
 from crosswire.result import ScanError, ScanResult
 
 if TYPE_CHECKING:
@@ -135,6 +135,8 @@ def load_cloudformation(
     count = 0
     for scenario in ways or [None]:
         count, problems, included = cloudformation.load(template, shown, staged, options.params, text, scenario)
+        if scenario is not None:
+            staged.scenarios.setdefault(shown, set()).add(scenario.conditions)
         # each scenario reads the same text: what cannot be read is said once
         errors.extend(e for e in (ScanError(p.file, p.line, p.message) for p in problems) if e not in errors)
         unresolved.extend(u for u in included if u not in unresolved)
@@ -143,10 +145,11 @@ def load_cloudformation(
 
 
 def load_terraform(
-    directories: dict[str, str], graph: Graph, options: ScanOptions, changed_only: bool
+    directories: dict[str, str], graph: Graph, options: ScanOptions, changed_only: bool, in_scenarios: bool = False
 ) -> terraform.Outcome:
     """Load Terraform module directories (each with the root of its tree); root modules are found among them,
-    local modules through callers.
+    local modules through callers. With `in_scenarios`, a root module whose resources' existence hangs on bool
+    variables without a value is loaded once per way of setting them (crosswire.loaders.terraform).
 
     With `changed_only` (files named one by one, as pre-commit does) the root modules under the current directory
     that call those modules are loaded too, so a local module is judged with its caller's inputs."""
@@ -157,7 +160,7 @@ def load_terraform(
         tree = next((t for t in directories.values() if inputs.within(os.curdir, t)), os.path.realpath(os.curdir))
         directories = directories | dict.fromkeys(terraform.callers_within(list(directories), os.curdir, tree), tree)
     variables = terraform.Variables(options.variables, options.var_env)
-    return terraform.load_directories(directories, graph, variables)
+    return terraform.load_directories(directories, graph, variables, in_scenarios)
 
 
 def selected(checks: Iterable[Check], options: ScanOptions) -> list[Check]:
@@ -225,12 +228,9 @@ def _ends(finding: Finding) -> tuple[tuple[str, str], ...]:
 
 
 def scenarios_of(graph: Graph) -> dict[str, set[tuple[tuple[str, bool], ...]]]:
-    """The condition scenarios each template was loaded in, by file."""
-    found: dict[str, set[tuple[tuple[str, bool], ...]]] = {}
-    for node in graph.nodes.values():
-        if node.scenario:
-            found.setdefault(node.span.file, set()).add(node.scenario)
-    return found
+    """The scenarios each file was loaded in, as the loaders registered them: a file whose resources all exist in
+    some scenarios only (every resource behind one condition) still has the others."""
+    return graph.scenarios
 
 
 def across_scenarios(
@@ -275,8 +275,6 @@ def _once_per_fault(
 def _when(held: set[tuple[tuple[str, bool], ...]], every: set[tuple[tuple[str, bool], ...]]) -> str:
     """The scenarios a finding holds in, in words: what they have in common when exactly those scenarios have it,
     else each one."""
-    from crosswire.loaders.cloudformation import describe
-
     common = set.intersection(*(set(s) for s in held))
     if common and {s for s in every if common <= set(s)} == held:
         return describe(tuple(c for c in next(iter(held)) if c in common))
@@ -334,7 +332,7 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
             files += 1
             resources += count
     if terraform_directories:
-        loaded = load_terraform(terraform_directories, graph, options, bool(changed))
+        loaded = load_terraform(terraform_directories, graph, options, bool(changed), in_scenarios)
         errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
         files += loaded.files
         resources += loaded.resources

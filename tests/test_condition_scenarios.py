@@ -129,3 +129,42 @@ def test_the_graph_dump_shows_each_template_once(write):
     write("t.yaml", STAGES)
     dump = json.loads(run_cli("graph", ".", "--format", "json").out)
     assert sorted(n["address"] for n in dump["nodes"]) == ["Jobs", "Mapping", "Worker"]
+
+
+def test_a_template_whose_every_resource_hangs_on_one_condition_still_names_it(write):
+    """With every resource behind IsProd, only the IsProd scenario has nodes; the finding must still say when it
+    holds (the scenarios a file was loaded in were read off its nodes, which missed the scenario with none)."""
+    write(
+        "t.yaml",
+        """\
+Parameters:
+  Env:
+    Type: String
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Condition: IsProd
+    Properties:
+      VisibilityTimeout: 20
+  Worker:
+    Type: AWS::Lambda::Function
+    Condition: IsProd
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/worker
+      Code: {ZipFile: "def handler(event, context): pass"}
+      Timeout: 30
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Condition: IsProd
+    Properties:
+      EventSourceArn: !GetAtt Jobs.Arn
+      FunctionName: !Ref Worker
+""",
+    )
+    run = scan_json("--select", "CW301", ".")
+    assert run.findings() == {("CW301", "Jobs", 7)}
+    assert run.report["findings"][0]["message"].endswith("(when IsProd is true)")

@@ -1732,10 +1732,35 @@ resource "aws_lambda_event_source_mapping" "jobs" {
 """
 
 
-def test_a_count_on_an_unknown_variable_is_a_condition_that_makes_findings_skips(write):
-    """`count = var.enabled ? 1 : 0` without a value for enabled: whether the queue exists is unknown, as with a
-    CloudFormation Condition on a parameter without default, so its finding is a skip that says why."""
+def test_a_count_on_a_bool_variable_without_a_value_is_judged_both_ways_as_a_condition_is(write):
+    """`count = var.enabled ? 1 : 0` without a value for enabled: as with a CloudFormation Condition on a parameter
+    without default, the module is judged with enabled true and false, and the finding says when it holds."""
     write("main.tf", COUNTED)
+    run = scan_json("--select", "CW301", ".")
+    assert run.findings() == {("CW301", "aws_sqs_queue.jobs[0]", 4)}
+    assert run.report["findings"][0]["message"].endswith("Lambda rejects the event source mapping (when var.enabled is true)")
+    assert run.report["unresolved"] == []
+    assert run.report["summary"]["resources"] == 3  # the scenarios are ways of reading one module, not more resources
+    enabled = scan_json("--select", "CW301", "--var", "enabled=true", ".")
+    assert enabled.findings() == {("CW301", "aws_sqs_queue.jobs[0]", 4)}
+    assert not enabled.report["findings"][0]["message"].endswith(")")
+    disabled = scan_json("--select", "CW301", "--var", "enabled=false", ".")
+    assert disabled.findings() == set() and disabled.report["unresolved"] == []
+
+
+def test_a_module_called_with_a_count_on_a_bool_variable_without_a_value_is_judged_both_ways(write):
+    write("main.tf", 'variable "enabled" {\n  type = bool\n}\nmodule "jobs" {\n  source = "./jobs"\n  count  = var.enabled ? 1 : 0\n}\n')
+    write("jobs/main.tf", COUNTED.replace("var.enabled ? 1 : 0", "1").replace('variable "enabled" {\n  type = bool\n}\n', ""))
+    run = scan_json("--select", "CW301", ".")
+    assert {(f["resource"], f["file"], f["line"], f["message"][-26:]) for f in run.report["findings"]} == {
+        ("module.jobs[0].aws_sqs_queue.jobs[0]", "jobs/main.tf", 1, "(when var.enabled is true)")
+    }
+    assert run.report["unresolved"] == []
+
+
+def test_a_count_on_a_variable_that_is_not_a_bool_stays_a_skip(write):
+    """Only bool variables are judged both ways: a string compared with a literal has no finite set of values."""
+    write("main.tf", COUNTED.replace("type = bool", "type = string").replace("var.enabled ?", 'var.enabled == "prod" ?'))
     run = scan_json("--select", "CW301", ".")
     assert run.findings() == set()
     assert [(u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
@@ -1748,23 +1773,28 @@ def test_a_count_on_an_unknown_variable_is_a_condition_that_makes_findings_skips
             "variable enabled has no default and no value is given",
         )
     ]
-    assert scan_json("--select", "CW301", "--var", "enabled=true", ".").findings() == {("CW301", "aws_sqs_queue.jobs[0]", 4)}
-    disabled = scan_json("--select", "CW301", "--var", "enabled=false", ".")
-    assert disabled.findings() == set() and disabled.report["unresolved"] == []
 
 
-def test_a_module_called_with_an_unknown_count_makes_its_findings_skips(write):
-    write("main.tf", 'variable "enabled" {\n  type = bool\n}\nmodule "jobs" {\n  source = "./jobs"\n  count  = var.enabled ? 1 : 0\n}\n')
-    write("jobs/main.tf", COUNTED.replace("var.enabled ? 1 : 0", "1").replace('variable "enabled" {\n  type = bool\n}\n', ""))
+def test_two_bool_variables_make_four_scenarios_and_the_finding_names_the_one_it_holds_in(write):
+    write(
+        "main.tf",
+        COUNTED.replace('variable "enabled" {', 'variable "slow" {\n  type = bool\n}\nvariable "enabled" {').replace(
+            "visibility_timeout_seconds = 30", "visibility_timeout_seconds = var.slow ? 900 : 30"
+        ).replace("count            = var.enabled ? 1 : 0", "count            = var.enabled && var.slow == false ? 1 : 0"),
+    )
+    run = scan_json("--select", "CW301", ".")
+    (finding,) = run.report["findings"]
+    assert (finding["resource"], finding["line"]) == ("aws_sqs_queue.jobs[0]", 7)
+    assert finding["message"].endswith("(when var.enabled is true and var.slow is false)")
+
+
+def test_more_bool_variables_than_the_bound_leave_the_old_skip(write):
+    names = [f"flag{n}" for n in range(5)]
+    declared = "".join(f'variable "{n}" {{\n  type = bool\n}}\n' for n in names)
+    write("main.tf", declared + COUNTED.replace("var.enabled ? 1 : 0", " && ".join(f"var.{n}" for n in names) + " ? 1 : 0"))
     run = scan_json("--select", "CW301", ".")
     assert run.findings() == set()
-    assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
-        (
-            "module.jobs.aws_sqs_queue.jobs[0]",
-            "whether module.jobs exists depends on its count, which is unresolved: "
-            "variable enabled has no default and no value is given",
-        )
-    ]
+    assert [(u["check_id"], u["resource"]) for u in run.report["unresolved"]] == [("CW301", "aws_sqs_queue.jobs")]
 
 
 def test_an_empty_kms_key_is_no_key_and_no_unfollowed_reference(write):

@@ -52,9 +52,12 @@ from crosswire.loaders.terraform_config import (
     type_name,
 )
 from crosswire.loaders.terraform_resources import BUILDERS, Resource
-from crosswire.model import EXISTS, Origin, Ref, Span, Unresolved, Value
+from crosswire.model import EXISTS, Origin, Ref, Span, Unresolved, Value, describe
 
 MAX_MODULE_DEPTH = 16
+# root-module bool variables without a value that decide whether resources exist are judged both ways, as
+# CloudFormation conditions are: at most this many (2**4 = 16 scenarios, the bound templates have)
+MAX_SCENARIO_VARIABLES = 4
 # a declaration whose count or for_each is known is modelled instance by instance, as Terraform plans it, up to this
 # many instances; beyond, and when count or for_each is unknown, one node stands for every instance
 MAX_INSTANCES = 64
@@ -112,6 +115,12 @@ class _Unit:
         self.deferred: list[Callable[[], None]] = []
         self.budget = Budget()
         self.computing: list[str] = []  # the values being computed, outermost first: a cycle is a repeat here
+        # scenarios: the bool variables without a value that a count or for_each read (while `deciding` whether
+        # a declaration exists), and in a scenario's unit, the value each is taken to have
+        self.deciding = 0
+        self.undecided: set[str] = set()
+        self.assumed: dict[str, bool] = {}
+        self.scenario: tuple[tuple[str, bool], ...] = ()
 
 
 class _Cycle(Exception):
@@ -240,7 +249,22 @@ class Instance:
 
     def variable(self, name: str) -> tuple[Any, str]:
         """A variable's value and how it was set."""
-        return self.once(f"var.{name}", lambda: self.compute_variable(name))  # type: ignore[no-any-return]
+        found: tuple[Any, str] = self.once(f"var.{name}", lambda: self.compute_variable(name))
+        if self.unit.deciding and self.inputs is None and isinstance(found[0], Unresolved) and self.boolean(name):
+            self.unit.undecided.add(name)
+        return found
+
+    def boolean(self, name: str) -> bool:
+        """Whether a root variable is a bool without a default or a value: one a scenario may set."""
+        declared = self.source.variables.get(name)
+        type_attr = declared.attrs.get("type") if declared else None
+        return (
+            declared is not None
+            and type_attr is not None
+            and type_name(type_attr) == "bool"
+            and "default" not in declared.attrs
+            and name not in self.unit.loader.root_values(self.unit.root)
+        )
 
     def compute_variable(self, name: str) -> tuple[Any, str]:
         declared = self.source.variables.get(name)
@@ -256,6 +280,9 @@ class Instance:
             given = True
         elif "default" in declared.attrs:
             value, note = self.eval(declared.attrs["default"]), f"variable {name} default"
+        elif self.inputs is None and name in self.unit.assumed:
+            value = self.unit.assumed[name]
+            note = f"variable {name} taken as {str(value).lower()} in this scenario"
         else:
             return Unresolved(f"variable {name} has no default and no value is given"), ""
         type_attr = declared.attrs.get("type")
@@ -518,7 +545,11 @@ class Instance:
             attr = block.attrs.get(name)
             if attr is None:
                 continue
-            raw = self.eval(attr)
+            self.unit.deciding += 1
+            try:
+                raw = self.eval(attr)
+            finally:
+                self.unit.deciding -= 1
             counted = to_number(raw) if name == "count" else raw
             span = Span(attr.file, attr.line, max(attr.line, attr.end_line))
             if isinstance(counted, Unresolved):
@@ -715,9 +746,14 @@ class Loader:
     """Loads every Terraform module directory of a scan, each root module into a unit of its own."""
 
     def __init__(
-        self, variables: Variables, environment: dict[str, str] | None = None, trees: dict[str, str] | None = None
+        self,
+        variables: Variables,
+        environment: dict[str, str] | None = None,
+        trees: dict[str, str] | None = None,
+        in_scenarios: bool = False,
     ) -> None:
         self.variables = variables
+        self.in_scenarios = in_scenarios
         self.trees = trees or {}  # directory: the root of the scanned tree it belongs to
         self.environment = os.environ if environment is None else environment
         self.parsed: dict[str, ModuleSource | None] = {}
@@ -780,9 +816,42 @@ class Loader:
         parsed = self.module(root, self.tree_of(root))
         if parsed is None:
             return
-        unit = _Unit(root, self)
-        unit.files.update(parsed.files)
         self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
+        unit = self.build_unit(root, parsed)
+        if unit is None:
+            return
+        self.reported.update(unit.files)
+        outcome.unresolved.extend(o for o in unit.opaque if o not in outcome.unresolved)
+        outcome.resources += unit.resources
+        undecided = sorted(unit.undecided)
+        if not self.in_scenarios or not undecided or len(undecided) > MAX_SCENARIO_VARIABLES:
+            graph.merge(unit.graph)
+            return
+        # once per way of setting the bool variables that decide what exists, each a unit of its own, as a
+        # template is loaded once per condition scenario
+        for values in itertools.product((True, False), repeat=len(undecided)):
+            scenario = tuple((f"var.{name}", value) for name, value in zip(undecided, values, strict=True))
+            one = self.build_unit(root, parsed, dict(zip(undecided, values, strict=True)), scenario)
+            if one is None:
+                return
+            for node in one.graph.nodes.values():
+                node.scenario = scenario
+            for file in one.files:
+                one.graph.scenarios.setdefault(display_path(file), set()).add(scenario)
+            graph.merge(one.graph)
+
+    def build_unit(
+        self,
+        root: str,
+        parsed: ModuleSource,
+        assumed: dict[str, bool] | None = None,
+        scenario: tuple[tuple[str, bool], ...] = (),
+    ) -> _Unit | None:
+        """A root module's unit, built; None when it failed (the error is reported)."""
+        unit = _Unit(root, self, f"{display_path(root)}@{describe(scenario)}" if scenario else "")
+        unit.assumed = assumed or {}
+        unit.scenario = scenario
+        unit.files.update(parsed.files)
         try:
             instance = Instance(unit, parsed, "", None, (os.path.realpath(root),))
             for name in parsed.variables:
@@ -792,14 +861,11 @@ class Loader:
                 apply()
         except LoadError as exc:
             self.error(exc)
-            return
+            return None
         except RecursionError:
-            self.errors.append(LoadError(unit.name, 1, "configuration nested too deeply to evaluate"))
-            return
-        self.reported.update(unit.files)
-        outcome.unresolved.extend(o for o in unit.opaque if o not in outcome.unresolved)
-        outcome.resources += unit.resources
-        graph.merge(unit.graph)
+            self.error(LoadError(unit.name, 1, "configuration nested too deeply to evaluate"))
+            return None
+        return unit
 
     def vendored(self, root: str, key: str) -> str | None:
         """A registry or git module that `terraform init` downloaded (`.terraform/modules/modules.json`)."""
@@ -913,9 +979,12 @@ def _text_or_empty(path: str, tree: str) -> str:
         return ""
 
 
-def load_directories(directories: dict[str, str] | list[str], graph: Graph, variables: Variables) -> Outcome:
+def load_directories(
+    directories: dict[str, str] | list[str], graph: Graph, variables: Variables, in_scenarios: bool = False
+) -> Outcome:
     """Load the Terraform module directories of a scan into `graph`; each maps to the root of its scanned tree
-    (`inputs.tree_root`), and a directory given without one is its own tree."""
+    (`inputs.tree_root`), and a directory given without one is its own tree. With `in_scenarios`, a root module
+    whose resources' existence hangs on bool variables without a value is loaded once per way of setting them."""
     trees = directories if isinstance(directories, dict) else {}
     absolute = {os.path.abspath(d): tree for d, tree in trees.items()}
-    return Loader(variables, trees=absolute).load(list(directories), graph)
+    return Loader(variables, trees=absolute, in_scenarios=in_scenarios).load(list(directories), graph)

@@ -6,6 +6,6 @@ Read top-down: `decode` (with the `shape` pre-scan), `intrinsics`, `scenarios`, 
 
 from crosswire.loaders.cloudformation.decode import is_template, looks_like_template, parse
 from crosswire.loaders.cloudformation.sam import load
-from crosswire.loaders.cloudformation.scenarios import Scenario, describe, scenarios
+from crosswire.loaders.cloudformation.scenarios import Scenario, scenarios
 
-__all__ = ["Scenario", "describe", "is_template", "load", "looks_like_template", "parse", "scenarios"]
+__all__ = ["Scenario", "is_template", "load", "looks_like_template", "parse", "scenarios"]

@@ -22,7 +22,7 @@ from crosswire.loaders.cloudformation.intrinsics import (
     _to_bool,
     _to_int,
 )
-from crosswire.loaders.cloudformation.scenarios import Scenario, describe
+from crosswire.loaders.cloudformation.scenarios import Scenario
 from crosswire.model import (
     ABSENT,
     EXISTS,
@@ -45,6 +45,7 @@ from crosswire.model import (
     Topic,
     Unresolved,
     Value,
+    describe,
 )
 from crosswire.model import Alias as AliasNode
 from crosswire.model import EdgeKind as E

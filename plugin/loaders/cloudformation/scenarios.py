@@ -97,8 +97,3 @@ def scenarios(template: dict, file: str, params: dict[str, str]) -> list[Scenari
         if len(found) > MAX_SCENARIOS:
             return []
     return list(found.values())
-
-
-def describe(conditions: tuple[tuple[str, bool], ...]) -> str:
-    """ "when IsProd is true and HasDlq is false"."""
-    return "when " + " and ".join(f"{name} is {'true' if value else 'false'}" for name, value in conditions)
