@@ -168,6 +168,7 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     command.add_argument("--param", action="append", metavar="NAME=VALUE", help="CloudFormation parameter value")
     command.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
+    command.add_argument("--checks-dir", metavar="DIR", help="folder of your own checks, one YAML file each")
     # one list for both, as Terraform applies -var and -var-file in the order given (the later wins)
     command.add_argument(
         "--var", dest="variables", action=_InOrder, const="var", metavar="NAME=VALUE", help="Terraform variable value"
@@ -213,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from crosswire import baseline, config
+    from crosswire import baseline, config, user_checks
     from crosswire.check import Severity
     from crosswire.checks import ALL_CHECKS
     from crosswire.reporters import github, json_report, junit, sarif, text
@@ -223,7 +224,8 @@ def _scan(args: argparse.Namespace) -> int:
     try:
         settings = config.load(args.config, ALL_CHECKS)
         accepted = baseline.read(args.baseline) if args.baseline else frozenset()
-    except config.ConfigError as exc:
+        checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
+    except (config.ConfigError, user_checks.UserCheckError) as exc:
         return _usage_error(str(exc))
     # each flag given on the command line replaces the same setting of the file
     options = ScanOptions(
@@ -242,9 +244,9 @@ def _scan(args: argparse.Namespace) -> int:
             return _usage_error(f"unknown check ID or prefix {pattern!r} (expected e.g. CW302 or CW3)")
     for pattern in options.select:
         # a typo in --select would otherwise run nothing and pass the gate
-        if not any(c.meta.id.startswith(pattern.upper()) for c in ALL_CHECKS):
+        if not any(c.meta.id.startswith(pattern.upper()) for c in checks):
             return _usage_error(f"--select {pattern} matches no check; `crosswire checks` lists them")
-    result = scan(args.paths, ALL_CHECKS, options)
+    result = scan(args.paths, checks, options)
     renderers = {
         "text": text.render,
         "json": json_report.render,
