@@ -16,8 +16,8 @@ from crosswire.escaping import inert_text, visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
-REPORT_FORMATS = ("text", "json", "sarif", "junit", "github")
-GRAPH_FORMATS = ("json",)
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+GRAPH_FORMATS = ("json", "mermaid", "dot")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -157,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser("graph", help="print the normalised resource graph the checks read")
     graph.add_argument("--format", choices=GRAPH_FORMATS, default="json", help="dump format (default json)")
+    graph.add_argument(
+        "--all", action="store_true", help="mermaid/dot: draw every resource, not only those findings involve"
+    )
     _input_arguments(graph)
 
     commands.add_parser("checkov-dir", help="print the directory to pass to checkov --external-checks-dir")
@@ -217,7 +220,7 @@ def _scan(args: argparse.Namespace) -> int:
     from crosswire import baseline, config, user_checks
     from crosswire.check import Severity
     from crosswire.checks import ALL_CHECKS
-    from crosswire.reporters import github, json_report, junit, sarif, text
+    from crosswire.reporters import github, json_report, junit, markdown, sarif, text
     from crosswire.runner import ScanOptions, scan
 
     reports = _reports(args.reports)
@@ -253,6 +256,7 @@ def _scan(args: argparse.Namespace) -> int:
         "sarif": sarif.render,
         "junit": junit.render,
         "github": github.render,
+        "markdown": markdown.render,
     }
     written = True
     for name, file in reports:
@@ -278,20 +282,32 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from crosswire import config, graph_dump
+    from crosswire import config, graph_dump, picture, user_checks
     from crosswire.checks import ALL_CHECKS
-    from crosswire.runner import ScanOptions, load
+    from crosswire.runner import ScanOptions, load, scan
 
     try:
         settings = config.load(args.config, ALL_CHECKS)
-    except config.ConfigError as exc:
+        checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
+    except (config.ConfigError, user_checks.UserCheckError) as exc:
         return _usage_error(str(exc))
     options = ScanOptions(
+        select=settings.select or (),
+        ignore=settings.ignore or (),
+        check_options=settings.check_options,
         params=_key_values(args.param, "--param"),
         skip_paths=settings.skip_paths,
         variables=_variables(args.variables),
         var_env=args.var_env,
     )
+    if args.format != "json":
+        # the picture marks findings: the checks run as `crosswire scan` runs them, on the graph they read
+        result = scan(args.paths, checks, options)
+        assert result.graph is not None
+        sys.stdout.write(picture.render(args.format, result.graph, result.findings, args.all))
+        for error in result.errors:
+            _say(f"{error.file}:{error.line}: error: {error.message}")
+        return EXIT_ERROR if result.errors else EXIT_OK
     loaded = load(args.paths, options)
     sys.stdout.write(graph_dump.render(loaded.graph, loaded.errors, loaded.unresolved_inputs))
     return EXIT_ERROR if loaded.errors else EXIT_OK
