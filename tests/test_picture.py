@@ -4,6 +4,7 @@ with Mermaid's own parser and with Graphviz `dot`, hostile names included."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -236,7 +237,8 @@ def test_markdown_escapes_hostile_names(hostile):
     row = next(line for line in out.splitlines() if line.startswith("| error"))
     cells = row.split(" | ")
     assert (
-        cells[2] == 'Q\\"\\]\\-\\-\\>X\\[\\"evil\\"\\]\\\\n\\%\\%\\{init\\: \\{\\}\\}\\%\\%\\\\nclick Q call alert\\(\\)'
+        cells[2]
+        == 'Q\\"\\]\\-\\-\\>X\\[\\"evil\\"\\]\\\\n\\%\\%\\{init\\: \\{\\}\\}\\%\\%\\\\nclick Q call alert\\(\\)'
     )
     assert "```" not in row and "\n" not in row
 
@@ -252,3 +254,25 @@ def test_an_empty_picture_without_findings(write):
     write(".crosswire.toml", CONFIG)
     run = run_cli("graph", ".", "--format", "mermaid")
     assert (run.code, run.out) == (0, "flowchart LR\n")
+
+
+PICTURE = ROOT / "docs" / "picture"
+
+
+def test_the_readme_picture_is_drawn_from_its_example(monkeypatch):
+    # the SVG in the README is Graphviz's rendering of this DOT: a change to the picture shows here first
+    monkeypatch.chdir(ROOT)
+    run = run_cli("graph", "docs/picture", "--format", "dot")
+    assert run.out == (PICTURE / "wiring.dot").read_text(encoding="utf-8")
+    assert "![crosswire graph: " in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/picture/wiring.svg)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@needs_dot
+def test_the_readme_picture_renders_with_graphviz():
+    assert DOT is not None
+    run = subprocess.run([DOT, "-Tsvg", str(PICTURE / "wiring.dot")], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stderr) == (0, "")
+    # the committed SVG is such a rendering (compared by its texts: Graphviz versions lay it out differently)
+    texts = lambda svg: re.findall(r"<text[^>]*>([^<]*)</text>", svg)  # noqa: E731
+    assert texts(run.stdout) == texts((PICTURE / "wiring.svg").read_text(encoding="utf-8"))
