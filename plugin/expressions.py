@@ -13,6 +13,7 @@ from typing import Any
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 32
+MAX_TREE_DEPTH = 100
 _NUMBER = r"\d+(?:\.\d+)?"
 _STRING = r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'"
 # an operand: a bound name, then a JSONPath of fields and [..] selectors
@@ -240,8 +241,17 @@ class _Parser:
 
 
 def parse(text: str, names: Mapping[str, Callable[[str], str | None]]) -> Node:
-    """The condition `text` over the bound `names`; each name's function says what is wrong with a path over it."""
-    return _Parser(text, names).parse()
+    """The condition `text` over the bound `names`; each name's function says what is wrong with a path over it.
+    A long chain (`1 + 1 + ...`) nests as deep as it is long: evaluation recurses, so its depth is bounded too."""
+    tree = _Parser(text, names).parse()
+    pending, deepest = [(tree, 1)], 1
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend((a, depth + 1) for a in node.args if isinstance(a, Node))
+    if deepest > MAX_TREE_DEPTH:
+        raise ExpressionError(f"more than {MAX_TREE_DEPTH} operations deep", 1)
+    return tree
 
 
 def operands(tree: Node) -> list[Operand]:

@@ -317,10 +317,18 @@ MALFORMED = [
         "13: require: column 1: longer than 1000 characters",
     ),
     (
+        "too many operations",
+        TOPIC_CHECK.replace("10 * function.timeout", "1" + " + 1" * 120),
+        "13: require: column 1: more than 100 operations deep",
+    ),
+    (
         "a python expression",
         TOPIC_CHECK.replace("10 * function.timeout", "__import__('os').system('id')"),
         "13: require: column 45: unexpected '.'",
     ),
+    ("yaml nested deeper than the composer goes", "id: " + "[" * 3000 + "]" * 3000 + "\n", "1: nested too deeply"),
+    ("yaml nested deeper than a check", "id: " + "[" * 20 + "]" * 20 + "\n", "1: nested deeper than 8"),
+    ("not utf-8", b"id: \xff\n", "1: not UTF-8 text: byte 0xff at column 5"),
     (
         "yaml tag",
         TOPIC_CHECK.replace("title: Queues", "title: !!python/object:os.system Queues"),
