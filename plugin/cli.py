@@ -151,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     checks = commands.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--format", choices=FORMATS, default="text")
+    checks.add_argument("--checks-dir", metavar="DIR", help="list your own checks in this folder too")
 
     explain = commands.add_parser("explain", help="explain one check")
     explain.add_argument("check_id")
@@ -203,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "graph":
             return _graph(args)
         if args.command == "checks":
-            return _checks(args.format)
+            return _checks(args.format, args.checks_dir)
         if args.command == "explain":
             return _explain(args.check_id)
         if args.command == "checkov-dir":
@@ -313,9 +314,13 @@ def _graph(args: argparse.Namespace) -> int:
     return EXIT_ERROR if loaded.errors else EXIT_OK
 
 
-def _checks(fmt: str) -> int:
-    from crosswire.checks import ALL_CHECKS
+def _checks(fmt: str, checks_dir: str | None) -> int:
+    from crosswire import user_checks
 
+    try:
+        catalogue = user_checks.catalogue(checks_dir)
+    except user_checks.UserCheckError as exc:
+        return _usage_error(str(exc))
     if fmt == "json":
         rows = [
             {
@@ -334,11 +339,11 @@ def _checks(fmt: str) -> int:
                     for o in c.meta.options
                 ],
             }
-            for c in ALL_CHECKS
+            for c in catalogue
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
-        for c in ALL_CHECKS:
+        for c in catalogue:
             sys.stdout.write(f"{c.meta.id}  {c.meta.severity.value:<7}  {c.meta.title}\n")
     return EXIT_OK
 

@@ -507,3 +507,11 @@ def test_the_examples_load_together(write):
     run = scan_json(".", "--checks-dir", str(EXAMPLES), "--select", "PAY,FIFO,SLOW")
     assert run.code == 1, run.err
     assert json.loads(run.out)["findings"][0]["check_id"] == "PAY001"
+
+
+def test_the_catalogue_lists_user_checks(write):
+    write("checks/orders.yaml", TOPIC_CHECK)
+    run = run_cli("checks", "--checks-dir", "checks")
+    assert run.out.splitlines()[-1] == "ORD1  warning  Queues of the orders topic give their consumers ten times their timeout"
+    listed = json.loads(run_cli("checks", "--format", "json", "--checks-dir", "checks").out)[-1]
+    assert (listed["id"], listed["resources"], listed["docs"]) == ("ORD1", ["topic"], os.path.join("checks", "orders.yaml"))
