@@ -91,7 +91,16 @@ def _key(graph: Graph, node: Node) -> tuple[list[Node], str | None]:
 
 def _topics(graph: Graph, node: Node) -> tuple[list[Node], str | None]:
     found = {d.source.uid: d.source for d in graph.deliveries_into(node) if d.source.kind is Kind.TOPIC}
-    return list(found.values()), None
+    # a subscription into the resource whose topic could not be followed may be from the topic a check is about
+    reason = next(
+        (
+            graph.why_unlinked(feeder, EdgeKind.SUBSCRIBES_TO)
+            for feeder in graph.feeders_of(node)
+            if feeder.kind is Kind.SUBSCRIPTION and not graph.targets(feeder, EdgeKind.SUBSCRIBES_TO)
+        ),
+        None,
+    )
+    return list(found.values()), reason
 
 
 def _subscribers(graph: Graph, node: Node) -> tuple[list[Node], str | None]:

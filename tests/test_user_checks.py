@@ -515,3 +515,17 @@ def test_the_catalogue_lists_user_checks(write):
     assert run.out.splitlines()[-1] == "ORD1  warning  Queues of the orders topic give their consumers ten times their timeout"
     listed = json.loads(run_cli("checks", "--format", "json", "--checks-dir", "checks").out)[-1]
     assert (listed["id"], listed["resources"], listed["docs"]) == ("ORD1", ["topic"], os.path.join("checks", "orders.yaml"))
+
+
+def test_a_hop_that_cannot_be_followed_skips(write):
+    example("payments-topic-payments-key.yaml", write)
+    template = PAYMENTS.replace(
+        "{TopicArn: !Ref Payments, Protocol: sqs, Endpoint: !GetAtt Plain.Arn}",
+        "{TopicArn: !Ref TopicArn, Protocol: sqs, Endpoint: !GetAtt Plain.Arn}",
+    ).replace("Resources:", "Parameters:\n  TopicArn: {Type: String}\nResources:")
+    write("template.yaml", template)
+    run = scan_json(".", "--checks-dir", "checks", "--select", "PAY001")
+    assert [f["resource"] for f in run.report["findings"]] == ["Audit"]
+    assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        ("Plain", "topics of queue Plain is unresolved: parameter TopicArn has no default and no --param value")
+    ]
