@@ -512,9 +512,16 @@ def test_the_examples_load_together(write):
 def test_the_catalogue_lists_user_checks(write):
     write("checks/orders.yaml", TOPIC_CHECK)
     run = run_cli("checks", "--checks-dir", "checks")
-    assert run.out.splitlines()[-1] == "ORD1  warning  Queues of the orders topic give their consumers ten times their timeout"
+    assert (
+        run.out.splitlines()[-1]
+        == "ORD1  warning  Queues of the orders topic give their consumers ten times their timeout"
+    )
     listed = json.loads(run_cli("checks", "--format", "json", "--checks-dir", "checks").out)[-1]
-    assert (listed["id"], listed["resources"], listed["docs"]) == ("ORD1", ["topic"], os.path.join("checks", "orders.yaml"))
+    assert (listed["id"], listed["resources"], listed["docs"]) == (
+        "ORD1",
+        ["topic"],
+        os.path.join("checks", "orders.yaml"),
+    )
 
 
 def test_a_hop_that_cannot_be_followed_skips(write):
@@ -529,3 +536,67 @@ def test_a_hop_that_cannot_be_followed_skips(write):
     assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
         ("Plain", "topics of queue Plain is unresolved: parameter TopicArn has no default and no --param value")
     ]
+
+
+SLOW_TERRAFORM = """\
+variable "slow_visibility" {
+  type = number
+}
+
+resource "aws_sqs_queue" "jobs" {
+  visibility_timeout_seconds = 300
+}
+
+resource "aws_sqs_queue" "later" {
+  visibility_timeout_seconds = var.slow_visibility
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  timeout       = 60
+}
+
+resource "aws_lambda_event_source_mapping" "jobs" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = aws_lambda_function.worker.arn
+}
+
+resource "aws_lambda_event_source_mapping" "later" {
+  event_source_arn = aws_sqs_queue.later.arn
+  function_name    = aws_lambda_function.worker.arn
+}
+"""
+
+
+def test_a_user_check_reads_terraform_through_the_same_graph(write):
+    example("slow-consumer-visibility-timeout.yaml", write)
+    write("main.tf", SLOW_TERRAFORM)
+    run = scan_json(".", "--checks-dir", "checks", "--select", "SLOW001")
+    assert [(f["resource"], f["line"], f["fix"]) for f in run.report["findings"]] == [
+        (
+            "aws_sqs_queue.jobs",
+            5,
+            "Raise visibility_timeout_seconds of the queue to at least 10 x the consumer's timeout.",
+        )
+    ]
+    assert [(u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        (
+            "aws_sqs_queue.later",
+            "queue.visibility_timeout of queue aws_sqs_queue.later is unresolved: variable slow_visibility has no default and no value is given",
+        )
+    ]
+
+
+def test_metadata_suppresses_a_user_check(write):
+    write(
+        "template.yaml",
+        CHAIN.replace(
+            "  Orders:\n    Type: AWS::SNS::Topic\n",
+            "  Orders:\n    Type: AWS::SNS::Topic\n    Metadata:\n      crosswire:\n        ignore:\n"
+            "          - {id: ORD1, reason: the orders team accepts it}\n",
+        ),
+    )
+    write("checks/orders.yaml", TOPIC_CHECK)
+    run = scan_json(".", "--checks-dir", "checks", "--select", "ORD1")
+    assert (run.code, run.report["findings"], run.report["summary"]["suppressed"]) == (0, [], 1)
