@@ -276,3 +276,11 @@ def test_the_readme_picture_renders_with_graphviz():
     # the committed SVG is such a rendering (compared by its texts: Graphviz versions lay it out differently)
     texts = lambda svg: re.findall(r"<text[^>]*>([^<]*)</text>", svg)  # noqa: E731
     assert texts(run.stdout) == texts((PICTURE / "wiring.svg").read_text(encoding="utf-8"))
+
+
+def test_an_input_that_cannot_be_read_is_said_on_stderr_and_exits_two(wiring, write):
+    write("broken.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q: [\n")
+    run = run_cli("graph", ".", "--format", "mermaid")
+    assert run.code == 2
+    assert run.out == MERMAID_FOCUSED
+    assert run.err == "broken.yaml:4: error: malformed template: did not find expected node content\n"
