@@ -2,7 +2,7 @@
 
 A check starts at every resource of one kind, follows named hops along the graph's typed edges, and requires a
 condition (crosswire.expressions) over the attributes of the resources it bound, named as `crosswire graph` dumps
-them. The files are read safely and within bounds: a file that cannot be used is a ConfigError with file and line.
+them. The files are read safely and within bounds: a file that cannot be used is a UserCheckError with file and line.
 """
 
 from __future__ import annotations
@@ -52,12 +52,11 @@ Follow = Callable[[Graph, Node], tuple[list[Node], str | None]]
 @dataclass(frozen=True)
 class Edge:
     """A hop's edge: from which kinds, to which kinds, and how to follow it (the nodes, and why it could not be
-    followed where the loaders left a reference unlinked)."""
+    followed where the loaders left a reference unlinked). docs/user-checks/README.md says what each one means."""
 
     sources: tuple[Kind, ...]
     targets: tuple[Kind, ...]
     follow: Follow
-    doc: str
 
 
 def _along(kind: EdgeKind) -> Follow:
@@ -116,50 +115,38 @@ def _subscribers(graph: Graph, node: Node) -> tuple[list[Node], str | None]:
 _FEEDERS = (Kind.SUBSCRIPTION, Kind.BUCKET_NOTIFICATION, Kind.RULE_TARGET, Kind.ALARM)
 _DESTINATIONS = (Kind.QUEUE, Kind.TOPIC, Kind.FUNCTION)
 EDGES: dict[str, Edge] = {
-    "consumers": Edge((Kind.QUEUE,), (Kind.FUNCTION,), _consumers, "the Lambda functions consuming a queue"),
-    "mappings": Edge((Kind.QUEUE,), (Kind.MAPPING,), _back(EdgeKind.CONSUMES), "the event source mappings of a queue"),
-    "queue": Edge((Kind.MAPPING,), (Kind.QUEUE,), _along(EdgeKind.CONSUMES), "the queue a mapping reads"),
+    "consumers": Edge((Kind.QUEUE,), (Kind.FUNCTION,), _consumers),
+    "mappings": Edge((Kind.QUEUE,), (Kind.MAPPING,), _back(EdgeKind.CONSUMES)),
+    "queue": Edge((Kind.MAPPING,), (Kind.QUEUE,), _along(EdgeKind.CONSUMES)),
     "function": Edge(
         (Kind.MAPPING, Kind.PERMISSION),
         (Kind.FUNCTION,),
         lambda graph, node: _along(EdgeKind.INVOKES if node.kind is Kind.MAPPING else EdgeKind.PERMITS)(graph, node),
-        "the function a mapping invokes or a permission lets be invoked",
     ),
     "feeders": Edge(
         _DESTINATIONS,
         _FEEDERS,
         lambda graph, node: (list(graph.feeders_of(node)), None),
-        "the subscriptions, S3 notifications, EventBridge targets and alarms delivering into it",
     ),
-    "topics": Edge((Kind.QUEUE, Kind.FUNCTION), (Kind.TOPIC,), _topics, "the SNS topics delivering into it"),
-    "subscriptions": Edge(
-        (Kind.TOPIC,), (Kind.SUBSCRIPTION,), _back(EdgeKind.SUBSCRIBES_TO), "a topic's subscriptions"
-    ),
-    "subscribers": Edge(
-        (Kind.TOPIC,), _DESTINATIONS, _subscribers, "the queues, topics and functions a topic delivers to"
-    ),
-    "topic": Edge((Kind.SUBSCRIPTION,), (Kind.TOPIC,), _along(EdgeKind.SUBSCRIBES_TO), "a subscription's topic"),
-    "endpoint": Edge(_FEEDERS, _DESTINATIONS, _along(EdgeKind.DELIVERS_TO), "where a feeder delivers"),
-    "key": Edge((Kind.QUEUE, Kind.TOPIC), (Kind.KEY,), _key, "the KMS key encrypting a queue or topic"),
+    "topics": Edge((Kind.QUEUE, Kind.FUNCTION), (Kind.TOPIC,), _topics),
+    "subscriptions": Edge((Kind.TOPIC,), (Kind.SUBSCRIPTION,), _back(EdgeKind.SUBSCRIBES_TO)),
+    "subscribers": Edge((Kind.TOPIC,), _DESTINATIONS, _subscribers),
+    "topic": Edge((Kind.SUBSCRIPTION,), (Kind.TOPIC,), _along(EdgeKind.SUBSCRIBES_TO)),
+    "endpoint": Edge(_FEEDERS, _DESTINATIONS, _along(EdgeKind.DELIVERS_TO)),
+    "key": Edge((Kind.QUEUE, Kind.TOPIC), (Kind.KEY,), _key),
     "dlq": Edge(
         (Kind.QUEUE, Kind.SUBSCRIPTION, Kind.RULE_TARGET, Kind.FUNCTION),
         (Kind.QUEUE,),
         _along(EdgeKind.DEAD_LETTERS_TO),
-        "the dead-letter queue",
     ),
     "dead_letter_sources": Edge(
         (Kind.QUEUE,),
         (Kind.QUEUE, Kind.SUBSCRIPTION, Kind.RULE_TARGET, Kind.FUNCTION),
         _back(EdgeKind.DEAD_LETTERS_TO),
-        "what dead-letters into a queue",
     ),
-    "policy": Edge(
-        (Kind.QUEUE, Kind.TOPIC, Kind.KEY, Kind.ROLE), (Kind.POLICY,), _along(EdgeKind.GOVERNED_BY), "its policies"
-    ),
-    "role": Edge((Kind.FUNCTION, Kind.RULE_TARGET), (Kind.ROLE,), _along(EdgeKind.ASSUMES), "the execution role"),
-    "permissions": Edge(
-        (Kind.FUNCTION,), (Kind.PERMISSION,), _back(EdgeKind.PERMITS), "the Lambda permissions of a function"
-    ),
+    "policy": Edge((Kind.QUEUE, Kind.TOPIC, Kind.KEY, Kind.ROLE), (Kind.POLICY,), _along(EdgeKind.GOVERNED_BY)),
+    "role": Edge((Kind.FUNCTION, Kind.RULE_TARGET), (Kind.ROLE,), _along(EdgeKind.ASSUMES)),
+    "permissions": Edge((Kind.FUNCTION,), (Kind.PERMISSION,), _back(EdgeKind.PERMITS)),
 }
 
 

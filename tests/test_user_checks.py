@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -600,3 +601,12 @@ def test_metadata_suppresses_a_user_check(write):
     write("checks/orders.yaml", TOPIC_CHECK)
     run = scan_json(".", "--checks-dir", "checks", "--select", "ORD1")
     assert (run.code, run.report["findings"], run.report["summary"]["suppressed"]) == (0, [], 1)
+
+
+def test_the_edge_table_of_the_docs_is_every_edge_from_the_kinds_it_leaves():
+    from crosswire.user_checks import EDGES
+
+    rows = re.findall(r"^\| `(\w+)` \| ([a-z, -]+) \|", (EXAMPLES / "README.md").read_text(encoding="utf-8"), re.M)
+    assert {name: sources.split(", ") for name, sources in rows} == {
+        name: [k.value for k in edge.sources] for name, edge in EDGES.items()
+    }
