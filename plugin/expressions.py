@@ -264,7 +264,7 @@ def operands(tree: Node) -> list[Operand]:
             found.setdefault(node.args[0].text, node.args[0])
         else:
             pending.extend(reversed([a for a in node.args if isinstance(a, Node)]))
-    return sorted(found.values(), key=lambda o: list(found).index(o.text))
+    return list(found.values())  # the walk goes left to right: first met, first listed
 
 
 def _number(value: Any) -> bool:
