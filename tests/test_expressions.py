@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crosswire import expressions
 
@@ -55,3 +59,15 @@ def test_what_cannot_be_judged_is_unknown_with_a_reason(text, reason):
     with pytest.raises(expressions.Unknown) as raised:
         evaluate(text)
     assert str(raised.value) == reason
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("q.timeout name()[]\"'\\<>=!+-*/%,0123456789 andornotin\n")), max_size=80))
+def test_any_text_parses_or_is_an_expression_error(text):
+    try:
+        tree = expressions.parse(text, NAMES)
+    except expressions.ExpressionError as exc:
+        assert exc.column >= 1
+        return
+    with contextlib.suppress(expressions.Unknown):
+        expressions.evaluate(tree, lambda operand: VALUES.get(operand.text))
