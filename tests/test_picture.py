@@ -284,3 +284,18 @@ def test_an_input_that_cannot_be_read_is_said_on_stderr_and_exits_two(wiring, wr
     assert run.code == 2
     assert run.out == MERMAID_FOCUSED
     assert run.err == "broken.yaml:4: error: malformed template: did not find expected node content\n"
+
+
+@needs_mermaid
+@needs_dot
+def test_the_picture_of_every_fixture_is_accepted_by_mermaid_and_graphviz(monkeypatch):
+    # every kind of wire both loaders make, Terraform modules and SAM included: one vertex per drawn resource
+    monkeypatch.chdir(ROOT)
+    drawn = run_cli("graph", "fixtures/", "--format", "mermaid", "--all").out
+    boxes = [line for line in drawn.splitlines() if re.match(r"  n\d+[\[({>]", line)]
+    parsed = mermaid_parse(drawn)
+    assert [vertex[0] for vertex in parsed["vertices"]] == [f"n{i}" for i in range(1, len(boxes) + 1)]
+    assert len(parsed["edges"]) == drawn.count("-->|") + drawn.count("-.->|")
+    graph = dot_parse(run_cli("graph", "fixtures/", "--format", "dot", "--all").out)
+    assert len(graph["objects"]) == len(boxes)
+    assert len(graph["edges"]) == len(parsed["edges"])
