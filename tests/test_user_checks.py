@@ -610,3 +610,21 @@ def test_the_edge_table_of_the_docs_is_every_edge_from_the_kinds_it_leaves():
     assert {name: sources.split(", ") for name, sources in rows} == {
         name: [k.value for k in edge.sources] for name, edge in EDGES.items()
     }
+
+
+def test_a_user_check_in_the_text_report(chain):
+    run = run_cli("scan", ".", "--checks-dir", "checks", "--select", "ORD1")
+    assert run.out.splitlines()[:5] == [
+        "template.yaml:3: ORD1 warning: Queues of the orders topic give their consumers ten times their timeout",
+        f"  {TOPIC_MESSAGE}",
+        "  related: Slow (template.yaml:5)",
+        "  related: Worker (template.yaml:19)",
+        "  fix: Raise the visibility timeout.",
+    ]
+
+
+def test_a_user_check_in_the_markdown_summary(chain):
+    run = run_cli("scan", ".", "--checks-dir", "checks", "--select", "ORD1", "--format", "markdown")
+    row = next(line for line in run.out.splitlines() if line.startswith("| warning"))
+    assert row.startswith("| warning | ORD1 Queues of the orders topic give their consumers ten times their timeout | Orders |")
+    assert '  n1{{"SNS topic<br/>Orders<br/>ORD1"}}' in run.out.splitlines()
