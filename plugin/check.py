@@ -87,10 +87,12 @@ class CheckMeta:
     formats: tuple[str, ...] = ("cloudformation", "terraform")
     options: tuple[Option, ...] = ()
     overlaps: tuple[Overlap, ...] = ()
+    source: str = ""  # the YAML file a team's own check was read from (crosswire.user_checks); "" when built in
 
     @property
     def docs(self) -> str:
-        return f"docs/checks/{self.id}-{self.slug}.md"
+        """Where the check is documented: its generated page, or a team's check's own file."""
+        return self.source or f"docs/checks/{self.id}-{self.slug}.md"
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from crosswire.escaping import inert_text, visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json")
-REPORT_FORMATS = ("text", "json", "sarif", "junit", "github")
-GRAPH_FORMATS = ("json",)
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
+GRAPH_FORMATS = ("json", "mermaid", "dot")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,12 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     checks = commands.add_parser("checks", help="list the check catalogue")
     checks.add_argument("--format", choices=FORMATS, default="text")
+    checks.add_argument("--checks-dir", metavar="DIR", help="list your own checks in this folder too")
 
     explain = commands.add_parser("explain", help="explain one check")
     explain.add_argument("check_id")
 
     graph = commands.add_parser("graph", help="print the normalised resource graph the checks read")
     graph.add_argument("--format", choices=GRAPH_FORMATS, default="json", help="dump format (default json)")
+    graph.add_argument(
+        "--all", action="store_true", help="mermaid/dot: draw every resource, not only those findings involve"
+    )
     _input_arguments(graph)
 
     commands.add_parser("checkov-dir", help="print the directory to pass to checkov --external-checks-dir")
@@ -168,6 +172,7 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     command.add_argument("--param", action="append", metavar="NAME=VALUE", help="CloudFormation parameter value")
     command.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
+    command.add_argument("--checks-dir", metavar="DIR", help="folder of your own checks, one YAML file each")
     # one list for both, as Terraform applies -var and -var-file in the order given (the later wins)
     command.add_argument(
         "--var", dest="variables", action=_InOrder, const="var", metavar="NAME=VALUE", help="Terraform variable value"
@@ -199,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "graph":
             return _graph(args)
         if args.command == "checks":
-            return _checks(args.format)
+            return _checks(args.format, args.checks_dir)
         if args.command == "explain":
             return _explain(args.check_id)
         if args.command == "checkov-dir":
@@ -213,17 +218,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from crosswire import baseline, config
+    from crosswire import baseline, config, user_checks
     from crosswire.check import Severity
     from crosswire.checks import ALL_CHECKS
-    from crosswire.reporters import github, json_report, junit, sarif, text
+    from crosswire.reporters import github, json_report, junit, markdown, sarif, text
     from crosswire.runner import ScanOptions, scan
 
     reports = _reports(args.reports)
     try:
         settings = config.load(args.config, ALL_CHECKS)
         accepted = baseline.read(args.baseline) if args.baseline else frozenset()
-    except config.ConfigError as exc:
+        checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
+    except (config.ConfigError, user_checks.UserCheckError) as exc:
         return _usage_error(str(exc))
     # each flag given on the command line replaces the same setting of the file
     options = ScanOptions(
@@ -242,15 +248,16 @@ def _scan(args: argparse.Namespace) -> int:
             return _usage_error(f"unknown check ID or prefix {pattern!r} (expected e.g. CW302 or CW3)")
     for pattern in options.select:
         # a typo in --select would otherwise run nothing and pass the gate
-        if not any(c.meta.id.startswith(pattern.upper()) for c in ALL_CHECKS):
+        if not any(c.meta.id.startswith(pattern.upper()) for c in checks):
             return _usage_error(f"--select {pattern} matches no check; `crosswire checks` lists them")
-    result = scan(args.paths, ALL_CHECKS, options)
+    result = scan(args.paths, checks, options)
     renderers = {
         "text": text.render,
         "json": json_report.render,
         "sarif": sarif.render,
         "junit": junit.render,
         "github": github.render,
+        "markdown": markdown.render,
     }
     written = True
     for name, file in reports:
@@ -276,28 +283,44 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from crosswire import config, graph_dump
+    from crosswire import config, graph_dump, picture, user_checks
     from crosswire.checks import ALL_CHECKS
-    from crosswire.runner import ScanOptions, load
+    from crosswire.runner import ScanOptions, load, scan
 
     try:
         settings = config.load(args.config, ALL_CHECKS)
-    except config.ConfigError as exc:
+        checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
+    except (config.ConfigError, user_checks.UserCheckError) as exc:
         return _usage_error(str(exc))
     options = ScanOptions(
+        select=settings.select or (),
+        ignore=settings.ignore or (),
+        check_options=settings.check_options,
         params=_key_values(args.param, "--param"),
         skip_paths=settings.skip_paths,
         variables=_variables(args.variables),
         var_env=args.var_env,
     )
+    if args.format != "json":
+        # the picture marks findings: the checks run as `crosswire scan` runs them, on the graph they read
+        result = scan(args.paths, checks, options)
+        assert result.graph is not None
+        sys.stdout.write(picture.render(args.format, result.graph, result.findings, args.all))
+        for error in result.errors:
+            _say(f"{error.file}:{error.line}: error: {error.message}")
+        return EXIT_ERROR if result.errors else EXIT_OK
     loaded = load(args.paths, options)
     sys.stdout.write(graph_dump.render(loaded.graph, loaded.errors, loaded.unresolved_inputs))
     return EXIT_ERROR if loaded.errors else EXIT_OK
 
 
-def _checks(fmt: str) -> int:
-    from crosswire.checks import ALL_CHECKS
+def _checks(fmt: str, checks_dir: str | None) -> int:
+    from crosswire import user_checks
 
+    try:
+        catalogue = user_checks.catalogue(checks_dir)
+    except user_checks.UserCheckError as exc:
+        return _usage_error(str(exc))
     if fmt == "json":
         rows = [
             {
@@ -316,11 +339,11 @@ def _checks(fmt: str) -> int:
                     for o in c.meta.options
                 ],
             }
-            for c in ALL_CHECKS
+            for c in catalogue
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
-        for c in ALL_CHECKS:
+        for c in catalogue:
             sys.stdout.write(f"{c.meta.id}  {c.meta.severity.value:<7}  {c.meta.title}\n")
     return EXIT_OK
 

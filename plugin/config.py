@@ -16,11 +16,12 @@ from typing import Any
 from crosswire import inputs
 from crosswire.check import Check, Severity
 
-CHECK_PATTERN = re.compile(r"CW\d{0,3}", re.IGNORECASE)
+# crosswire's own IDs and prefixes (CW302, CW3), and those of teams' own checks (PAY001, PAY)
+CHECK_PATTERN = re.compile(r"CW\d{0,3}|(?!CW)[A-Z]{2,8}\d{0,4}", re.IGNORECASE)
 FAIL_ON = (*(s.value for s in Severity), "never")
 DEDICATED_FILE = ".crosswire.toml"
 PYPROJECT = "pyproject.toml"
-KEYS = ("select", "ignore", "fail-on", "skip-paths", "checks")
+KEYS = ("select", "ignore", "fail-on", "skip-paths", "checks", "checks-dir")
 
 
 class ConfigError(Exception):
@@ -37,6 +38,7 @@ class Config:
     fail_on: str | None = None
     skip_paths: tuple[str, ...] = ()
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    checks_dir: str | None = None  # teams' own checks (crosswire.user_checks), relative to the file's folder
 
 
 def _toml(path: str, data: bytes | None = None) -> dict[str, Any]:
@@ -126,6 +128,10 @@ def _parse(data: dict[str, Any], path: str, prefix: str, checks: dict[str, Check
         if patterns is None:
             raise fail("skip-paths", "expected a list of glob patterns")
         config.skip_paths = tuple(patterns)
+    if "checks-dir" in data:
+        if not isinstance(data["checks-dir"], str) or not data["checks-dir"]:
+            raise fail("checks-dir", "expected the path of a folder of check files")
+        config.checks_dir = os.path.normpath(os.path.join(os.path.dirname(path), data["checks-dir"]))
     options = data.get("checks", {})
     if not isinstance(options, dict):
         raise fail("checks", "expected tables like [checks.CW302]")

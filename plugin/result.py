@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crosswire.check import CheckMeta, Finding, Severity, Skip
+from crosswire.graph import Graph
 from crosswire.loaders import UnresolvedInput
 from crosswire.model import Node
 from crosswire.suppressions import Suppressed
@@ -31,6 +32,7 @@ class ScanResult:
     suppressed: list[Suppressed] = field(default_factory=list)  # by inline or Metadata suppressions
     baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
     unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
+    graph: Graph | None = None  # what the checks read, for a picture of the wiring (crosswire.picture)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)

@@ -364,4 +364,5 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         suppressed=suppressed,
         baselined=baselined,
         unresolved_inputs=unresolved_inputs,
+        graph=graph,
     )

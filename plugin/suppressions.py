@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 HCL_SUFFIXES = (".tf", ".hcl", ".tfvars")
 COMMENTLESS_SUFFIXES = (".json",)  # JSON has no comments; a "#" there is always inside a string
 
-CHECK_ID = re.compile(r"CW\d{3}", re.IGNORECASE)
+# the IDs of teams' own checks (crosswire.user_checks): 2-8 capital letters and 1-4 digits, never CW
+USER_CHECK_ID = re.compile(r"(?!CW)[A-Z]{2,8}\d{1,4}")
+CHECK_ID = re.compile(r"CW\d{3}|" + USER_CHECK_ID.pattern, re.IGNORECASE)
 _ID_LIST = r"[A-Za-z_\d]+(?:[ \t]*,[ \t]*[A-Za-z_\d]+)*"
 _IGNORE = re.compile(r"crosswire:ignore[ \t]+(?P<ids>" + _ID_LIST + r")(?P<reason>.*)", re.IGNORECASE)
 # Checkov's own syntax (checkov/common/comment/enum.py): `checkov:skip=<ID>` with an optional `:<reason>`.

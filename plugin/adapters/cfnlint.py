@@ -1,11 +1,14 @@
 """cfn-lint rule module: `cfn-lint --append-rules crosswire.adapters.cfnlint` runs every CloudFormation check.
 
 One rule class per check, generated from its metadata (CW302 warning -> W9302); the graph is built once per template.
+Teams' own checks join them (PAY001 error -> EPAY001), from the folder `CROSSWIRE_CHECKS_DIR` names, else from the
+`checks-dir` of the configuration found in the current directory, as `crosswire scan` finds it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import weakref
 from typing import Any
 
@@ -13,6 +16,7 @@ from cfnlint.decode.node import dict_node
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 from cfnlint.template import Template
 
+from crosswire import config, user_checks
 from crosswire.check import Check, Finding, Severity
 from crosswire.checks import ALL_CHECKS
 from crosswire.graph import Graph
@@ -22,6 +26,7 @@ from crosswire.runner import ScanOptions, run_checks
 LOGGER = logging.getLogger(__name__)
 SEVERITY_LETTERS = {Severity.ERROR: "E", Severity.WARNING: "W", Severity.INFO: "I"}
 SAM_FUNCTION = "AWS::Serverless::Function"
+CHECKS_DIR_VARIABLE = "CROSSWIRE_CHECKS_DIR"
 MAX_PATH_DEPTH = 16
 
 # Findings of one template, by check ID: every rule of this module reads the same entry, so the graph is built
@@ -30,8 +35,12 @@ _findings_by_template: weakref.WeakKeyDictionary[Template, dict[str, list[Findin
 
 
 def rule_id(check: Check) -> str:
-    """cfn-lint's ID for a check: its severity letter, then the check's number in cfn-lint's unused 9xxx block."""
-    return f"{SEVERITY_LETTERS[check.meta.severity]}9{check.meta.id.removeprefix('CW')}"
+    """cfn-lint's ID for a check: its severity letter, then the check's number in cfn-lint's unused 9xxx block; for
+    a team's own check, the letter then its ID (cfn-lint reads the severity from the letter alone)."""
+    letter = SEVERITY_LETTERS[check.meta.severity]
+    if check.meta.source:
+        return f"{letter}{check.meta.id}"
+    return f"{letter}9{check.meta.id.removeprefix('CW')}"
 
 
 def as_written(template: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +166,17 @@ def _rule_class(check: Check) -> type[CloudFormationLintRule]:
     )
 
 
-CHECKS = tuple(check for check in ALL_CHECKS if "cloudformation" in check.meta.formats)
+def _catalogue() -> tuple[Check, ...]:
+    """crosswire's checks and the team's own. A check folder that cannot be used stops cfn-lint with the file,
+    line and problem: silently dropping the team's rules would pass templates they should fail."""
+    try:
+        directory = os.environ.get(CHECKS_DIR_VARIABLE) or config.load(None, ALL_CHECKS).checks_dir
+        return user_checks.catalogue(directory)
+    except (config.ConfigError, user_checks.UserCheckError) as exc:
+        raise SystemExit(f"crosswire: error: {exc}") from None
+
+
+CHECKS = tuple(check for check in _catalogue() if "cloudformation" in check.meta.formats)
 
 
 # cfn-lint collects rule classes from the module namespace, so each generated class gets a module-level name.
