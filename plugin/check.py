@@ -28,6 +28,7 @@ from crosswire.model import (
     Topic,
     Value,
 )
+from crosswire.project import docs_link
 
 
 class Severity(str, Enum):
@@ -91,6 +92,11 @@ class CheckMeta:
     @property
     def docs(self) -> str:
         return f"docs/checks/{self.id}-{self.slug}.md"
+
+    @property
+    def docs_url(self) -> str:
+        """The check's page where a user can read it: a URL in an installed crosswire (crosswire.project)."""
+        return docs_link(self.docs)
 
 
 @dataclass(frozen=True)
