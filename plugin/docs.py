@@ -115,7 +115,7 @@ CHECKOV_CATALOGUE = "plugin/adapters/checkov/checks.catalogue"
 
 def render_checkov_catalogue(metas: list[CheckMeta]) -> str:
     """What the Checkov adapter registers its checks from: it imports nothing from crosswire and must register
-    them even when the crosswire executable cannot run, to fail them (crosswire.adapters.checkov)."""
+    them even when the crosswire executable cannot run, to fail them (adapters/checkov/crosswire_checks.py)."""
     rows = [
         {
             "id": m.id,
