@@ -20,7 +20,7 @@ from crosswire.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-# where reports link a check's page: the Documentation URL of pyproject's [project.urls] (crosswire.project)
+# where reports link a check's page: the Documentation URL of pyproject's [project.urls] (CheckMeta.docs_url)
 DOCUMENTATION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["urls"]["Documentation"]
 
 
