@@ -330,7 +330,7 @@ def _checks(fmt: str, checks_dir: str | None) -> int:
                 "title": c.meta.title,
                 "resources": [k.value for k in c.meta.kinds],
                 "formats": list(c.meta.formats),
-                "docs": c.meta.docs,
+                "docs": c.meta.docs_url,
                 "rationale": c.meta.rationale,
                 "fix": {"terraform": c.meta.fix_terraform, "cloudformation": c.meta.fix_cloudformation},
                 "references": [{"title": r.title, "url": r.url} for r in c.meta.references],

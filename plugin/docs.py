@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from crosswire.check import CheckMeta
@@ -108,14 +109,35 @@ def render_graph_schema() -> str:
     return "\n".join(lines)
 
 
+# JSON, but not named .json: Checkov reads .json and .yaml files in an external checks directory as its own policies
+CHECKOV_CATALOGUE = "plugin/adapters/checkov/checks.catalogue"
+
+
+def render_checkov_catalogue(metas: list[CheckMeta]) -> str:
+    """What the Checkov adapter registers its checks from: it imports nothing from crosswire and must register
+    them even when the crosswire executable cannot run, to fail them (adapters/checkov/crosswire_checks.py)."""
+    rows = [
+        {
+            "id": m.id,
+            "title": m.title,
+            "resources": [k.value for k in m.kinds],
+            "formats": list(m.formats),
+            "docs": m.docs_url,
+        }
+        for m in metas
+    ]
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
 def pages() -> dict[str, str]:
-    """Every generated docs page, by path relative to the repository root."""
+    """Every generated docs page (and the Checkov adapter's catalogue), by path relative to the repository root."""
     from crosswire.checks import ALL_CHECKS
 
     metas = [c.meta for c in ALL_CHECKS]
     generated = {m.docs: render_check(m) for m in metas}
     generated["docs/checks/README.md"] = render_index(metas)
     generated["docs/graph.md"] = render_graph_schema()
+    generated[CHECKOV_CATALOGUE] = render_checkov_catalogue(metas)
     return generated
 
 

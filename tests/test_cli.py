@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import FIXTURES, cli_subprocess, run_cli, scan_json
+from conftest import DOCUMENTATION, FIXTURES, cli_subprocess, run_cli, scan_json
 from crosswire import __version__
 from crosswire.checks import ALL_CHECKS
 
@@ -66,7 +66,7 @@ def test_json_report_matches_the_contract_field_for_field(write):
         "queue Queue: visibility timeout 10 s is below the timeout 20 s of its consumer function Worker; "
         "Lambda rejects the event source mapping"
     )
-    assert finding["docs"] == "docs/checks/CW301-visibility-timeout-below-function-timeout.md"
+    assert finding["docs"] == f"{DOCUMENTATION}/checks/CW301-visibility-timeout-below-function-timeout.md"
     assert len(finding["fingerprint"]) == 32
     assert report["summary"] == {
         "files": 1,

@@ -23,3 +23,12 @@ def test_every_check_has_references_and_both_fixes():
         meta = check.meta
         assert meta.references and all(r.url.startswith("https://") for r in meta.references), meta.id
         assert meta.fix_terraform and meta.fix_cloudformation and meta.rationale, meta.id
+
+
+def test_the_fallback_docs_url_is_the_projects():
+    """An install whose metadata names no Documentation URL (an editable install made before it was added) links
+    the same pages."""
+    from conftest import DOCUMENTATION
+    from crosswire import DOCS_URL
+
+    assert DOCS_URL == DOCUMENTATION

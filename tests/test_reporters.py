@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ROOT, cli_subprocess, run_cli
+from conftest import DOCUMENTATION, ROOT, cli_subprocess, run_cli
 from crosswire.check import Severity
 from crosswire.checks import registry
 from crosswire.model import Span
@@ -133,12 +133,51 @@ def test_sarif_rules_carry_help_with_both_fixes_and_a_link(result):
     meta = registry()["CW302"].meta
     assert (rule["id"], rule["name"], rule["shortDescription"]["text"]) == ("CW302", meta.slug, meta.title)
     assert rule["fullDescription"]["text"] == meta.rationale
-    assert rule["helpUri"] == meta.references[0].url
+    assert rule["helpUri"] == f"{DOCUMENTATION}/checks/CW302-visibility-timeout.md"
     assert rule["defaultConfiguration"] == {"level": "warning"}
     assert f"**Fix (Terraform):** {meta.fix_terraform}" in rule["help"]["markdown"]
     assert f"**Fix (CloudFormation):** {meta.fix_cloudformation}" in rule["help"]["markdown"]
     assert f"Fix (CloudFormation): {meta.fix_cloudformation}" in rule["help"]["text"]
-    assert rule["properties"]["tags"] == ["crosswire", "queue"]
+
+
+def test_sarif_rules_carry_what_github_code_scanning_reads(result):
+    """Tags ("security" on the encryption and access families), a security-severity score by severity, precision,
+    and a help URI to crosswire's own page for the check, from the project's metadata."""
+    log = validate_sarif(sarif.render(result))
+    (run,) = log["runs"]
+    rules = [(r["id"], r["helpUri"], r["properties"]) for r in run["tool"]["driver"]["rules"]]
+    assert rules == [
+        (
+            "CW101",
+            f"{DOCUMENTATION}/checks/CW101-sse-sqs-on-service-fed-queue.md",
+            {"tags": ["crosswire", "security", "encryption", "queue"], "security-severity": "5.0", "precision": "high"},
+        ),
+        (
+            "CW102",
+            f"{DOCUMENTATION}/checks/CW102-aws-managed-key-on-service-fed-queue.md",
+            {"tags": ["crosswire", "security", "encryption", "queue"], "security-severity": "7.5", "precision": "high"},
+        ),
+        (
+            "CW301",
+            f"{DOCUMENTATION}/checks/CW301-visibility-timeout-below-function-timeout.md",
+            {"tags": ["crosswire", "reliability", "queue"], "security-severity": "7.5", "precision": "high"},
+        ),
+        (
+            "CW302",
+            f"{DOCUMENTATION}/checks/CW302-visibility-timeout.md",
+            {"tags": ["crosswire", "reliability", "queue"], "security-severity": "5.0", "precision": "high"},
+        ),
+    ]
+    assert run["automationDetails"] == {"id": "crosswire/"}
+
+
+def test_sarif_tags_the_access_family_security():
+    rule = sarif.rule(registry()["CW203"].meta)
+    assert rule["properties"] == {
+        "tags": ["crosswire", "security", "access-control", "policy"],
+        "security-severity": "7.5",
+        "precision": "high",
+    }
 
 
 def test_sarif_reports_input_errors_and_skips_as_notifications(result):

@@ -29,7 +29,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
             {"resource": r.address, "file": r.declared_span.file, "line": r.declared_span.line} for r in finding.related
         ],
         "fix": finding.fix,
-        "docs": meta.docs,
+        "docs": meta.docs_url,
         "fingerprint": finding.fingerprint,
     }
 

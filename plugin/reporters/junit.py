@@ -61,7 +61,7 @@ def _failure_body(finding: Finding) -> str:
         f"related: {visible(noun(r))} ({_location(r.declared_span.file, r.declared_span.line)})"
         for r in finding.related
     ]
-    lines += [f"fix: {finding.fix}", f"docs: {finding.meta.docs}"]
+    lines += [f"fix: {finding.fix}", f"docs: {finding.meta.docs_url}"]
     return "\n".join(lines)
 
 

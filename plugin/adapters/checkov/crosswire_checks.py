@@ -5,6 +5,11 @@ python-hcl2 8 and jsonpath-ng, so crosswire and Checkov cannot share one environ
 Checkov's Terraform parser. This module therefore imports nothing from crosswire: it runs the `crosswire`
 executable of crosswire's own environment (found through $CROSSWIRE_BIN or PATH) once per Checkov run over
 the paths Checkov scans, and answers each Checkov resource check from that report.
+
+It fails closed: the checks are registered from checks.catalogue beside this file (generated with the docs), not
+from the executable, so that when crosswire is missing, crashes or prints something that is not its JSON report,
+every resource a check covers FAILS with the reason in its details (and Checkov exits 1), instead of a gate that
+goes green with no crosswire check run.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from checkov.cloudformation.checks.resource.base_resource_check import BaseResourceCheck as CfnCheck
@@ -43,22 +50,22 @@ TERRAFORM_TYPES = {
     "policy": ["aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_kms_key_policy", "aws_iam_role_policy"],
     "permission": ["aws_lambda_permission"],
 }
+CATALOGUE = Path(__file__).with_name("checks.catalogue")  # JSON; a .json file here Checkov would read as a policy
 _INDEX = re.compile(r"\[[^\]]*\]")
 
 
-def _crosswire() -> str | None:
-    return os.environ.get("CROSSWIRE_BIN") or shutil.which("crosswire")
+@dataclass
+class Report:
+    """What one crosswire run said: details of each finding by (real file path, resource, check ID), its input
+    errors by real file path, or why there is no report at all."""
+
+    findings: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    unreadable: dict[str, list[str]] = field(default_factory=dict)
+    failure: str | None = None
 
 
-def _run(*args: str) -> Any:
-    executable = _crosswire()
-    if executable is None:
-        return None
-    done = subprocess.run([executable, *args], capture_output=True, text=True, check=False)
-    try:
-        return json.loads(done.stdout)
-    except ValueError:
-        return None
+def _failed(reason: str) -> Report:
+    return Report(failure=f"crosswire did not run, so none of its checks was done: {reason}")
 
 
 def _roots() -> list[str]:
@@ -74,15 +81,42 @@ def _roots() -> list[str]:
     return roots or ["."]
 
 
-@lru_cache(maxsize=1)
-def _findings() -> dict[tuple[str, str, str], list[str]]:
-    """crosswire's findings for everything Checkov scans: (real file path, resource, check ID) -> messages."""
-    report = _run("scan", "--format", "json", "--fail-on", "never", *_roots()) or {}
-    found: dict[tuple[str, str, str], list[str]] = {}
-    for finding in report.get("findings", []):
+def _read(report: dict[str, Any]) -> Report:
+    read = Report()
+    for finding in report["findings"]:
         key = (os.path.realpath(finding["file"]), finding["resource"], finding["check_id"])
-        found.setdefault(key, []).append(finding["message"])
-    return found
+        ends = [f"other end: {r['resource']} ({r['file']}:{r['line']})" for r in finding["related"]]
+        read.findings.setdefault(key, []).extend([finding["message"], *ends])
+    for error in report["errors"]:
+        read.unreadable.setdefault(os.path.realpath(error["file"]), []).append(
+            f"crosswire could not read this file, so none of its checks was done: {error['message']} "
+            f"(line {error['line']})"
+        )
+    return read
+
+
+@lru_cache(maxsize=1)
+def _report() -> Report:
+    """crosswire's report on everything Checkov scans."""
+    executable = os.environ.get("CROSSWIRE_BIN") or shutil.which("crosswire")
+    if executable is None:
+        return _failed(
+            "no `crosswire` executable on PATH and CROSSWIRE_BIN is not set (install crosswire in its "
+            "own environment, e.g. with pipx, or set CROSSWIRE_BIN to its executable)"
+        )
+    command = [executable, "scan", "--format", "json", "--fail-on", "never", *_roots()]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        return _failed(f"{executable} could not be started: {exc.strerror or exc}")
+    try:
+        return _read(json.loads(done.stdout))
+    except (ValueError, KeyError, TypeError):
+        said = done.stderr.strip().splitlines()
+        return _failed(
+            f"{executable} exited {done.returncode} without its JSON report"
+            + (f"; its last words: {said[-1]}" if said else "")
+        )
 
 
 def _file_of(relative: str) -> str | None:
@@ -94,13 +128,17 @@ def _file_of(relative: str) -> str | None:
 
 
 def _verdict(check: Any, address: str) -> CheckResult:
+    report = _report()
+    if report.failure is not None:
+        check.details.append(report.failure)
+        return CheckResult.FAILED
     relative = check.entity_path.split(f":{check.entity_type}:", 1)[0]
     path = _file_of(relative)
     if path is None:
         return CheckResult.UNKNOWN
-    messages = _findings().get((path, address, check.id), [])
-    check.details.extend(messages)
-    return CheckResult.FAILED if messages else CheckResult.PASSED
+    details = report.unreadable.get(path) or report.findings.get((path, address, check.id), [])
+    check.details.extend(details)
+    return CheckResult.FAILED if details else CheckResult.PASSED
 
 
 def _make(base: Any, meta: dict[str, Any], types: list[str]) -> Any:
@@ -111,7 +149,7 @@ def _make(base: Any, meta: dict[str, Any], types: list[str]) -> Any:
             id=meta["id"],
             categories=[CheckCategories.GENERAL_SECURITY],
             supported_resources=types,
-            guideline=meta.get("reference"),
+            guideline=meta["docs"],
         )
 
     if base is TfCheck:
@@ -129,17 +167,40 @@ def _make(base: Any, meta: dict[str, Any], types: list[str]) -> Any:
     return check_class()
 
 
+def _details_into_cloudformation_records(ids: set[str]) -> None:
+    """Checkov's CloudFormation runner (3.3) builds a record without its check's details, which its Terraform
+    runner passes on; without them a finding would not say where the other end of its wire is. A record of one of
+    crosswire's checks takes them from the check, whose last run is the one the record records. The record stays
+    Checkov's own class: Checkov pickles reports between its processes."""
+    from checkov.cloudformation import runner
+    from checkov.cloudformation.checks.resource.registry import cfn_registry
+
+    if getattr(runner.Record, "takes_crosswire_details", False):
+        return  # Checkov loads this directory once per framework
+    record_class = runner.Record
+
+    def record(*args: Any, **kwargs: Any) -> Any:
+        made = record_class(*args, **kwargs)
+        if made.check_id in ids and not made.details:
+            checks = (c for found in cfn_registry.checks.values() for c in found if c.id == made.check_id)
+            made.details = list(next(checks).details)
+        return made
+
+    record.takes_crosswire_details = True  # type: ignore[attr-defined]
+    runner.Record = record
+
+
 def _register() -> list[Any]:
     checks = []
-    for meta in _run("checks", "--format", "json") or []:
-        kinds = meta.get("resources", [])
+    for meta in json.loads(CATALOGUE.read_text(encoding="utf-8")):
         for fmt, base, table in (
             ("cloudformation", CfnCheck, CLOUDFORMATION_TYPES),
             ("terraform", TfCheck, TERRAFORM_TYPES),
         ):
-            types = sorted({t for kind in kinds for t in table.get(kind, [])})
-            if fmt in meta.get("formats", []) and types:
+            types = sorted({t for kind in meta["resources"] for t in table.get(kind, [])})
+            if fmt in meta["formats"] and types:
                 checks.append(_make(base, meta, types))
+    _details_into_cloudformation_records({check.id for check in checks})
     return checks
 
 
