@@ -99,8 +99,8 @@ class CheckMeta:
     @property
     def docs_url(self) -> str:
         """The check's page on the web: under the project's Documentation URL (the docs folder) from its installed
-        metadata, else under crosswire.DOCS_URL."""
-        return f"{docs_root()}/checks/{self.id}-{self.slug}.md"
+        metadata, else under crosswire.DOCS_URL; a team's own check is documented by its file."""
+        return self.source or f"{docs_root()}/checks/{self.id}-{self.slug}.md"
 
 
 @functools.cache

@@ -116,6 +116,8 @@ def clone(to: Path) -> Path:
 def project(to: Path) -> Path:
     shutil.copytree(PROJECT, to)
     (to / ".pre-commit-config.yaml").write_text(matching("- repo: local").text)
+    (to / "checks").mkdir()  # the team's own checks folder of the Usage block: the README's example check
+    (to / "checks" / "slow-consumers.yaml").write_text(matching("id: SLOW001").text)
     subprocess.run(["git", "init", "-q"], cwd=to, check=True, env=git_env())
     subprocess.run(["git", "add", "-A"], cwd=to, check=True, env=git_env())
     return to
@@ -288,6 +290,19 @@ def configuration(block: Block, tmp_path: Path) -> None:
     assert "CW302" in done.stdout
 
 
+def user_check(block: Block, tmp_path: Path) -> None:
+    """The README's own check fires on a slow consumer whose queue is not 10 times as patient, and only there."""
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "slow.yaml").write_text(block.text)
+    slow = CONSUMER_YAML.replace("Timeout: 10", "Timeout: 60")
+    template = "Resources:\n  OrdersQueue:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: 400\n"
+    (tmp_path / "template.yaml").write_text(template + slow)
+    run = scan_json("--checks-dir", str(tmp_path / "checks"), "--select", "SLOW001", str(tmp_path / "template.yaml"))
+    assert run.findings() == {("SLOW001", "OrdersQueue", 2)}
+    (tmp_path / "template.yaml").write_text(template + CONSUMER_YAML)  # a 10 s consumer is not slow
+    assert scan_json("--checks-dir", str(tmp_path / "checks"), "--select", "SLOW001", str(tmp_path / "template.yaml")).findings() == set()
+
+
 # a line of the snippet -> what shows that the snippet does what the README says
 HARNESSES: dict[str, Callable[[Block, Path], None]] = {
     "# crosswire:ignore CW302 consumers are idempotent; duplicates are harmless": comment_suppression_in_yaml,
@@ -296,6 +311,7 @@ HARNESSES: dict[str, Callable[[Block, Path], None]] = {
     "- crosswire.adapters.cfnlint": cfnlintrc,
     "ignore_checks: [W9302]": cfn_lint_metadata_ignore,
     "- repo: local": local_pre_commit_hook,
+    "id: SLOW001": user_check,
 }
 
 

@@ -92,10 +92,14 @@ def rule(meta: CheckMeta) -> dict[str, Any]:
         "fullDescription": {"text": meta.rationale},
         "help": help_text(meta),
     }
-    descriptor["helpUri"] = meta.docs_url
+    # code scanning wants an absolute address: a team's own check is documented by a file, so its first reference
+    help_uri = meta.docs_url if not meta.source else (meta.references[0].url if meta.references else "")
+    if help_uri:
+        descriptor["helpUri"] = help_uri
     descriptor["defaultConfiguration"] = {"level": LEVELS[meta.severity]}
     descriptor["properties"] = {
-        "tags": ["crosswire", *FAMILY_TAGS[meta.id[:3]], *(kind.value for kind in meta.kinds)],
+        # a team's own check has no family: what it guards is the team's to say
+        "tags": ["crosswire", *FAMILY_TAGS.get(meta.id[:3], ()), *(kind.value for kind in meta.kinds)],
         "security-severity": SECURITY_SEVERITY[meta.severity],
         "precision": PRECISION,
     }
