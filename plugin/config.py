@@ -35,8 +35,20 @@ class Config:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
     fail_on: str | None = None
-    skip_paths: tuple[str, ...] = ()
+    skip_paths: tuple[str, ...] = ()  # relative to the file's folder, as Ruff reads its exclude patterns
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> str:
+        """The folder `skip-paths` patterns are relative to."""
+        return os.path.dirname(self.file) or os.curdir if self.file else os.curdir
+
+    def skip_globs(self, given: list[str] | None) -> tuple[tuple[str, str], ...]:
+        """(folder, pattern) pairs: the --skip-path patterns `given` (relative to the current directory) if any,
+        as a flag replaces its setting, else the file's skip-paths (relative to the file's folder)."""
+        if given:
+            return tuple((os.curdir, pattern) for pattern in given)
+        return tuple((self.folder, pattern) for pattern in self.skip_paths)
 
 
 def _toml(path: str, data: bytes | None = None) -> dict[str, Any]:
@@ -81,9 +93,47 @@ def discover(directory: str = ".") -> str | None:
     return pyproject if _crosswire_table(_toml(pyproject, data)) is not None else None
 
 
-def load(path: str | None, checks: Iterable[Check]) -> Config:
-    """The configuration from `path` (a `--config` value) or the default file; an empty Config when there is none."""
-    path = path if path is not None else discover()
+def nearest(path: str) -> str | None:
+    """The configuration nearest to the scanned `path`, as Ruff finds its own: `discover` in the path's folder (the
+    path itself when it is a directory), then in each parent up to the root of the repository holding it
+    (`inputs.repository_root`), never above it."""
+    top = inputs.repository_root(path)
+    directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    while True:
+        found = discover(_shown(directory))
+        if found is not None:
+            return found
+        parent = os.path.dirname(directory)
+        if os.path.realpath(directory) == top or parent == directory or not inputs.within(parent, top):
+            return None
+        directory = parent
+
+
+def _shown(path: str) -> str:
+    """`path` as messages name it: relative to the current directory when under it, else absolute."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else os.path.abspath(path)
+
+
+def for_paths(paths: Iterable[str]) -> str | None:
+    """The one configuration of the scanned `paths` (None when none has one). Checks judge wires across files, so a
+    scan has one configuration: paths whose nearest configurations differ are a usage error, not a silent choice
+    of one project's settings for another's files."""
+    found = {path: nearest(path) for path in paths}
+    distinct = sorted({f or "" for f in found.values()})
+    if len(distinct) > 1:
+        each = "; ".join(f"{path}: {config or 'none'}" for path, config in found.items())
+        raise ConfigError(
+            f"the scanned paths have different configurations ({each}); scan them one configuration at a time, "
+            "or name one with --config"
+        )
+    return distinct[0] or None if distinct else None
+
+
+def load(path: str | None, checks: Iterable[Check], paths: Iterable[str] = (os.curdir,)) -> Config:
+    """The configuration from `path` (a `--config` value) or the one found for the scanned `paths`; an empty
+    Config when there is none."""
+    path = path if path is not None else for_paths(paths)
     if path is None:
         return Config()
     if not os.path.lexists(path):
@@ -99,11 +149,28 @@ def load(path: str | None, checks: Iterable[Check]) -> Config:
     return _parse(data, path, prefix, {c.meta.id: c for c in checks})
 
 
+def unknown_pattern(patterns: Iterable[str], checks: Iterable[Check]) -> str | None:
+    """What is wrong with the first of `patterns` that is not a check ID or prefix, or that matches no check (a
+    typo would otherwise run nothing, or skip nothing, and pass the gate); None when all are good."""
+    ids = [c.meta.id for c in checks]
+    for pattern in patterns:
+        if not CHECK_PATTERN.fullmatch(pattern):
+            return f"{pattern!r} is not a check ID or prefix (expected e.g. CW302 or CW3)"
+        if not any(i.startswith(pattern.upper()) for i in ids):
+            # a prefix is close to every ID it could start; only a whole ID has a useful nearest spelling
+            close = difflib.get_close_matches(pattern.upper(), ids, n=3) if len(pattern) == len(ids[0]) else []
+            hint = f" (closest: {', '.join(close)})" if close else ""
+            return f"{pattern} matches no check{hint}; `crosswire checks` lists them"
+    return None
+
+
 def _parse(data: dict[str, Any], path: str, prefix: str, checks: dict[str, Check]) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{path}: {prefix}{key}: {message}")
 
     for key in data:
+        if key == "tool" and not prefix:
+            raise fail(key, "unknown key (this file takes the keys of [tool.crosswire] at its top level, unprefixed)")
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
             raise fail(key, "unknown key" + (f" (did you mean {close[0]!r}?)" if close else ""))
@@ -113,9 +180,9 @@ def _parse(data: dict[str, Any], path: str, prefix: str, checks: dict[str, Check
             ids = _strings(data[key])
             if ids is None:
                 raise fail(key, 'expected a list of check IDs or prefixes, e.g. ["CW3"]')
-            for pattern in ids:
-                if not CHECK_PATTERN.fullmatch(pattern):
-                    raise fail(key, f"{pattern!r} is not a check ID or prefix (expected e.g. CW302 or CW3)")
+            problem = unknown_pattern(ids, checks.values())
+            if problem is not None:
+                raise fail(key, problem)
             setattr(config, key, tuple(i.upper() for i in ids))
     if "fail-on" in data:
         if data["fail-on"] not in FAIL_ON:

@@ -31,6 +31,7 @@ class ScanResult:
     suppressed: list[Suppressed] = field(default_factory=list)  # by inline or Metadata suppressions
     baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
     unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
+    warnings: list[str] = field(default_factory=list)  # for the person running the scan, on stderr
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)

@@ -605,6 +605,7 @@ class Outcome:
     resources: int = 0
     errors: list[LoadError] = field(default_factory=list)
     unresolved: list[UnresolvedInput] = field(default_factory=list)  # opaque module calls, once each
+    variables: set[str] = field(default_factory=set)  # the names root modules declare: what --var may set
 
 
 class Loader:
@@ -678,6 +679,7 @@ class Loader:
             return
         unit = _Unit(root, self)
         unit.files.update(parsed.files)
+        outcome.variables.update(parsed.variables)
         self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
         try:
             instance = Instance(unit, parsed, "", None, (os.path.realpath(root),))
