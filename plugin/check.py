@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -91,6 +93,25 @@ class CheckMeta:
     @property
     def docs(self) -> str:
         return f"docs/checks/{self.id}-{self.slug}.md"
+
+    @property
+    def docs_url(self) -> str:
+        """The check's page on the web: under the project's Documentation URL (the docs folder) from its installed
+        metadata, else under crosswire.DOCS_URL."""
+        return f"{docs_root()}/checks/{self.id}-{self.slug}.md"
+
+
+@functools.cache
+def docs_root() -> str:
+    """The `Documentation` project URL of the installed distribution, or crosswire.DOCS_URL."""
+    from crosswire import DOCS_URL
+
+    try:
+        urls = importlib.metadata.metadata("crosswire").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return DOCS_URL
+    named = dict(url.partition(",")[::2] for url in urls)
+    return next((v.strip().rstrip("/") for k, v in named.items() if k.strip().lower() == "documentation"), DOCS_URL)
 
 
 @dataclass(frozen=True)

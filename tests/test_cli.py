@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from conftest import FIXTURES, cli_subprocess, run_cli, scan_json
 from crosswire import __version__
@@ -101,21 +102,29 @@ def test_select_and_ignore_by_id_and_prefix(write):
     )
 
 
-def test_clean_input_exits_zero_and_prints_nothing(write):
+def test_clean_input_exits_zero_and_prints_only_the_summary(write):
     write("t.yaml", VALID.replace("VisibilityTimeout: 10", "VisibilityTimeout: 120"))
     run = run_cli("scan", "--select", "CW301", ".")
-    assert (run.code, run.out, run.err) == (0, "", "")
+    summary = (
+        "crosswire: scanned 1 file, 3 resources; findings: 0 errors, 0 warnings, 0 info; 0 suppressed, 0 baselined, "
+        "0 skipped as unresolved\n"
+    )
+    assert (run.code, run.out, run.err) == (0, summary, "")
 
 
-def test_good_fixtures_print_nothing(monkeypatch):
+def test_good_fixtures_print_only_a_clean_summary(monkeypatch):
     monkeypatch.chdir(FIXTURES.parent)
+    clean = re.compile(
+        r"crosswire: scanned \d+ files?, \d+ resources?; findings: 0 errors, 0 warnings, 0 info; 0 suppressed, "
+        r"0 baselined, 0 skipped as unresolved\n"
+    )
     for check in ALL_CHECKS:
         good = sorted(str(p) for p in FIXTURES.glob(f"{check.meta.slug}/*/good"))
         run = run_cli("scan", "--select", check.meta.id, *good)
-        assert (run.code, run.out) == (0, ""), check.meta.id
+        assert run.code == 0 and clean.fullmatch(run.out), (check.meta.id, run.out)
 
 
-def test_text_report_ends_with_a_summary_when_there_is_something_to_tell(write):
+def test_text_report_ends_with_a_summary(write):
     write("t.yaml", VALID)
     run = run_cli("scan", "--select", "CW301", ".")
     assert run.code == 1
@@ -124,7 +133,10 @@ def test_text_report_ends_with_a_summary_when_there_is_something_to_tell(write):
         "  queue Queue: visibility timeout 10 s is below the timeout 20 s of its consumer function Worker; "
         "Lambda rejects the event source mapping",
     ]
-    assert run.out.endswith("crosswire: 1 files, 3 resources, findings: 1 error, 0 warning, 0 info\n")
+    assert run.out.endswith(
+        "crosswire: scanned 1 file, 3 resources; findings: 1 error, 0 warnings, 0 info; 0 suppressed, 0 baselined, "
+        "0 skipped as unresolved\n"
+    )
 
 
 def test_malformed_and_non_template_yaml_next_to_a_valid_template(write):
