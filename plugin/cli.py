@@ -273,7 +273,7 @@ def _scan(args: argparse.Namespace) -> int:
     reports = _reports(args.reports)
     try:
         settings = config.load(args.config, ALL_CHECKS, args.paths)
-        accepted = baseline.read(args.baseline) if args.baseline else frozenset()
+        accepted = baseline.read(args.baseline) if args.baseline else None
     except config.ConfigError as exc:
         return _usage_error(str(exc))
     for flag in ("select", "ignore"):
@@ -294,7 +294,8 @@ def _scan(args: argparse.Namespace) -> int:
     )
     fail_on = args.fail_on or settings.fail_on or "warning"
     result = scan(args.paths, ALL_CHECKS, options)
-    for warning in result.warnings:
+    notices = baseline.notices(accepted, result.stale_baseline) if accepted else []
+    for warning in result.warnings + notices:
         _say(f"crosswire: warning: {warning}")
     style = text.Style(compact=args.compact, quiet=args.quiet)
     renderers = {

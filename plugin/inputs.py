@@ -48,16 +48,23 @@ def repository_root(path: str) -> str:
     `path` itself when it is a directory; outside a repository, the current directory if `path` is under it, else
     `path`'s own directory."""
     directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-    ancestor = directory
+    repository = git_root(directory)
+    if repository is not None:
+        return repository
+    current = os.getcwd()
+    return os.path.realpath(current if within(directory, current) else directory)
+
+
+def git_root(directory: str) -> str | None:
+    """The nearest directory holding a `.git`, from `directory` upward (a real path); None outside a repository."""
+    ancestor = os.path.abspath(directory)
     while True:
         if os.path.lexists(os.path.join(ancestor, ".git")):
             return os.path.realpath(ancestor)
         parent = os.path.dirname(ancestor)
         if parent == ancestor:
-            break
+            return None
         ancestor = parent
-    current = os.getcwd()
-    return os.path.realpath(current if within(directory, current) else directory)
 
 
 def within(path: str, tree: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crosswire.baseline import Entry
 from crosswire.check import CheckMeta, Finding, Severity, Skip
 from crosswire.loaders import UnresolvedInput
 from crosswire.model import Node
@@ -32,6 +33,7 @@ class ScanResult:
     baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
     unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
     warnings: list[str] = field(default_factory=list)  # for the person running the scan, on stderr
+    stale_baseline: list[Entry] = field(default_factory=list)  # baseline entries no finding matches any more
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crosswire import inputs, suppressions
+from crosswire.baseline import Baseline
 from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
@@ -37,7 +38,7 @@ class ScanOptions:
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # (folder, glob pattern): the configuration file's folder for its skip-paths, the current one for --skip-path
     skip_paths: tuple[tuple[str, str], ...] = ()
-    baseline: frozenset[str] = frozenset()  # fingerprints of accepted findings
+    baseline: Baseline | None = None  # accepted findings
 
 
 def discover(paths: Sequence[str], errors: list[ScanError]) -> dict[str, str]:
@@ -386,9 +387,12 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         findings = [f for f in findings if touches(changed, f.node, *f.related)]
         skips = [s for s in skips if touches(changed, s.node)]
         unresolved_inputs = [u for u in unresolved_inputs if os.path.realpath(u.file) in changed]
+    # an entry whose finding is now suppressed inline is not stale: the fault is still there
+    stale = options.baseline.stale(findings, [c.meta.id for c in ran], paths) if options.baseline else []
     findings, suppressed = suppressions.apply(findings)
-    baselined = [f for f in findings if f.fingerprint in options.baseline]
-    findings = [f for f in findings if f.fingerprint not in options.baseline]
+    accepted = options.baseline.accepts if options.baseline else lambda finding: False
+    baselined = [f for f in findings if accepted(f)]
+    findings = [f for f in findings if not accepted(f)]
     return ScanResult(
         findings,
         skips,
@@ -401,4 +405,5 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         baselined=baselined,
         unresolved_inputs=unresolved_inputs,
         warnings=loaded.warnings,
+        stale_baseline=stale,
     )

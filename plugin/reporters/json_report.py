@@ -61,6 +61,7 @@ def render(result: ScanResult) -> str:
             "findings": {s.value: result.count(s) for s in Severity},
             "suppressed": len(result.suppressed),
             "baselined": len(result.baselined),
+            "stale_baseline": len(result.stale_baseline),
         },
     }
     # names keep their characters (JSON escapes controls); only bytes that are not UTF-8 in a file name, which no

@@ -115,4 +115,8 @@ def summary(result: ScanResult) -> str:
     )
     if result.errors:
         line += f"; {_count(len(result.errors), 'input error')}"
+    if result.stale_baseline:
+        line += (
+            f"; {len(result.stale_baseline)} stale baseline {'entry' if len(result.stale_baseline) == 1 else 'entries'}"
+        )
     return line
