@@ -11,6 +11,7 @@ in; they are still read, matched as they were written (from that directory only)
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -48,8 +49,12 @@ class Baseline:
             return finding.fingerprint
         return finding.fingerprint_as(relative(finding.node.span.file, self.root))
 
+    @functools.cached_property
+    def fingerprints(self) -> frozenset[str]:
+        return frozenset(e.fingerprint for e in self.entries)
+
     def accepts(self, finding: Finding) -> bool:
-        return self.key(finding) in {e.fingerprint for e in self.entries}
+        return self.key(finding) in self.fingerprints
 
     def stale(self, findings: Iterable[Finding], checks: Iterable[str], paths: Sequence[str]) -> list[Entry]:
         """The entries that no finding matches, among those this scan could have found again: of a check that ran

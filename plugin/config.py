@@ -73,18 +73,21 @@ def _crosswire_table(data: dict[str, Any]) -> Any:
     return tool.get("crosswire") if isinstance(tool, dict) else None
 
 
-def discover(directory: str = ".") -> str | None:
+def discover(directory: str = ".", tree: str | None = None) -> str | None:
     """The default configuration file in `directory`: `.crosswire.toml` wins over pyproject.toml (a dedicated
     file is the more specific choice, as with Ruff); a pyproject.toml is a config only with a real
-    `[tool.crosswire]` table, not one mentioned in a comment or a string."""
+    `[tool.crosswire]` table, not one mentioned in a comment or a string. With `tree`, a file that leads outside
+    it (a symlink) is an error, as a scanned file would be."""
     dedicated = os.path.normpath(os.path.join(directory, DEDICATED_FILE))
     if os.path.lexists(dedicated):
+        if tree is not None and not inputs.within(dedicated, tree):
+            raise ConfigError(f"{dedicated}: a symlink that leads outside the repository; crosswire does not read it")
         return dedicated
     pyproject = os.path.normpath(os.path.join(directory, PYPROJECT))
     if not os.path.lexists(pyproject):
         return None
     try:
-        data = inputs.read_bytes(pyproject, pyproject, None)
+        data = inputs.read_bytes(pyproject, pyproject, tree)
     except inputs.LoadError as exc:
         raise ConfigError(f"{pyproject}:{exc.line}: {exc.message}") from None
     # a project's pyproject.toml that never names crosswire is not parsed, so its own problems are not ours
@@ -93,14 +96,17 @@ def discover(directory: str = ".") -> str | None:
     return pyproject if _crosswire_table(_toml(pyproject, data)) is not None else None
 
 
-def nearest(path: str) -> str | None:
+def nearest(path: str, seen: dict[str, str | None] | None = None) -> str | None:
     """The configuration nearest to the scanned `path`, as Ruff finds its own: `discover` in the path's folder (the
     path itself when it is a directory), then in each parent up to the root of the repository holding it
-    (`inputs.repository_root`), never above it."""
+    (`inputs.repository_root`), never above it. `seen` keeps what each folder held, for the next path."""
+    seen = {} if seen is None else seen
     top = inputs.repository_root(path)
     directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
     while True:
-        found = discover(_shown(directory))
+        if directory not in seen:
+            seen[directory] = discover(_shown(directory), top)
+        found = seen[directory]
         if found is not None:
             return found
         parent = os.path.dirname(directory)
@@ -119,7 +125,8 @@ def for_paths(paths: Iterable[str]) -> str | None:
     """The one configuration of the scanned `paths` (None when none has one). Checks judge wires across files, so a
     scan has one configuration: paths whose nearest configurations differ are a usage error, not a silent choice
     of one project's settings for another's files."""
-    found = {path: nearest(path) for path in paths}
+    seen: dict[str, str | None] = {}  # pre-commit names many files of few folders
+    found = {path: nearest(path, seen) for path in paths}
     distinct = sorted({f or "" for f in found.values()})
     if len(distinct) > 1:
         each = "; ".join(f"{path}: {config or 'none'}" for path, config in found.items())
@@ -127,7 +134,7 @@ def for_paths(paths: Iterable[str]) -> str | None:
             f"the scanned paths have different configurations ({each}); scan them one configuration at a time, "
             "or name one with --config"
         )
-    return distinct[0] or None if distinct else None
+    return (distinct[0] or None) if distinct else None
 
 
 def load(path: str | None, checks: Iterable[Check], paths: Iterable[str] = (os.curdir,)) -> Config:

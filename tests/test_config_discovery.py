@@ -193,3 +193,24 @@ def test_the_readme_configuration_examples_are_accepted_as_written(write):
         run = scan_json(".", "--config", name, any_check=True)
         assert (run.code, run.err) == (0, ""), name  # fail-on error: CW302 is a warning
         assert ("CW302", "Queue", 7) in run.findings()
+
+
+def test_a_found_configuration_that_leads_outside_the_repository_is_refused(write, tmp_path):
+    write("elsewhere/.crosswire.toml", 'fail-on = "never"\n')
+    write("repo/.git/HEAD", "ref: refs/heads/main\n")
+    write("repo/infra/stack.yaml", STACK)
+    (tmp_path / "repo" / ".crosswire.toml").symlink_to(tmp_path / "elsewhere" / ".crosswire.toml")
+    run = scan_json("--select", "CW302", "repo/infra")
+    assert (run.code, run.out) == (2, "")
+    assert run.err == (
+        "crosswire: error: repo/.crosswire.toml: a symlink that leads outside the repository; crosswire does not "
+        "read it\n"
+    )
+    (tmp_path / "repo" / ".crosswire.toml").unlink()
+    (tmp_path / "repo" / "pyproject.toml").symlink_to(tmp_path / "elsewhere" / ".crosswire.toml")
+    run = scan_json("--select", "CW302", "repo/infra")
+    assert (run.code, run.err) == (
+        2,
+        "crosswire: error: repo/pyproject.toml:1: repo/pyproject.toml is a symlink that leads outside the scanned "
+        "tree\n",
+    )
