@@ -294,7 +294,7 @@ def _scan(args: argparse.Namespace) -> int:
     )
     fail_on = args.fail_on or settings.fail_on or "warning"
     result = scan(args.paths, ALL_CHECKS, options)
-    notices = baseline.notices(accepted, result.stale_baseline) if accepted else []
+    notices = baseline.notices(accepted, result.stale_baseline or []) if accepted else []
     for warning in result.warnings + notices:
         _say(f"crosswire: warning: {warning}")
     style = text.Style(compact=args.compact, quiet=args.quiet)

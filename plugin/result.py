@@ -33,7 +33,8 @@ class ScanResult:
     baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
     unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
     warnings: list[str] = field(default_factory=list)  # for the person running the scan, on stderr
-    stale_baseline: list[Entry] = field(default_factory=list)  # baseline entries no finding matches any more
+    # baseline entries no finding matches any more; None when the scan had no baseline
+    stale_baseline: list[Entry] | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)

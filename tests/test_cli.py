@@ -75,7 +75,6 @@ def test_json_report_matches_the_contract_field_for_field(write):
         "findings": {"error": 1, "warning": 0, "info": 0},
         "suppressed": 0,
         "baselined": 0,
-        "stale_baseline": 0,
     }
 
 
