@@ -56,19 +56,28 @@ class Baseline:
     def accepts(self, finding: Finding) -> bool:
         return self.key(finding) in self.fingerprints
 
-    def stale(self, findings: Iterable[Finding], checks: Iterable[str], paths: Sequence[str]) -> list[Entry]:
+    def stale(
+        self, findings: Iterable[Finding], checks: Iterable[str], paths: Sequence[str], unreadable: Iterable[str] = ()
+    ) -> list[Entry]:
         """The entries that no finding matches, among those this scan could have found again: of a check that ran
-        (`checks`) and a file under one of the scanned `paths`. A scan of one folder, or of pre-commit's changed
-        files, says nothing of the entries elsewhere."""
+        (`checks`) and a file under one of the scanned `paths` that could be read (not in `unreadable`). A scan of
+        one folder, or of pre-commit's changed files, says nothing of the entries elsewhere, nor a file with a
+        syntax error of the findings it held."""
         found = {self.key(f) for f in findings}
         ran = set(checks)
         scanned = [os.path.realpath(p) for p in paths]
+        broken = {os.path.realpath(f) for f in unreadable}
+
+        def could_find(file: str) -> bool:
+            real = os.path.realpath(os.path.join(self.root, file))
+            return real not in broken and any(inputs.within(real, p) for p in scanned)
+
         return [
             e
             for e in self.entries
             if e.fingerprint not in found
             and (e.check_id is None or e.check_id in ran)
-            and (e.file is None or any(inputs.within(os.path.join(self.root, e.file), p) for p in scanned))
+            and (e.file is None or could_find(e.file))
         ]
 
 

@@ -388,7 +388,10 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         skips = [s for s in skips if touches(changed, s.node)]
         unresolved_inputs = [u for u in unresolved_inputs if os.path.realpath(u.file) in changed]
     # an entry whose finding is now suppressed inline is not stale: the fault is still there
-    stale = options.baseline.stale(findings, [c.meta.id for c in ran], paths) if options.baseline else None
+    stale = None
+    if options.baseline:
+        ids, unreadable = [c.meta.id for c in ran], [e.file for e in errors]
+        stale = options.baseline.stale(findings, ids, paths, unreadable)
     findings, suppressed = suppressions.apply(findings)
     accepted = options.baseline.accepts if options.baseline else lambda finding: False
     baselined = [f for f in findings if accepted(f)]

@@ -142,3 +142,13 @@ def test_a_schema_1_baseline_still_matches_from_where_it_was_written_and_says_to
     assert json.loads((tmp_path / "old.json").read_text())["schema"] == 2
     run = scan_json(*SELECT, "infra", "--baseline", "old.json")
     assert (run.code, run.report["summary"]["baselined"], run.err) == (0, 2, "")
+
+
+def test_entries_of_a_file_that_no_longer_parses_are_not_stale(write, tmp_path, monkeypatch):
+    _repository(write)
+    monkeypatch.chdir(tmp_path / "repo")
+    assert run_cli("scan", *SELECT, ".", "--write-baseline", "baseline.json").code == 0
+    write("repo/infra/stack.yaml", STACK + "  Broken: [\n")
+    run = scan_json(*SELECT, ".", "--baseline", "baseline.json")
+    assert [(e["file"], e["line"]) for e in run.report["errors"]] == [("infra/stack.yaml", 27)]
+    assert (run.code, run.report["summary"]["stale_baseline"], run.err) == (2, 0, "")
