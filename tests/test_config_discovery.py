@@ -3,6 +3,7 @@ repository root, as Ruff does) and refuses typos: unknown check IDs, and --param
 
 from __future__ import annotations
 
+import json
 import re
 
 from conftest import run_cli, scan_json
@@ -214,3 +215,15 @@ def test_a_found_configuration_that_leads_outside_the_repository_is_refused(writ
         "crosswire: error: repo/pyproject.toml:1: repo/pyproject.toml is a symlink that leads outside the scanned "
         "tree\n",
     )
+
+
+def test_graph_warns_about_an_undeclared_param_and_honours_skip_path(write):
+    write("stack.yaml", STACK)
+    write("legacy/stack.yaml", STACK)
+    run = run_cli("graph", ".", "--param", "Visibility=900", "--skip-path", "legacy")
+    assert run.code == 0
+    assert run.err == (
+        "crosswire: warning: --param Visibility: no scanned template declares this parameter (closest: "
+        "QueueVisibility)\n"
+    )
+    assert sorted({node["span"]["file"] for node in json.loads(run.out)["nodes"]}) == ["stack.yaml"]
