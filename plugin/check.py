@@ -146,10 +146,14 @@ class Finding:
         """Stable across line moves and unrelated edits: the check, the resource and the other ends. The file
         counts by its name's bytes (a name that is not UTF-8 holds surrogate escapes); a name from a template counts
         by its UTF-8, lone surrogates included (a JSON template can write one as `\\udXXX`)."""
+        return self.fingerprint_as(self.node.span.file)
+
+    def fingerprint_as(self, file: str) -> str:
+        """The fingerprint with the file named `file` (a baseline names it from the repository root)."""
         addresses = [self.node.address, *sorted(r.address for r in self.related)]
         parts = [
             self.meta.id.encode(),
-            os.fsencode(self.node.span.file),
+            os.fsencode(file),
             *(address.encode("utf-8", "surrogatepass") for address in addresses),
             *([self.aspect.encode()] if self.aspect else []),  # absent when empty: other fingerprints stay as they were
         ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import functools
 import json
 import os
 import sys
@@ -11,13 +13,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from crosswire import __version__
-from crosswire.config import CHECK_PATTERN, FAIL_ON
+from crosswire.config import FAIL_ON
 from crosswire.escaping import inert_text, visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CODES = """exit codes:
+  0  no finding at or above --fail-on (default warning)
+  1  findings at or above --fail-on
+  2  usage or configuration error, or an input that could not be parsed (the others are still scanned)"""
 FORMATS = ("text", "json")
 REPORT_FORMATS = ("text", "json", "sarif", "junit", "github", "markdown")
 GRAPH_FORMATS = ("json", "mermaid", "dot")
+COLOR_CHOICES = ("auto", "always", "never")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,11 +125,24 @@ def _usage_error(message: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="crosswire", description="Find broken wiring between SQS, SNS, KMS and Lambda resources.")
-    parser.add_argument("--version", action="version", version=f"crosswire {__version__}")
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    parser = _Parser(
+        prog="crosswire",
+        description="Find broken wiring between SQS, SNS, KMS and Lambda resources.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"crosswire {__version__}", help="print the version and exit"
+    )
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    scan = commands.add_parser("scan", help="scan files and directories")
+    scan = commands.add_parser(
+        "scan",
+        help="scan files and directories",
+        description="Scan Terraform and CloudFormation/SAM files and report broken wiring.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     scan.add_argument(
         "-f",
         "--format",
@@ -143,18 +163,35 @@ def build_parser() -> argparse.ArgumentParser:
         "output",
     )
     scan.add_argument("--fail-on", choices=FAIL_ON, help="lowest severity that fails (default warning)")
-    scan.add_argument("--select", action="append", help="comma separated check IDs or prefixes to run")
-    scan.add_argument("--ignore", action="append", help="comma separated check IDs or prefixes to skip")
+    scan.add_argument(
+        "--select", action="append", metavar="IDS", help="comma separated check IDs or prefixes to run (e.g. CW1,CW302)"
+    )
+    scan.add_argument("--ignore", action="append", metavar="IDS", help="comma separated check IDs or prefixes to skip")
     scan.add_argument("--baseline", metavar="FILE", help="do not report findings recorded in this baseline")
     scan.add_argument("--write-baseline", metavar="FILE", help="record the current findings as the baseline")
+    scan.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default="auto",
+        help="colour the text report: auto (default) when standard output is a terminal and NO_COLOR is not set",
+    )
+    scan.add_argument(
+        "--compact", action="store_true", help="text report: one line per finding (file:line: ID [severity] message)"
+    )
+    scan.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text report: findings and input errors only (no skips, no summary line)",
+    )
     _input_arguments(scan)
 
     checks = commands.add_parser("checks", help="list the check catalogue")
-    checks.add_argument("--format", choices=FORMATS, default="text")
+    checks.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
     checks.add_argument("--checks-dir", metavar="DIR", help="list your own checks in this folder too")
 
     explain = commands.add_parser("explain", help="explain one check")
-    explain.add_argument("check_id")
+    explain.add_argument("check_id", metavar="CHECK_ID", help="a check ID, e.g. CW302")
 
     graph = commands.add_parser("graph", help="print the normalised resource graph the checks read")
     graph.add_argument("--format", choices=GRAPH_FORMATS, default="json", help="dump format (default json)")
@@ -169,9 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _input_arguments(command: argparse.ArgumentParser) -> None:
     """What says which inputs to read and with which values: shared by `scan` and `graph`."""
-    command.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    command.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help="file or directory to read (default: the current one)"
+    )
     command.add_argument("--param", action="append", metavar="NAME=VALUE", help="CloudFormation parameter value")
-    command.add_argument("--config", metavar="FILE", help="configuration file (default: .crosswire.toml or pyproject)")
+    command.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: the nearest .crosswire.toml, or pyproject.toml with [tool.crosswire], "
+        "from each PATH up to the repository root)",
+    )
     command.add_argument("--checks-dir", metavar="DIR", help="folder of your own checks, one YAML file each")
     # one list for both, as Terraform applies -var and -var-file in the order given (the later wins)
     command.add_argument(
@@ -187,6 +231,13 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--var-env", action="store_true", help="read Terraform variables from TF_VAR_* environment variables"
+    )
+    command.add_argument(
+        "--skip-path",
+        action="append",
+        metavar="GLOB",
+        help="do not scan files matching GLOB, relative to the current directory (`*` spans folders, a folder skips "
+        "what it holds); may be given several times; replaces the configuration's skip-paths",
     )
 
 
@@ -226,33 +277,36 @@ def _scan(args: argparse.Namespace) -> int:
 
     reports = _reports(args.reports)
     try:
-        settings = config.load(args.config, ALL_CHECKS)
-        accepted = baseline.read(args.baseline) if args.baseline else frozenset()
+        settings = config.load(args.config, ALL_CHECKS, args.paths)
+        accepted = baseline.read(args.baseline) if args.baseline else None
         checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
+        settings.check_ids(checks)  # the file's select and ignore, against crosswire's checks and the team's
     except (config.ConfigError, user_checks.UserCheckError) as exc:
         return _usage_error(str(exc))
+    for flag in ("select", "ignore"):
+        # a typo would otherwise run nothing, or skip nothing, and pass the gate
+        problem = config.unknown_pattern(_split_ids(getattr(args, flag)), checks)
+        if problem is not None:
+            return _usage_error(f"--{flag}: {problem}")
     # each flag given on the command line replaces the same setting of the file
     options = ScanOptions(
         select=_split_ids(args.select) if args.select else settings.select or (),
         ignore=_split_ids(args.ignore) if args.ignore else settings.ignore or (),
         params=_key_values(args.param, "--param"),
         check_options=settings.check_options,
-        skip_paths=settings.skip_paths,
+        skip_paths=settings.skip_globs(args.skip_path),
         baseline=accepted,
         variables=_variables(args.variables),
         var_env=args.var_env,
     )
     fail_on = args.fail_on or settings.fail_on or "warning"
-    for pattern in options.select + options.ignore:
-        if not CHECK_PATTERN.fullmatch(pattern):
-            return _usage_error(f"unknown check ID or prefix {pattern!r} (expected e.g. CW302 or CW3)")
-    for pattern in options.select:
-        # a typo in --select would otherwise run nothing and pass the gate
-        if not any(c.meta.id.startswith(pattern.upper()) for c in checks):
-            return _usage_error(f"--select {pattern} matches no check; `crosswire checks` lists them")
     result = scan(args.paths, checks, options)
+    notices = baseline.notices(accepted, result.stale_baseline or []) if accepted else []
+    for warning in result.warnings + notices:
+        _say(f"crosswire: warning: {warning}")
+    style = text.Style(compact=args.compact, quiet=args.quiet)
     renderers = {
-        "text": text.render,
+        "text": functools.partial(text.render, style=style),
         "json": json_report.render,
         "sarif": sarif.render,
         "junit": junit.render,
@@ -261,19 +315,20 @@ def _scan(args: argparse.Namespace) -> int:
     }
     written = True
     for name, file in reports:
+        render = renderers[name]
+        if name == "text" and text.wants_colour(args.color, sys.stdout if file is None else None):
+            render = functools.partial(text.render, style=dataclasses.replace(style, colour=True))
         if file is None:
-            sys.stdout.write(renderers[name](result))
+            sys.stdout.write(render(result))
         else:
-            written = _write_file(file, renderers[name](result)) and written
+            written = _write_file(file, render(result)) and written
     if args.write_baseline:
         try:
             baseline.write(args.write_baseline, result.findings + result.baselined)
         except config.ConfigError as exc:
             return _usage_error(str(exc))
-        _say(
-            f"crosswire: wrote {len(result.findings) + len(result.baselined)} findings to the "
-            f"baseline {args.write_baseline}"
-        )
+        recorded = len(result.findings) + len(result.baselined)
+        _say(f"crosswire: wrote {recorded} finding{'' if recorded == 1 else 's'} to the baseline {args.write_baseline}")
     if result.errors or not written:
         return EXIT_ERROR
     if fail_on == "never" or args.write_baseline:
@@ -288,8 +343,9 @@ def _graph(args: argparse.Namespace) -> int:
     from crosswire.runner import ScanOptions, load, scan
 
     try:
-        settings = config.load(args.config, ALL_CHECKS)
+        settings = config.load(args.config, ALL_CHECKS, args.paths)
         checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
+        settings.check_ids(checks)
     except (config.ConfigError, user_checks.UserCheckError) as exc:
         return _usage_error(str(exc))
     options = ScanOptions(
@@ -297,7 +353,7 @@ def _graph(args: argparse.Namespace) -> int:
         ignore=settings.ignore or (),
         check_options=settings.check_options,
         params=_key_values(args.param, "--param"),
-        skip_paths=settings.skip_paths,
+        skip_paths=settings.skip_globs(args.skip_path),
         variables=_variables(args.variables),
         var_env=args.var_env,
     )
@@ -306,10 +362,14 @@ def _graph(args: argparse.Namespace) -> int:
         result = scan(args.paths, checks, options)
         assert result.graph is not None
         sys.stdout.write(picture.render(args.format, result.graph, result.findings, args.all))
+        for warning in result.warnings:
+            _say(f"crosswire: warning: {warning}")
         for error in result.errors:
             _say(f"{error.file}:{error.line}: error: {error.message}")
         return EXIT_ERROR if result.errors else EXIT_OK
     loaded = load(args.paths, options)
+    for warning in loaded.warnings:
+        _say(f"crosswire: warning: {warning}")
     sys.stdout.write(graph_dump.render(loaded.graph, loaded.errors, loaded.unresolved_inputs))
     return EXIT_ERROR if loaded.errors else EXIT_OK
 

@@ -36,9 +36,30 @@ class Config:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] | None = None
     fail_on: str | None = None
-    skip_paths: tuple[str, ...] = ()
+    skip_paths: tuple[str, ...] = ()  # relative to the file's folder, as Ruff reads its exclude patterns
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks_dir: str | None = None  # teams' own checks (crosswire.user_checks), relative to the file's folder
+    prefix: str = ""  # how the file's keys are written in messages: "tool.crosswire." in pyproject.toml
+
+    @property
+    def folder(self) -> str:
+        """The folder `skip-paths` patterns are relative to."""
+        return os.path.dirname(self.file) or os.curdir if self.file else os.curdir
+
+    def skip_globs(self, given: list[str] | None) -> tuple[tuple[str, str], ...]:
+        """(folder, pattern) pairs: the --skip-path patterns `given` (relative to the current directory) if any,
+        as a flag replaces its setting, else the file's skip-paths (relative to the file's folder)."""
+        if given:
+            return tuple((os.curdir, pattern) for pattern in given)
+        return tuple((self.folder, pattern) for pattern in self.skip_paths)
+
+    def check_ids(self, checks: Iterable[Check]) -> None:
+        """Refuse a `select` or `ignore` of the file that matches none of `checks`: crosswire's and the team's own,
+        which are known only once the file has said where they are."""
+        for key in ("select", "ignore"):
+            problem = unknown_pattern(getattr(self, key) or (), checks)
+            if problem is not None:
+                raise ConfigError(f"{self.file}: {self.prefix}{key}: {problem}")
 
 
 def _toml(path: str, data: bytes | None = None) -> dict[str, Any]:
@@ -63,18 +84,21 @@ def _crosswire_table(data: dict[str, Any]) -> Any:
     return tool.get("crosswire") if isinstance(tool, dict) else None
 
 
-def discover(directory: str = ".") -> str | None:
+def discover(directory: str = ".", tree: str | None = None) -> str | None:
     """The default configuration file in `directory`: `.crosswire.toml` wins over pyproject.toml (a dedicated
     file is the more specific choice, as with Ruff); a pyproject.toml is a config only with a real
-    `[tool.crosswire]` table, not one mentioned in a comment or a string."""
+    `[tool.crosswire]` table, not one mentioned in a comment or a string. With `tree`, a file that leads outside
+    it (a symlink) is an error, as a scanned file would be."""
     dedicated = os.path.normpath(os.path.join(directory, DEDICATED_FILE))
     if os.path.lexists(dedicated):
+        if tree is not None and not inputs.within(dedicated, tree):
+            raise ConfigError(f"{dedicated}: a symlink that leads outside the repository; crosswire does not read it")
         return dedicated
     pyproject = os.path.normpath(os.path.join(directory, PYPROJECT))
     if not os.path.lexists(pyproject):
         return None
     try:
-        data = inputs.read_bytes(pyproject, pyproject, None)
+        data = inputs.read_bytes(pyproject, pyproject, tree)
     except inputs.LoadError as exc:
         raise ConfigError(f"{pyproject}:{exc.line}: {exc.message}") from None
     # a project's pyproject.toml that never names crosswire is not parsed, so its own problems are not ours
@@ -83,9 +107,51 @@ def discover(directory: str = ".") -> str | None:
     return pyproject if _crosswire_table(_toml(pyproject, data)) is not None else None
 
 
-def load(path: str | None, checks: Iterable[Check]) -> Config:
-    """The configuration from `path` (a `--config` value) or the default file; an empty Config when there is none."""
-    path = path if path is not None else discover()
+def nearest(path: str, seen: dict[str, str | None] | None = None) -> str | None:
+    """The configuration nearest to the scanned `path`, as Ruff finds its own: `discover` in the path's folder (the
+    path itself when it is a directory), then in each parent up to the root of the repository holding it
+    (`inputs.repository_root`), never above it. `seen` keeps what each folder held, for the next path."""
+    seen = {} if seen is None else seen
+    top = inputs.repository_root(path)
+    directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    while True:
+        if directory not in seen:
+            seen[directory] = discover(_shown(directory), top)
+        found = seen[directory]
+        if found is not None:
+            return found
+        parent = os.path.dirname(directory)
+        if os.path.realpath(directory) == top or parent == directory or not inputs.within(parent, top):
+            return None
+        directory = parent
+
+
+def _shown(path: str) -> str:
+    """`path` as messages name it: relative to the current directory when under it, else absolute."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else os.path.abspath(path)
+
+
+def for_paths(paths: Iterable[str]) -> str | None:
+    """The one configuration of the scanned `paths` (None when none has one). Checks judge wires across files, so a
+    scan has one configuration: paths whose nearest configurations differ are a usage error, not a silent choice
+    of one project's settings for another's files."""
+    seen: dict[str, str | None] = {}  # pre-commit names many files of few folders
+    found = {path: nearest(path, seen) for path in paths}
+    distinct = sorted({f or "" for f in found.values()})
+    if len(distinct) > 1:
+        each = "; ".join(f"{path}: {config or 'none'}" for path, config in found.items())
+        raise ConfigError(
+            f"the scanned paths have different configurations ({each}); scan them one configuration at a time, "
+            "or name one with --config"
+        )
+    return (distinct[0] or None) if distinct else None
+
+
+def load(path: str | None, checks: Iterable[Check], paths: Iterable[str] = (os.curdir,)) -> Config:
+    """The configuration from `path` (a `--config` value) or the one found for the scanned `paths`; an empty
+    Config when there is none."""
+    path = path if path is not None else for_paths(paths)
     if path is None:
         return Config()
     if not os.path.lexists(path):
@@ -101,23 +167,40 @@ def load(path: str | None, checks: Iterable[Check]) -> Config:
     return _parse(data, path, prefix, {c.meta.id: c for c in checks})
 
 
+def unknown_pattern(patterns: Iterable[str], checks: Iterable[Check]) -> str | None:
+    """What is wrong with the first of `patterns` that is not a check ID or prefix, or that matches no check (a
+    typo would otherwise run nothing, or skip nothing, and pass the gate); None when all are good."""
+    ids = [c.meta.id for c in checks]
+    for pattern in patterns:
+        if not CHECK_PATTERN.fullmatch(pattern):
+            return f"{pattern!r} is not a check ID or prefix (expected e.g. CW302 or CW3)"
+        if not any(i.startswith(pattern.upper()) for i in ids):
+            # a prefix is close to every ID it could start; only a whole ID has a useful nearest spelling
+            close = difflib.get_close_matches(pattern.upper(), ids, n=3) if len(pattern) == len(ids[0]) else []
+            hint = f" (closest: {', '.join(close)})" if close else ""
+            return f"{pattern} matches no check{hint}; `crosswire checks` lists them"
+    return None
+
+
 def _parse(data: dict[str, Any], path: str, prefix: str, checks: dict[str, Check]) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{path}: {prefix}{key}: {message}")
 
     for key in data:
+        if key == "tool" and not prefix:
+            raise fail(key, "unknown key (this file takes the keys of [tool.crosswire] at its top level, unprefixed)")
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
             raise fail(key, "unknown key" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    config = Config(file=path)
+    config = Config(file=path, prefix=prefix)
     for key in ("select", "ignore"):
         if key in data:
             ids = _strings(data[key])
             if ids is None:
                 raise fail(key, 'expected a list of check IDs or prefixes, e.g. ["CW3"]')
-            for pattern in ids:
-                if not CHECK_PATTERN.fullmatch(pattern):
-                    raise fail(key, f"{pattern!r} is not a check ID or prefix (expected e.g. CW302 or CW3)")
+            wrong = next((i for i in ids if not CHECK_PATTERN.fullmatch(i)), None)
+            if wrong is not None:  # whether it matches a check is asked once the team's checks are known
+                raise fail(key, f"{wrong!r} is not a check ID or prefix (expected e.g. CW302 or CW3)")
             setattr(config, key, tuple(i.upper() for i in ids))
     if "fail-on" in data:
         if data["fail-on"] not in FAIL_ON:

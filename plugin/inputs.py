@@ -37,21 +37,34 @@ def tree_root(path: str) -> str:
     """The root of the tree that a scanned PATH stands for (a real path): nothing outside it is read.
 
     A directory PATH is its own tree. A file PATH (pre-commit names changed files one by one) belongs to the
-    repository holding it: the nearest ancestor directory with a `.git`; outside a repository, to the current
-    directory if the file is under it, else to the file's own directory."""
+    repository holding it (`repository_root`)."""
     if os.path.isdir(path):
         return os.path.realpath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    ancestor = directory
+    return repository_root(path)
+
+
+def repository_root(path: str) -> str:
+    """The root of the repository holding `path` (a real path): the nearest directory with a `.git`, starting from
+    `path` itself when it is a directory; outside a repository, the current directory if `path` is under it, else
+    `path`'s own directory."""
+    directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    repository = git_root(directory)
+    if repository is not None:
+        return repository
+    current = os.getcwd()
+    return os.path.realpath(current if within(directory, current) else directory)
+
+
+def git_root(directory: str) -> str | None:
+    """The nearest directory holding a `.git`, from `directory` upward (a real path); None outside a repository."""
+    ancestor = os.path.abspath(directory)
     while True:
         if os.path.lexists(os.path.join(ancestor, ".git")):
             return os.path.realpath(ancestor)
         parent = os.path.dirname(ancestor)
         if parent == ancestor:
-            break
+            return None
         ancestor = parent
-    current = os.getcwd()
-    return os.path.realpath(current if within(directory, current) else directory)
 
 
 def within(path: str, tree: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crosswire.baseline import Entry
 from crosswire.check import CheckMeta, Finding, Severity, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import UnresolvedInput
@@ -33,6 +34,9 @@ class ScanResult:
     baselined: list[Finding] = field(default_factory=list)  # findings whose fingerprint is in the baseline
     unresolved_inputs: list[UnresolvedInput] = field(default_factory=list)  # e.g. registry modules not downloaded
     graph: Graph | None = None  # what the checks read, for a picture of the wiring (crosswire.picture)
+    warnings: list[str] = field(default_factory=list)  # for the person running the scan, on stderr
+    # baseline entries no finding matches any more; None when the scan had no baseline
+    stale_baseline: list[Entry] | None = None
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.level is severity)

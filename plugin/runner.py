@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crosswire import inputs, suppressions
+from crosswire.baseline import Baseline
 from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
@@ -34,8 +36,9 @@ class ScanOptions:
     variables: tuple[tuple[str, str], ...] = ()  # ("var", "NAME=VALUE") and ("file", PATH), in command-line order
     var_env: bool = False
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
-    baseline: frozenset[str] = frozenset()  # fingerprints of accepted findings
+    # (folder, glob pattern): the configuration file's folder for its skip-paths, the current one for --skip-path
+    skip_paths: tuple[tuple[str, str], ...] = ()
+    baseline: Baseline | None = None  # accepted findings
 
 
 def discover(paths: Sequence[str], errors: list[ScanError]) -> dict[str, str]:
@@ -92,10 +95,11 @@ def _walk(top: str, tree: str, errors: list[ScanError]) -> list[str]:
     return files
 
 
-def skipped(path: str, patterns: Sequence[str]) -> bool:
-    """Whether a `skip-paths` pattern matches the file: `*` spans folders, a folder skips what it holds, and a
-    leading `**/` may match nothing."""
-    shown = display_path(path).replace(os.sep, "/")
+def skipped(path: str, patterns: Sequence[str], folder: str = os.curdir) -> bool:
+    """Whether a `skip-paths` pattern matches the file's path relative to `folder` (absolute when the file is not
+    under it): `*` spans folders, a folder skips what it holds, and a leading `**/` may match nothing."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+    shown = (relative if not relative.startswith("..") else os.path.abspath(path)).replace(os.sep, "/")
     for pattern in patterns:
         pattern = pattern.replace(os.sep, "/").removeprefix("./").rstrip("/")
         options = [pattern, pattern + "/*"] + ([pattern[3:], pattern[3:] + "/*"] if pattern.startswith("**/") else [])
@@ -112,10 +116,12 @@ def load_cloudformation(
     errors: list[ScanError],
     unresolved: list[UnresolvedInput],
     in_scenarios: bool = False,
+    parameters: set[str] | None = None,
 ) -> int | None:
     """Load one template file (or a Terraform plan JSON) of the tree rooted at `tree`; None when it is neither.
     What the template leaves to deployment (an AWS::Include) goes to `unresolved`. With `in_scenarios`, a template
-    whose conditions are undecided is loaded once per condition scenario (crosswire.loaders.cloudformation)."""
+    whose conditions are undecided is loaded once per condition scenario (crosswire.loaders.cloudformation). The
+    names of the template's parameters are added to `parameters`."""
     from crosswire.loaders import cloudformation
 
     shown = display_path(path)
@@ -130,6 +136,9 @@ def load_cloudformation(
     template = cloudformation.parse(text, shown)
     if not cloudformation.is_template(template):
         return None
+    declared = template.get("Parameters")
+    if parameters is not None and isinstance(declared, dict):
+        parameters.update(str(name) for name in declared)
     staged = Graph()
     ways = cloudformation.scenarios(template, shown, options.params) if in_scenarios else []
     count = 0
@@ -297,6 +306,7 @@ class Loaded:
     resources: int
     unresolved_inputs: list[UnresolvedInput]
     changed: set[str]
+    warnings: list[str] = field(default_factory=list)  # what the person running the scan should know (stderr)
 
 
 def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False) -> Loaded:
@@ -312,8 +322,10 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
     files = resources = 0
     terraform_directories: dict[str, str] = {}  # module directory: root of its tree
     unresolved_inputs: list[UnresolvedInput] = []
+    parameters: set[str] = set()
+    variables: set[str] = set()
     for path, tree in discover(paths, errors).items():
-        if skipped(path, options.skip_paths):
+        if any(skipped(path, (pattern,), folder) for folder, pattern in options.skip_paths):
             continue
         if path.endswith(TERRAFORM_SUFFIXES):
             terraform_directories.setdefault(os.path.dirname(path) or ".", tree)
@@ -321,7 +333,7 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
         if not (path.lower().endswith(TEMPLATE_SUFFIXES) or path in named):
             continue
         try:
-            count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs, in_scenarios)
+            count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs, in_scenarios, parameters)
         except LoadError as exc:
             errors.append(ScanError(exc.file, exc.line, exc.message))
             continue
@@ -337,8 +349,31 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
         files += loaded.files
         resources += loaded.resources
         unresolved_inputs.extend(loaded.unresolved)
+        variables = loaded.variables
     graph.resolve_wires()
-    return Loaded(graph, errors, files, resources, unresolved_inputs, changed)
+    warnings = undeclared(options, parameters, variables)
+    if not files and not errors:
+        warnings.append(f"no Terraform or CloudFormation file found in {', '.join(paths)}: nothing was checked")
+    return Loaded(graph, errors, files, resources, unresolved_inputs, changed, warnings)
+
+
+def undeclared(options: ScanOptions, parameters: set[str], variables: set[str]) -> list[str]:
+    """A warning for each --param that no scanned template declares and each --var that no scanned root module
+    declares, naming the declared names closest to it: a misspelt name would otherwise leave its value unused."""
+    given = [("--param", name, parameters, "template declares this parameter") for name in options.params]
+    given += [
+        ("--var", value.partition("=")[0], variables, "root module declares this variable")
+        for kind, value in options.variables
+        if kind == "var"
+    ]
+    warnings = []
+    for flag, name, declared, what in given:
+        if name in declared:
+            continue
+        close = difflib.get_close_matches(name, sorted(declared), n=3)
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        warnings.append(f"{flag} {name}: no scanned {what}{hint}")
+    return warnings
 
 
 def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) -> ScanResult:
@@ -350,9 +385,15 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         findings = [f for f in findings if touches(changed, f.node, *f.related)]
         skips = [s for s in skips if touches(changed, s.node)]
         unresolved_inputs = [u for u in unresolved_inputs if os.path.realpath(u.file) in changed]
+    # an entry whose finding is now suppressed inline is not stale: the fault is still there
+    stale = None
+    if options.baseline:
+        ids, unreadable = [c.meta.id for c in ran], [e.file for e in errors]
+        stale = options.baseline.stale(findings, ids, paths, unreadable)
     findings, suppressed = suppressions.apply(findings)
-    baselined = [f for f in findings if f.fingerprint in options.baseline]
-    findings = [f for f in findings if f.fingerprint not in options.baseline]
+    accepted = options.baseline.accepts if options.baseline else lambda finding: False
+    baselined = [f for f in findings if accepted(f)]
+    findings = [f for f in findings if not accepted(f)]
     return ScanResult(
         findings,
         skips,
@@ -365,4 +406,6 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
         baselined=baselined,
         unresolved_inputs=unresolved_inputs,
         graph=graph,
+        warnings=loaded.warnings,
+        stale_baseline=stale,
     )

@@ -254,7 +254,7 @@ def test_output_file_that_cannot_be_encoded_is_an_error_and_leaves_no_temporary_
     from crosswire.reporters import text
 
     write("t.yaml", TEMPLATE.format(queue="Queue"))
-    monkeypatch.setattr(text, "render", lambda result: "a lone surrogate \udcff\n")
+    monkeypatch.setattr(text, "render", lambda result, **style: "a lone surrogate \udcff\n")
     run = run_cli("scan", *SELECT, "--output-file", "report.txt", ".")
     assert run.code == 2
     assert run.err.startswith("crosswire: error: cannot write --output-file report.txt: ")

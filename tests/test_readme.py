@@ -303,6 +303,21 @@ def user_check(block: Block, tmp_path: Path) -> None:
     assert scan_json("--checks-dir", str(tmp_path / "checks"), "--select", "SLOW001", str(tmp_path / "template.yaml")).findings() == set()
 
 
+def summary_line(block: Block, tmp_path: Path) -> None:
+    """The summary line the README shows is the last line of the sample project's text report, as written."""
+    workspace = project(tmp_path / "project")
+    done = subprocess.run(
+        [BIN / "crosswire", "scan", "--select", "CW302", "--color", "never", "template.yaml"],
+        cwd=workspace,
+        env=shell_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines()[-1] == block.text.strip()
+
+
 # a line of the snippet -> what shows that the snippet does what the README says
 HARNESSES: dict[str, Callable[[Block, Path], None]] = {
     "# crosswire:ignore CW302 consumers are idempotent; duplicates are harmless": comment_suppression_in_yaml,
@@ -312,6 +327,8 @@ HARNESSES: dict[str, Callable[[Block, Path], None]] = {
     "ignore_checks: [W9302]": cfn_lint_metadata_ignore,
     "- repo: local": local_pre_commit_hook,
     "id: SLOW001": user_check,
+    "crosswire: scanned 1 file, 3 resources; findings: 0 errors, 1 warning, 0 info; 0 suppressed, 0 baselined, "
+    "0 skipped as unresolved": summary_line,
 }
 
 

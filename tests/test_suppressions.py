@@ -237,7 +237,10 @@ def test_text_report_counts_suppressed_findings(write):
     proc = cli_subprocess("scan", "--select", "CW302", ".")
     assert proc.returncode == 1
     assert proc.stdout.startswith("t.yaml:8: CW302 warning:")
-    assert proc.stdout.endswith("crosswire: 1 files, 5 resources, findings: 0 error, 1 warning, 0 info, 1 suppressed\n")
+    assert proc.stdout.endswith(
+        "crosswire: scanned 1 file, 5 resources; findings: 0 errors, 1 warning, 0 info; 1 suppressed, 0 baselined, "
+        "0 skipped as unresolved\n"
+    )
 
 
 # -- the comment reader on its own ----------------------------------------------------------------------------

@@ -740,6 +740,7 @@ class Outcome:
     resources: int = 0
     errors: list[LoadError] = field(default_factory=list)
     unresolved: list[UnresolvedInput] = field(default_factory=list)  # opaque module calls, once each
+    variables: set[str] = field(default_factory=set)  # the names root modules declare: what --var may set
 
 
 class Loader:
@@ -816,6 +817,7 @@ class Loader:
         parsed = self.module(root, self.tree_of(root))
         if parsed is None:
             return
+        outcome.variables.update(parsed.variables)
         self.root_values(root)  # read every variables file now, so a broken one is reported even if unused
         unit = self.build_unit(root, parsed)
         if unit is None:

@@ -35,7 +35,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def render(result: ScanResult) -> str:
-    report = {
+    report: dict[str, Any] = {
         "tool": "crosswire",
         "version": __version__,
         "schema": SCHEMA_VERSION,
@@ -63,6 +63,8 @@ def render(result: ScanResult) -> str:
             "baselined": len(result.baselined),
         },
     }
+    if result.stale_baseline is not None:  # only with --baseline: reports without one keep their shape
+        report["summary"]["stale_baseline"] = len(result.stale_baseline)
     # names keep their characters (JSON escapes controls); only bytes that are not UTF-8 in a file name, which no
     # JSON string can hold, are written as `\xff`
     return inert_json(json.dumps(encodable_strings(report), indent=2)) + "\n"
