@@ -123,7 +123,10 @@ def test_the_sdist_holds_what_the_wheel_is_built_from(built):
 
 def test_the_environment_has_no_test_extras(installed):
     for module in TEST_EXTRAS:
-        done = subprocess.run([installed / "python", "-c", f"import {module}"], capture_output=True, text=True)
+        # away from the repository, whose build/ folder would import as a namespace package named build
+        done = subprocess.run(
+            [installed / "python", "-c", f"import {module}"], capture_output=True, text=True, cwd=installed
+        )
         assert f"No module named '{module}'" in done.stderr, module
 
 
