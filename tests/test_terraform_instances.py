@@ -237,3 +237,45 @@ def test_the_graph_dump_lists_each_instance(write):
         'aws_lambda_event_source_mapping.work["slow"]',
     }
     assert {r for _, r in nodes} == {""}
+
+
+def test_an_output_of_one_instance_of_a_module_that_is_not_downloaded_is_unresolved(write):
+    """A registry module called with for_each, not downloaded: module.queues["a"].queue_arn is as unknown as the
+    module (this crashed the loader: the instance's outputs were read from an unresolved module)."""
+    write(
+        "main.tf",
+        """\
+module "queues" {
+  source   = "terraform-aws-modules/sqs/aws"
+  for_each = toset(["a"])
+  name     = each.key
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/r"
+  timeout       = 30
+}
+
+resource "aws_lambda_event_source_mapping" "m" {
+  event_source_arn = module.queues["a"].queue_arn
+  function_name    = aws_lambda_function.worker.arn
+}
+""",
+    )
+    run = scan_json("--select", "CW301", ".")
+    assert (run.code, run.report["errors"], run.findings()) == (0, [], set())
+    assert [(u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        (
+            "CW301",
+            "aws_lambda_event_source_mapping.m",
+            "queue of mapping aws_lambda_event_source_mapping.m is unresolved: module module.queues "
+            "(terraform-aws-modules/sqs/aws) is not vendored; its outputs are unknown",
+        ),
+        (
+            None,
+            "module.queues",
+            "registry module terraform-aws-modules/sqs/aws is not downloaded (no .terraform/modules/modules.json "
+            "entry): its resources are not checked",
+        ),
+    ]

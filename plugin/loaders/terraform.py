@@ -444,9 +444,9 @@ class Instance:
             members: dict[int | str, Any] = {}
             for number, index, evaluator in instances:
                 member = self.child(name, index, evaluator)
-                members[number] = Namespace(
-                    f"module.{name}{index}", member if isinstance(member, Unresolved) else member.output
-                )
+                # a module that is not loaded (not vendored, outside the tree) has outputs as unknown as itself
+                getter = member.output if isinstance(member, Instance) else functools.partial(_same, member)
+                members[number] = Namespace(f"module.{name}{index}", getter)
             return self.collection(call, members)
         child = self.child(name)
         repeated = "count" in call.attrs or "for_each" in call.attrs
@@ -705,6 +705,10 @@ def _not_downloaded(call: Block) -> str:
     )
 
 
+def _same(value: Any, _name: str) -> Any:
+    return value
+
+
 def _count(number: int) -> Namespace:
     return Namespace("count", lambda n: number if n == "index" else Invalid(f"count.{n} does not exist"))
 
@@ -866,6 +870,9 @@ class Loader:
             return None
         except RecursionError:
             self.error(LoadError(unit.name, 1, "configuration nested too deeply to evaluate"))
+            return None
+        except Exception as exc:  # a loader bug on one root module must not stop the scan of the others
+            self.error(LoadError(unit.name, 0, f"internal error, please report: {exc!r}"))
             return None
         return unit
 
