@@ -183,6 +183,12 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--var-env", action="store_true", help="read Terraform variables from TF_VAR_* environment variables"
     )
+    command.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="neither read nor write the parse cache (kept under $XDG_CACHE_HOME/crosswire)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,6 +241,7 @@ def _scan(args: argparse.Namespace) -> int:
         baseline=accepted,
         variables=_variables(args.variables),
         var_env=args.var_env,
+        cache=args.cache,
     )
     fail_on = args.fail_on or settings.fail_on or "warning"
     for pattern in options.select + options.ignore:
@@ -289,6 +296,7 @@ def _graph(args: argparse.Namespace) -> int:
         skip_paths=settings.skip_paths,
         variables=_variables(args.variables),
         var_env=args.var_env,
+        cache=args.cache,
     )
     loaded = load(args.paths, options)
     sys.stdout.write(graph_dump.render(loaded.graph, loaded.errors, loaded.unresolved_inputs))

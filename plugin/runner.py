@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crosswire import inputs, suppressions
+from crosswire import cache, inputs, suppressions
 from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
@@ -36,6 +36,7 @@ class ScanOptions:
     check_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     skip_paths: tuple[str, ...] = ()  # glob patterns over the file paths as reports show them
     baseline: frozenset[str] = frozenset()  # fingerprints of accepted findings
+    cache: bool = True  # the parse cache under the user cache directory (crosswire.cache)
 
 
 def discover(paths: Sequence[str], errors: list[ScanError]) -> dict[str, str]:
@@ -305,6 +306,14 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
     """Find the input files under `paths` and load them into one graph, completed and wired; with `in_scenarios`,
     templates with undecided conditions once per condition scenario (what checks judge; a graph dump shows each
     template once, its undecided conditions unresolved)."""
+    cache.configure(options.cache)
+    try:
+        return _load(paths, options, in_scenarios)
+    finally:
+        cache.trim()
+
+
+def _load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool) -> Loaded:
     # read whatever its suffix; a FIFO or device named is kept too, for the reader to refuse
     named = {os.path.normpath(p) for p in paths if os.path.lexists(p) and not os.path.isdir(p)}
     # only files named (pre-commit's changed files): report what touches them, judged on whole modules

@@ -605,10 +605,10 @@ def _interpolation(source: str) -> Any:
 
 
 def _parse_interpolation(source: str) -> Any:
-    import hcl2
+    from crosswire.loaders.hcl_parser import parse_tree
 
     try:
-        parsed = hcl2.parses_to_tree(f"x = {source}\n")
+        parsed = parse_tree(f"x = {source}\n")
     except Exception:  # lark raises several error types; all mean the same here
         return None
     return _children(_children(_children(parsed)[0])[0])[1]
