@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sys
 import tempfile
 from typing import Any
 
@@ -84,11 +85,14 @@ def _positioned(node: Any) -> bool:
 def encode(node: Any) -> Any:
     """A tree as nested tuples of strings and numbers (for `marshal`): (rule, children) for a tree, (type, text,
     line, end line) for a token."""
-    from lark import Tree
 
-    if isinstance(node, Tree):
-        return (str(node.data), tuple(encode(c) for c in node.children))
-    return (node.type, str(node), node.line, node.end_line)
+    def plain(node: Any) -> Any:
+        children = getattr(node, "children", None)  # a tree; a token has none
+        if children is not None:
+            return (sys.intern(str(node.data)), tuple(plain(c) for c in children))
+        return (sys.intern(node.type), str(node), node.line, node.end_line)
+
+    return plain(node)
 
 
 def decode(item: Any) -> Any:
