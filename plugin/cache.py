@@ -44,6 +44,11 @@ def configure(enabled: bool) -> None:
     _state["wrote"] = False
 
 
+def mark_written() -> None:
+    """Entries may have been written by other processes of this scan: trim the cache at its end."""
+    _state["wrote"] = True
+
+
 def enabled() -> bool:
     return bool(_state["enabled"])
 

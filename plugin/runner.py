@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crosswire import cache, inputs, suppressions
+from crosswire import cache, inputs, progress, suppressions
 from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
@@ -323,31 +323,37 @@ def _load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool) -> Loa
     files = resources = 0
     terraform_directories: dict[str, str] = {}  # module directory: root of its tree
     unresolved_inputs: list[UnresolvedInput] = []
+    templates: list[tuple[str, str]] = []
+    terraform_files = 0
     for path, tree in discover(paths, errors).items():
         if skipped(path, options.skip_paths):
             continue
         if path.endswith(TERRAFORM_SUFFIXES):
             terraform_directories.setdefault(os.path.dirname(path) or ".", tree)
-            continue
-        if not (path.lower().endswith(TEMPLATE_SUFFIXES) or path in named):
-            continue
-        try:
-            count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs, in_scenarios)
-        except LoadError as exc:
-            errors.append(ScanError(exc.file, exc.line, exc.message))
-            continue
-        except Exception as exc:  # a loader bug on one file must not stop the scan of the others
-            errors.append(ScanError(display_path(path), 0, f"internal error, please report: {exc!r}"))
-            continue
-        if count is not None:
-            files += 1
-            resources += count
-    if terraform_directories:
-        loaded = load_terraform(terraform_directories, graph, options, bool(changed))
-        errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
-        files += loaded.files
-        resources += loaded.resources
-        unresolved_inputs.extend(loaded.unresolved)
+            terraform_files += 1
+        elif path.lower().endswith(TEMPLATE_SUFFIXES) or path in named:
+            templates.append((path, tree))
+    with progress.files(len(templates) + terraform_files):
+        for path, tree in templates:
+            try:
+                count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs, in_scenarios)
+            except LoadError as exc:
+                errors.append(ScanError(exc.file, exc.line, exc.message))
+                continue
+            except Exception as exc:  # a loader bug on one file must not stop the scan of the others
+                errors.append(ScanError(display_path(path), 0, f"internal error, please report: {exc!r}"))
+                continue
+            finally:
+                progress.advance()
+            if count is not None:
+                files += 1
+                resources += count
+        if terraform_directories:
+            loaded = load_terraform(terraform_directories, graph, options, bool(changed))
+            errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
+            files += loaded.files
+            resources += loaded.resources
+            unresolved_inputs.extend(loaded.unresolved)
     graph.resolve_wires()
     return Loaded(graph, errors, files, resources, unresolved_inputs, changed)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire import cache, inputs
+from crosswire import cache, inputs, progress
 from crosswire.loaders import LoadError, display_path, hcl_parser
 from crosswire.loaders.budget import OverBudget
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, nesting
@@ -449,6 +449,7 @@ def parse_file(path: str, tree: str) -> tuple[list[Block], dict[int, Comment]]:
     """The blocks of one configuration file of the tree rooted at `tree`, and its comments by line (where
     suppression directives are written)."""
     shown = display_path(path)
+    progress.advance()
     text = inputs.read_text(path, shown, tree)
     if path.endswith(".tf.json"):
         return parse_json(text, shown), {}

@@ -1,0 +1,73 @@
+"""Root modules loaded in worker processes report what loading them in the scan's own process reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import scan_json
+from crosswire.loaders import terraform
+
+ROOT = """\
+resource "aws_sqs_queue" "jobs" {{
+  name                       = "jobs-{index}"
+  visibility_timeout_seconds = {visibility}
+}}
+
+resource "aws_lambda_function" "worker" {{
+  function_name = "worker-{index}"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "app.zip"
+  timeout       = 60
+}}
+
+resource "aws_lambda_event_source_mapping" "jobs" {{
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = aws_lambda_function.worker.arn
+}}
+"""
+
+CALLER = """\
+module "queue" {
+  source = "../shared"
+}
+"""
+
+SHARED = """\
+resource "aws_sqs_queue" "shared" {
+  visibility_timeout_seconds = 10
+}
+"""
+
+
+@pytest.fixture
+def roots(write, monkeypatch):
+    """Twenty root modules (one with a syntax error), a root module that calls a local module, and that module."""
+    for index in range(20):
+        write(f"stacks/s{index:02d}/main.tf", ROOT.format(index=index, visibility=30 if index % 2 else 400))
+    write("stacks/s07/broken.tf", 'resource "aws_sqs_queue" "x" {\n  name = \n}\n')
+    write("stacks/caller/main.tf", CALLER)
+    write("stacks/shared/main.tf", SHARED)
+    apart: list[int] = []
+    load_apart = terraform.Loader.load_apart
+    monkeypatch.setattr(
+        terraform.Loader, "load_apart", lambda self, roots: apart.append(len(found := load_apart(self, roots))) or found
+    )
+    monkeypatch.setattr(terraform, "_cores", lambda: 2)
+    return apart
+
+
+def test_root_modules_loaded_apart_report_what_one_process_reports(roots, monkeypatch):
+    monkeypatch.setattr(terraform, "PARALLEL_ROOTS", 10**9)
+    alone = scan_json("--select", "CW301", "stacks")
+    monkeypatch.setattr(terraform, "PARALLEL_ROOTS", 2)
+    apart = scan_json("--select", "CW301", "stacks")
+    assert roots == [0, 20]  # every root module but the caller, loaded apart the second time
+    assert apart.out == alone.out
+    report = apart.report
+    assert report["errors"] == [
+        {"file": "stacks/s07/broken.tf", "line": 2, "message": "malformed HCL: unexpected '}' at column 10"}
+    ]
+    found = sorted((f["check_id"], f["file"], f["line"]) for f in report["findings"])
+    assert found == [("CW301", f"stacks/s{i:02d}/main.tf", 1) for i in range(1, 20, 2) if i != 7]
