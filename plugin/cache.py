@@ -35,7 +35,7 @@ _DIGEST = 16
 _STALE_TEMPORARY = 3600.0  # seconds: a temporary file this old was left by a scan that died while writing
 
 _state = {"enabled": True, "wrote": False}
-_stamps: dict[str, bytes] = {}
+_stamps: dict[tuple[str, str], bytes] = {}
 
 
 def configure(enabled: bool) -> None:
@@ -98,18 +98,16 @@ def _stamp(kind: str, versions: Callable[[], tuple[str, ...]], sources: tuple[st
 
 
 def _key(kind: str, versions: Callable[[], tuple[str, ...]], sources: tuple[str, ...], shown: str, text: str) -> str:
-    stamp = _stamps.get(kind)
+    import crosswire
+
+    # computed once per kind and crosswire version (which a test may change within one process)
+    stamp = _stamps.get((kind, crosswire.__version__))
     if stamp is None:
-        stamp = _stamps[kind] = _stamp(kind, versions, sources)
+        stamp = _stamps[(kind, crosswire.__version__)] = _stamp(kind, versions, sources)
     digest = hashlib.blake2b(stamp, digest_size=20)
     digest.update(b"\0" + shown.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
-
-
-def forget_stamps() -> None:
-    """Compute stamps again (for tests that change crosswire's version within one process)."""
-    _stamps.clear()
 
 
 def cached(

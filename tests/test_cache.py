@@ -121,12 +121,7 @@ def test_another_crosswire_version_is_a_miss(tree, parses, monkeypatch):
     scan_json(*SCAN)
     parses.clear()
     monkeypatch.setattr(crosswire, "__version__", "999.0.0")
-    cache.forget_stamps()
-    try:
-        scan_json(*SCAN)
-    finally:
-        monkeypatch.undo()
-        cache.forget_stamps()
+    scan_json(*SCAN)
     assert sorted(parses) == ["hcl", "template"]
     assert len(entries(tree)) == 4
 
