@@ -257,22 +257,26 @@ class Measure:
         if self.failed:
             return
         self.prepare(index)
-        start = time.perf_counter()
-        try:
-            process = subprocess.Popen(
-                self.command, cwd=self.cwd, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-        except OSError as exc:
-            self.failed = str(exc)
-            return
-        # wait4 gives this child's own peak resident set (with the children it waited for), not the bench's
-        _, status, usage = os.wait4(process.pid, 0)
-        self.seconds.append(time.perf_counter() - start)
-        self.cpu.append(usage.ru_utime + usage.ru_stime)
-        self.peak_kb.append(usage.ru_maxrss)
-        errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            self.failed = f"exit {os.waitstatus_to_exitcode(status)}: {errors.strip().splitlines()[-1:] or ''}"
+        # standard error goes to a file: a pipe nobody reads while the bench waits would block a chatty tool
+        with tempfile.TemporaryFile() as errors:
+            start = time.perf_counter()
+            try:
+                process = subprocess.Popen(
+                    self.command, cwd=self.cwd, env=environment, stdout=subprocess.DEVNULL, stderr=errors
+                )
+            except OSError as exc:
+                self.failed = str(exc)
+                return
+            # wait4 gives this child's own peak resident set (with the children it waited for), not the bench's
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+            self.seconds.append(time.perf_counter() - start)
+            self.cpu.append(usage.ru_utime + usage.ru_stime)
+            self.peak_kb.append(usage.ru_maxrss)
+            if process.returncode not in (0, 1):
+                errors.seek(0)
+                last = errors.read().decode(errors="replace").strip().splitlines()[-1:]
+                self.failed = f"exit {process.returncode}: {' '.join(last)}"
 
 
 def tool(name: str, explicit: str | None = None) -> str | None:
