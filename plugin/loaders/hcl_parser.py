@@ -30,6 +30,7 @@ def _parser(cached: bool) -> Any:
 
     if not cached:
         return hcl2.parser.parser()
+
     def build(grammar_cache: str) -> Any:
         options = {"parser": "lalr", "propagate_positions": False, "postlex": PostLexer(), "cache": grammar_cache}
         return Lark.open("hcl2.lark", rel_to=hcl2.parser.__file__, **options)
