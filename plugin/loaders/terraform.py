@@ -875,7 +875,8 @@ def build_declarations(name: str, file: str, resources: dict[str, Block], graph:
     return unit.resources
 
 
-_LOCAL_SOURCE = re.compile(r'source\s*[=:]\s*"\.\.?/')
+# `source = "./x"` in HCL, `"source": "./x"` in JSON
+_LOCAL_SOURCE = re.compile(r'source"?\s*[=:]\s*"\.\.?/')
 _RELATIVE_PATH = re.compile(r'"\.\.?/')
 
 
