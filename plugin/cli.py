@@ -239,6 +239,12 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
         help="do not scan files matching GLOB, relative to the current directory (`*` spans folders, a folder skips "
         "what it holds); may be given several times; replaces the configuration's skip-paths",
     )
+    command.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="neither read nor write the parse cache (kept under $XDG_CACHE_HOME/crosswire)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -298,6 +304,7 @@ def _scan(args: argparse.Namespace) -> int:
         baseline=accepted,
         variables=_variables(args.variables),
         var_env=args.var_env,
+        cache=args.cache,
     )
     fail_on = args.fail_on or settings.fail_on or "warning"
     result = scan(args.paths, checks, options)
@@ -356,6 +363,7 @@ def _graph(args: argparse.Namespace) -> int:
         skip_paths=settings.skip_globs(args.skip_path),
         variables=_variables(args.variables),
         var_env=args.var_env,
+        cache=args.cache,
     )
     if args.format != "json":
         # the picture marks findings: the checks run as `crosswire scan` runs them, on the graph they read

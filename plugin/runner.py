@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crosswire import inputs, suppressions
+from crosswire import cache, inputs, progress, suppressions
 from crosswire.baseline import Baseline
 from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
@@ -39,6 +39,7 @@ class ScanOptions:
     # (folder, glob pattern): the configuration file's folder for its skip-paths, the current one for --skip-path
     skip_paths: tuple[tuple[str, str], ...] = ()
     baseline: Baseline | None = None  # accepted findings
+    cache: bool = True  # the parse cache under the user cache directory (crosswire.cache)
 
 
 def discover(paths: Sequence[str], errors: list[ScanError]) -> dict[str, str]:
@@ -313,6 +314,14 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
     """Find the input files under `paths` and load them into one graph, completed and wired; with `in_scenarios`,
     templates with undecided conditions once per condition scenario (what checks judge; a graph dump shows each
     template once, its undecided conditions unresolved)."""
+    cache.configure(options.cache)
+    try:
+        return _load(paths, options, in_scenarios)
+    finally:
+        cache.trim()
+
+
+def _load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool) -> Loaded:
     # read whatever its suffix; a FIFO or device named is kept too, for the reader to refuse
     named = {os.path.normpath(p) for p in paths if os.path.lexists(p) and not os.path.isdir(p)}
     # only files named (pre-commit's changed files): report what touches them, judged on whole modules
@@ -324,32 +333,40 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
     unresolved_inputs: list[UnresolvedInput] = []
     parameters: set[str] = set()
     variables: set[str] = set()
+    templates: list[tuple[str, str]] = []
+    terraform_files = 0
     for path, tree in discover(paths, errors).items():
         if any(skipped(path, (pattern,), folder) for folder, pattern in options.skip_paths):
             continue
         if path.endswith(TERRAFORM_SUFFIXES):
             terraform_directories.setdefault(os.path.dirname(path) or ".", tree)
-            continue
-        if not (path.lower().endswith(TEMPLATE_SUFFIXES) or path in named):
-            continue
-        try:
-            count = load_cloudformation(path, tree, graph, options, errors, unresolved_inputs, in_scenarios, parameters)
-        except LoadError as exc:
-            errors.append(ScanError(exc.file, exc.line, exc.message))
-            continue
-        except Exception as exc:  # a loader bug on one file must not stop the scan of the others
-            errors.append(ScanError(display_path(path), 0, f"internal error, please report: {exc!r}"))
-            continue
-        if count is not None:
-            files += 1
-            resources += count
-    if terraform_directories:
-        loaded = load_terraform(terraform_directories, graph, options, bool(changed), in_scenarios)
-        errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
-        files += loaded.files
-        resources += loaded.resources
-        unresolved_inputs.extend(loaded.unresolved)
-        variables = loaded.variables
+            terraform_files += 1
+        elif path.lower().endswith(TEMPLATE_SUFFIXES) or path in named:
+            templates.append((path, tree))
+    with progress.files(len(templates) + terraform_files):
+        for path, tree in templates:
+            try:
+                count = load_cloudformation(
+                    path, tree, graph, options, errors, unresolved_inputs, in_scenarios, parameters
+                )
+            except LoadError as exc:
+                errors.append(ScanError(exc.file, exc.line, exc.message))
+                continue
+            except Exception as exc:  # a loader bug on one file must not stop the scan of the others
+                errors.append(ScanError(display_path(path), 0, f"internal error, please report: {exc!r}"))
+                continue
+            finally:
+                progress.advance()
+            if count is not None:
+                files += 1
+                resources += count
+        if terraform_directories:
+            loaded = load_terraform(terraform_directories, graph, options, bool(changed), in_scenarios)
+            errors.extend(ScanError(e.file, e.line, e.message) for e in loaded.errors)
+            files += loaded.files
+            resources += loaded.resources
+            unresolved_inputs.extend(loaded.unresolved)
+            variables = loaded.variables
     graph.resolve_wires()
     warnings = undeclared(options, parameters, variables)
     if not files and not errors:

@@ -3,6 +3,8 @@ those files: a `.tf` expands to its module and the root modules that call it."""
 
 from __future__ import annotations
 
+import json
+
 from conftest import scan_json
 
 QUEUE = """\
@@ -82,6 +84,41 @@ resource "aws_lambda_event_source_mapping" "jobs" {
 }
 """,
     )
+    write(
+        "modules/queue/main.tf",
+        """\
+variable "visibility" {}
+
+resource "aws_sqs_queue" "this" {
+  name                       = "jobs"
+  visibility_timeout_seconds = var.visibility
+}
+
+output "arn" {
+  value = aws_sqs_queue.this.arn
+}
+""",
+    )
+    run = scan_json("--select", "CW302", "modules/queue/main.tf")
+    assert located(run) == [("CW302", "module.queue.aws_sqs_queue.this", "modules/queue/main.tf", 3)]
+    assert run.report["unresolved"] == []
+
+
+def test_a_changed_local_module_is_checked_through_a_json_root_module_that_calls_it(write):
+    """`"source": "../x"` in a `.tf.json` file is a local module call too (the quick test for callers looked
+    for `source` followed by `=` or `:`, and missed the quote between them)."""
+    caller = {
+        "module": {"queue": {"source": "../../modules/queue", "visibility": 90}},
+        "resource": {
+            "aws_lambda_function": {
+                "worker": {"function_name": "worker", "role": "arn:aws:iam::123456789012:role/r", "timeout": 30}
+            },
+            "aws_lambda_event_source_mapping": {
+                "jobs": {"event_source_arn": "${module.queue.arn}", "function_name": "${aws_lambda_function.worker.arn}"}
+            },
+        },
+    }
+    write("envs/prod/main.tf.json", json.dumps(caller, indent=2))
     write(
         "modules/queue/main.tf",
         """\

@@ -11,7 +11,7 @@ from typing import Any
 import hcl2
 
 from conftest import scan_json
-from crosswire.loaders import terraform
+from crosswire.loaders import hcl_parser, terraform
 from crosswire.loaders.budget import LIMITS
 from crosswire.loaders.hcl_eval import MAX_DEPTH, Evaluator, Invalid
 from crosswire.loaders.terraform_config import MAX_JSON_DEPTH, MAX_NESTING, NoScope
@@ -287,8 +287,8 @@ def test_jsondecode_of_json_nested_too_deeply_is_invalid():
 
 def test_template_interpolations_are_parsed_once_however_often_rendered(monkeypatch):
     parses = []
-    original = hcl2.parses_to_tree
-    monkeypatch.setattr(hcl2, "parses_to_tree", lambda text: parses.append(text) or original(text))
+    original = hcl_parser.parse_tree
+    monkeypatch.setattr(hcl_parser, "parse_tree", lambda text: parses.append(text) or original(text))
     evaluator = Evaluator(NoScope(), {"once_rendered": 1})
     assert [evaluator.render("a ${once_rendered + 1} b") for _ in range(3)] == ["a 2 b"] * 3
     assert parses == ["x = once_rendered + 1\n"]

@@ -247,10 +247,9 @@ def to_text(value: Any, tokens: dict[str, Ref]) -> Any:
 
 
 def _children(tree: Any) -> list[Any]:
-    """The subtrees of a node, without tokens and comments/newlines."""
-    from lark import Tree
-
-    return [c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+    """The subtrees of a node, without tokens and comments/newlines (tokens have no `data`; this runs for most
+    nodes evaluated, where importing lark's Tree to test each child costs more than the test)."""
+    return [c for c in tree.children if getattr(c, "data", "new_line_or_comment") != "new_line_or_comment"]
 
 
 def _unescape(text: str) -> str:
@@ -569,7 +568,8 @@ class Evaluator:
         name = "::".join(str(c.children[0]) for c in identifiers)
         arguments = next((c for c in _children(tree) if c.data == "arguments"), None)
         argument_trees = _children(arguments) if arguments is not None else []
-        if arguments is not None and any(str(t) == "..." for t in arguments.children):
+        # only a token can be the ellipsis: str() of a subtree would write out the whole subtree
+        if arguments is not None and any(isinstance(t, str) and t == "..." for t in arguments.children):
             return Unresolved(f"{name}(...) with expanded arguments is not evaluated")
         if name in ("try", "can"):
             return self.try_(name, argument_trees)
@@ -605,10 +605,10 @@ def _interpolation(source: str) -> Any:
 
 
 def _parse_interpolation(source: str) -> Any:
-    import hcl2
+    from crosswire.loaders.hcl_parser import parse_tree
 
     try:
-        parsed = hcl2.parses_to_tree(f"x = {source}\n")
+        parsed = parse_tree(f"x = {source}\n")
     except Exception:  # lark raises several error types; all mean the same here
         return None
     return _children(_children(_children(parsed)[0])[0])[1]

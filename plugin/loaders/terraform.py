@@ -11,10 +11,12 @@ import itertools
 import json
 import os
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from crosswire import cache, progress
 from crosswire.graph import Graph
 from crosswire.inputs import read_text, within
 from crosswire.loaders import LoadError, UnresolvedInput, display_path
@@ -786,14 +788,25 @@ class Loader:
     def load(self, directories: list[str], graph: Graph) -> Outcome:
         outcome = Outcome()
         directories = list(dict.fromkeys(os.path.abspath(d) for d in directories))
+        # only a module whose text names a relative path can call a local module: those are parsed first, to
+        # know which modules are called; the others are parsed as they are loaded and let go of once loaded, so
+        # a tree of many root modules is never held parsed whole
+        calling = [d for d in directories if self.may_call(d)]
         callers: dict[str, list[str]] = {}
-        for directory in directories:
+        for directory in calling:
             parsed = self.module(directory, self.tree_of(directory))
             for called in parsed.local_calls() if parsed is not None else ():
                 callers.setdefault(called, []).append(directory)
         attempted = set()
-        for root in [d for d in directories if d not in callers]:
-            self.load_root(root, graph, outcome)
+        roots = [d for d in directories if d not in callers]
+        alone = self.load_apart([r for r in roots if r not in calling])
+        for root in roots:
+            if root in alone:
+                self.merge(root, alone[root], graph, outcome)
+            else:
+                self.load_root(root, graph, outcome)
+                if root not in calling:
+                    self.release(root)
             attempted.add(root)
         for directory in directories:
             if directory in attempted or self.parsed.get(directory) is None or self.loaded(callers[directory]):
@@ -806,6 +819,54 @@ class Loader:
         outcome.files = len(self.reported)
         outcome.errors = self.errors
         return outcome
+
+    def load_apart(self, roots: list[str]) -> dict[str, Alone]:
+        """Root modules that call no local module, each loaded on its own in worker processes (one per core),
+        when there are enough of them to pay for the processes (PARALLEL_ROOTS) and more than one core; {}
+        otherwise. What a worker sends back is a small graph, not parse trees."""
+        import multiprocessing
+
+        workers = _cores()
+        # a daemonic process (a worker of a tool that runs crosswire, such as Checkov) may not start processes
+        if len(roots) < PARALLEL_ROOTS or workers < 2 or multiprocessing.current_process().daemon:
+            return {}
+        import concurrent.futures
+
+        # fork where it is safe (Linux): the workers start with crosswire imported and the grammar loaded
+        method = "fork" if sys.platform.startswith("linux") else None
+        context = multiprocessing.get_context(method)
+        task = functools.partial(_load_alone, self.variables, dict(self.environment), self.trees, self.in_scenarios)
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(),)
+        ) as pool:
+            loaded = pool.map(task, roots, chunksize=max(1, len(roots) // (workers * 4)))
+            results = dict(zip(roots, loaded, strict=True))
+        cache.mark_written()  # the workers may have written entries: the scan trims the cache
+        return results
+
+    def merge(self, root: str, alone: Alone, graph: Graph, outcome: Outcome) -> None:
+        """Take over what loading `root` on its own gave, as if it had been loaded here."""
+        self.parsed[root] = ModuleSource(root, alone.files) if alone.files is not None else None
+        for file, line, message in alone.errors:
+            self.error(LoadError(file, line, message))
+        self.reported.update(alone.reported)
+        outcome.unresolved.extend(o for o in alone.unresolved if o not in outcome.unresolved)
+        outcome.resources += alone.resources
+        outcome.variables.update(alone.variables)
+        graph.merge(alone.graph)
+        for _ in alone.files or ():
+            progress.advance()
+
+    def may_call(self, directory: str) -> bool:
+        """Whether a module's files name a relative path in quotes (`source = "./queue"`), which every local module
+        call does; false for most root modules, cheaply (the files are read again when parsed)."""
+        return any(_RELATIVE_PATH.search(_text_or_empty(f, self.tree_of(directory))) for f in module_files(directory))
+
+    def release(self, directory: str) -> None:
+        """Let go of what a loaded module held parsed (its trees); what it was made of (its files) is kept."""
+        parsed = self.parsed.get(directory)
+        if parsed is not None:
+            self.parsed[directory] = ModuleSource(parsed.directory, parsed.files)
 
     def failed_in(self, directory: str) -> bool:
         """Whether an error already reported lies in one of the module's own files."""
@@ -944,6 +1005,48 @@ class Loader:
         return {name: evaluate(attr, evaluator) for name, attr in attrs.items()}
 
 
+@dataclass
+class Alone:
+    """What loading one root module on its own gave (it pickles: a worker process sends it back)."""
+
+    files: list[str] | None  # the module's files; None when it could not be parsed
+    graph: Graph
+    resources: int
+    errors: list[tuple[str, int, str]]  # LoadError does not pickle (its arguments are not its constructor's)
+    reported: set[str]
+    unresolved: list[UnresolvedInput]
+    variables: set[str]  # the variables it declares (what --var may set)
+
+
+# root modules below which worker processes do not pay. Measured on 2 cores, ten resources per root module, medians
+# of 5 alternated runs: 8 roots 0.14 s in one process, 0.18 s with two; 16 roots 0.32 s against 0.25 s; 32 roots
+# 0.58 s against 0.38 s
+PARALLEL_ROOTS = 16
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _worker(cached: bool) -> None:
+    cache.configure(cached)
+    progress.detach()  # the scan's process shows the progress line, as the results come back
+
+
+def _load_alone(
+    variables: Variables, environment: dict[str, str], trees: dict[str, str], in_scenarios: bool, root: str
+) -> Alone:
+    loader = Loader(variables, environment, trees, in_scenarios)
+    graph = Graph()
+    outcome = Outcome()
+    loader.load_root(root, graph, outcome)
+    parsed = loader.parsed.get(root)
+    files = parsed.files if parsed is not None else None
+    errors = [(e.file, e.line, e.message) for e in loader.errors]
+    return Alone(files, graph, outcome.resources, errors, loader.reported, outcome.unresolved, outcome.variables)
+
+
 def build_declarations(name: str, file: str, resources: dict[str, Block], graph: Graph) -> int:
     """Nodes for resource declarations whose values are evaluated already (a plan): one unit named `name`."""
     directory = os.path.dirname(os.path.abspath(file))
@@ -956,7 +1059,9 @@ def build_declarations(name: str, file: str, resources: dict[str, Block], graph:
     return unit.resources
 
 
-_LOCAL_SOURCE = re.compile(r'source\s*[=:]\s*"\.\.?/')
+# `source = "./x"` in HCL, `"source": "./x"` in JSON
+_LOCAL_SOURCE = re.compile(r'source"?\s*[=:]\s*"\.\.?/')
+_RELATIVE_PATH = re.compile(r'"\.\.?/')
 
 
 def callers_within(directories: list[str], boundary: str, tree: str) -> list[str]:

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire import inputs
-from crosswire.loaders import LoadError, display_path
+from crosswire import cache, inputs, progress
+from crosswire.loaders import LoadError, display_path, hcl_parser
 from crosswire.loaders.budget import OverBudget
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, nesting
+from crosswire.loaders.hcl_parser import decode, encode, lines
 from crosswire.model import Ref, Span, Suppression, Unresolved
 from crosswire.suppressions import Comment, comments, covering
 
@@ -205,9 +206,9 @@ def tree_blocks(body: Any, file: str) -> tuple[dict[str, Attr], list[Block]]:
             name = str(child.children[0].children[0])
             if name in attrs:  # Terraform rejects it; keeping either value would be a guess
                 raise LoadError(
-                    file, child.meta.line, f"attribute {name} is set twice (also at line {attrs[name].line})"
+                    file, lines(child)[0], f"attribute {name} is set twice (also at line {attrs[name].line})"
                 )
-            attrs[name] = Attr(name, child.children[2], file, child.meta.line, child.meta.end_line)
+            attrs[name] = Attr(name, child.children[2], file, *lines(child))
         elif child.data == "block":
             subtrees = [c for c in child.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
             inner = subtrees[-1]
@@ -218,28 +219,17 @@ def tree_blocks(body: Any, file: str) -> tuple[dict[str, Attr], list[Block]]:
                 else:
                     names.append(str(label.children[0]))
             nested_attrs, nested_blocks = tree_blocks(inner, file)
-            blocks.append(
-                Block(
-                    names[0],
-                    tuple(names[1:]),
-                    nested_attrs,
-                    nested_blocks,
-                    file,
-                    child.meta.line,
-                    child.meta.end_line,
-                )
-            )
+            blocks.append(Block(names[0], tuple(names[1:]), nested_attrs, nested_blocks, file, *lines(child)))
     return attrs, blocks
 
 
 def parse_body(text: str, shown: str) -> tuple[dict[str, Attr], list[Block]]:
     """The top-level attributes and blocks of an HCL file; a syntax error is a LoadError with its line."""
-    import hcl2  # lazy: only when Terraform is scanned
-    from lark.exceptions import UnexpectedInput
+    from lark.exceptions import UnexpectedInput  # lazy: only when Terraform is scanned
 
     text = trimmed_heredoc_markers(text)
     try:
-        tree = hcl2.parses_to_tree(text if text.endswith("\n") else text + "\n")
+        tree = hcl_parser.parse_tree(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as exc:
         line = exc.line if isinstance(exc.line, int) and exc.line > 0 else 1
         raise LoadError(shown, line, f"malformed HCL: {_syntax_message(exc)}") from None
@@ -283,7 +273,7 @@ def _check_nesting(body: Any, shown: str) -> None:
         blocks = [c for c in node.children if isinstance(c, Tree) and c.data == "block"]
         for block in reversed(blocks):  # reversed onto the stack: the first in the file is met first
             if depth == MAX_NESTING:
-                raise LoadError(shown, block.meta.line, f"blocks nested deeper than {MAX_NESTING} levels")
+                raise LoadError(shown, lines(block)[0], f"blocks nested deeper than {MAX_NESTING} levels")
             inner = [c for c in block.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
             pending.append((inner[-1], depth + 1))
 
@@ -461,10 +451,56 @@ def parse_file(path: str, tree: str) -> tuple[list[Block], dict[int, Comment]]:
     """The blocks of one configuration file of the tree rooted at `tree`, and its comments by line (where
     suppression directives are written)."""
     shown = display_path(path)
+    progress.advance()
     text = inputs.read_text(path, shown, tree)
     if path.endswith(".tf.json"):
         return parse_json(text, shown), {}
-    return parse_hcl(text, shown), comments(text, shown)
+    return cache.cached(  # type: ignore[no-any-return]
+        "terraform",
+        _parser_versions,
+        _CACHED_BY,
+        shown,
+        text,
+        lambda: (parse_hcl(text, shown), comments(text, shown)),
+        _dump,
+        _load,
+    )
+
+
+# the modules whose code shapes a cached parse: an edited checkout does not read what its older code cached
+_CACHED_BY = (__name__, "crosswire.loaders.hcl_parser", "crosswire.suppressions", "crosswire.cache")
+
+
+def _parser_versions() -> tuple[str, ...]:
+    return cache.package_version("hcl2", "version.py"), cache.package_version("lark", "__init__.py")
+
+
+def _dump(parsed: tuple[list[Block], dict[int, Comment]]) -> bytes:
+    """A parsed file as `marshal` data: unpickling Lark trees costs as much as parsing again; rebuilding them
+    from tuples of strings and numbers costs a fifth of it."""
+    import marshal
+
+    blocks, found = parsed
+    return marshal.dumps(([_encode_block(b) for b in blocks], [(n, c.text, c.alone) for n, c in found.items()]))
+
+
+def _load(payload: bytes) -> tuple[list[Block], dict[int, Comment]]:
+    import marshal
+
+    blocks, found = marshal.loads(payload)
+    return [_decode_block(b) for b in blocks], {n: Comment(text, alone) for n, text, alone in found}
+
+
+def _encode_block(block: Block) -> tuple:
+    attrs = tuple((a.name, encode(a.expr), a.file, a.line, a.end_line) for a in block.attrs.values())
+    nested = tuple(_encode_block(b) for b in block.blocks)
+    return (block.type, block.labels, attrs, nested, block.file, block.line, block.end_line)
+
+
+def _decode_block(item: tuple) -> Block:
+    kind, labels, attrs, nested, file, line, end_line = item
+    decoded = {name: Attr(name, decode(expr), at, first, last) for name, expr, at, first, last in attrs}
+    return Block(kind, labels, decoded, [_decode_block(b) for b in nested], file, line, end_line)
 
 
 def parse_module(directory: str, files: list[str], tree: str) -> tuple[ModuleSource | None, list[LoadError]]:
@@ -507,10 +543,8 @@ def type_name(attr: Attr) -> str:
 
 
 def parse_value(text: str, what: str) -> Any:
-    import hcl2
-
     try:
-        tree = hcl2.parses_to_tree(f"value = {text}\n")
+        tree = hcl_parser.parse_tree(f"value = {text}\n")
         _check_nesting(tree.children[0], "")
         attrs, _ = tree_blocks(tree.children[0], "")
     except Exception:  # lark raises several error types; all mean the text is not a value
@@ -560,7 +594,7 @@ def statement_spans(attr: Attr, source: ModuleSource) -> list[Span | None]:
             continue
         value = _parts(key_and_value[1], "expr_term")
         items = _parts(value[0], "tuple") if len(value) == 1 else []
-        return [Span(attr.file, item.meta.line, item.meta.end_line) for item in items]
+        return [Span(attr.file, *lines(item)) for item in items]
     return []
 
 
