@@ -17,21 +17,13 @@ import sys
 import time
 from pathlib import Path
 
+from accuracy import corpus  # bench/ is the script's folder, so on its path
+
 from crosswire.inputs import decode
 from crosswire.loaders import LoadError
 from crosswire.loaders.terraform_config import parse_hcl
 
 HERE = Path(__file__).resolve().parent
-
-
-def corpus(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            repo, commit = line.split()
-            rows.append((repo, commit))
-    return rows
 
 
 def tf_files(git_dir: Path, commit: str) -> list[tuple[str, bytes]]:

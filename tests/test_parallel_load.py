@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_terraform import COUNTED
 
 from conftest import scan_json
 from crosswire.loaders import terraform
@@ -73,29 +74,6 @@ def test_root_modules_loaded_apart_report_what_one_process_reports(roots, monkey
     assert found == [("CW301", f"stacks/s{i:02d}/main.tf", 1) for i in range(1, 20, 2) if i != 7]
 
 
-COUNTED = """\
-variable "enabled" {
-  type = bool
-}
-
-resource "aws_sqs_queue" "jobs" {
-  count                      = var.enabled ? 1 : 0
-  visibility_timeout_seconds = 30
-}
-
-resource "aws_lambda_function" "worker" {
-  function_name = "worker"
-  role          = "arn:aws:iam::123456789012:role/worker"
-  timeout       = 60
-}
-
-resource "aws_lambda_event_source_mapping" "jobs" {
-  count            = var.enabled ? 1 : 0
-  event_source_arn = aws_sqs_queue.jobs[0].arn
-  function_name    = aws_lambda_function.worker.arn
-}
-"""
-
 
 def test_scenarios_and_declared_variables_survive_loading_apart(write, monkeypatch):
     """Root modules loaded in workers are judged in scenarios, and their variables count as declared for --var."""
@@ -105,7 +83,7 @@ def test_scenarios_and_declared_variables_survive_loading_apart(write, monkeypat
     monkeypatch.setattr(terraform, "PARALLEL_ROOTS", 2)
     run = scan_json("--select", "CW301", "stacks")
     assert {(f["file"], f["line"], f["message"][-26:]) for f in run.report["findings"]} == {
-        (f"stacks/s{index}/main.tf", 5, "(when var.enabled is true)") for index in range(4)
+        (f"stacks/s{index}/main.tf", 4, "(when var.enabled is true)") for index in range(4)
     }
     given = scan_json("--select", "CW301", "--var", "enabled=true", "stacks")
     assert (given.err, len(given.report["findings"])) == ("", 4)
