@@ -26,6 +26,8 @@ _ID_LIST = r"[A-Za-z_\d]+(?:[ \t]*,[ \t]*[A-Za-z_\d]+)*"
 _IGNORE = re.compile(r"crosswire:ignore[ \t]+(?P<ids>" + _ID_LIST + r")(?P<reason>.*)", re.IGNORECASE)
 # Checkov's own syntax (checkov/common/comment/enum.py): `checkov:skip=<ID>` with an optional `:<reason>`.
 _CHECKOV = re.compile(r"(?:checkov|bridgecrew):skip=[ \t]*(?P<ids>" + _ID_LIST + r")(?::(?P<reason>.*))?")
+# any text that could start a directive (checked before a file's comments are worked out, which costs)
+_DIRECTIVE = re.compile(r"crosswire:ignore|(?:checkov|bridgecrew):skip", re.IGNORECASE)
 _BLOCK_SCALAR = re.compile(r"(?:^|[:\-?])[ \t]*(?:![^\s]*[ \t]+)?[|>][0-9+\-]*[ \t]*$")
 _HEREDOC = re.compile(r"<<-?[ \t]*(\w+)[ \t]*$")
 
@@ -68,8 +70,8 @@ def directives(comment: str, file: str, line: int) -> list[Suppression]:
 def comments(text: str, file: str) -> dict[int, Comment]:
     """Comment text by line number (1-based); string contents, YAML block scalars and HCL heredocs are not
     comments, so a directive quoted in a value or in inline Lambda code does nothing."""
-    if file.endswith(COMMENTLESS_SUFFIXES):
-        return {}
+    if file.endswith(COMMENTLESS_SUFFIXES) or not _DIRECTIVE.search(text):
+        return {}  # comments matter only for the directives they hold: a file without one needs no scan
     if file.endswith(HCL_SUFFIXES):
         return _hcl_comments(text.splitlines())
     return _yaml_comments(text.splitlines())
