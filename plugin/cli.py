@@ -10,11 +10,15 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crosswire import __version__
 from crosswire.config import FAIL_ON
 from crosswire.escaping import inert_text, visible
+
+if TYPE_CHECKING:
+    from crosswire.check import Check
+    from crosswire.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_CODES = """exit codes:
@@ -204,6 +208,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings(args: argparse.Namespace, checks: Sequence[Check]) -> Config:
+    """The configuration a scan runs with: none with --isolated (the scanned tree's own file must not turn a gate
+    off), else --config or the one found for the scanned paths."""
+    from crosswire import config
+
+    if args.isolated:
+        if args.config is not None:
+            raise config.ConfigError("--isolated reads no configuration file: leave out --config")
+        return config.Config()
+    return config.load(args.config, checks, args.paths)
+
+
 def _input_arguments(command: argparse.ArgumentParser) -> None:
     """What says which inputs to read and with which values: shared by `scan` and `graph`."""
     command.add_argument(
@@ -217,6 +233,11 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
         "from each PATH up to the repository root)",
     )
     command.add_argument("--checks-dir", metavar="DIR", help="folder of your own checks, one YAML file each")
+    command.add_argument(
+        "--isolated",
+        action="store_true",
+        help="read no configuration file (a gate run on others' code, as the Checkov adapter runs crosswire)",
+    )
     # one list for both, as Terraform applies -var and -var-file in the order given (the later wins)
     command.add_argument(
         "--var", dest="variables", action=_InOrder, const="var", metavar="NAME=VALUE", help="Terraform variable value"
@@ -283,7 +304,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     reports = _reports(args.reports)
     try:
-        settings = config.load(args.config, ALL_CHECKS, args.paths)
+        settings = _settings(args, ALL_CHECKS)
         accepted = baseline.read(args.baseline) if args.baseline else None
         checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
         settings.check_ids(checks)  # the file's select and ignore, against crosswire's checks and the team's
@@ -350,7 +371,7 @@ def _graph(args: argparse.Namespace) -> int:
     from crosswire.runner import ScanOptions, load, scan
 
     try:
-        settings = config.load(args.config, ALL_CHECKS, args.paths)
+        settings = _settings(args, ALL_CHECKS)
         checks = user_checks.catalogue(args.checks_dir or settings.checks_dir)
         settings.check_ids(checks)
     except (config.ConfigError, user_checks.UserCheckError) as exc:

@@ -195,3 +195,15 @@ def test_checkov_fails_the_resources_of_a_file_crosswire_could_not_read(tmp_path
         1,
         every_resource_failed(unread),
     )
+
+
+def test_a_configuration_in_the_scanned_tree_does_not_turn_the_gate_off(tmp_path):
+    """A pull request may add a .crosswire.toml that ignores every check: the adapter reads no configuration
+    (`crosswire scan --isolated`), so Checkov still fails the queue (found by review: it passed)."""
+    shutil.copy(FIXTURES / "visibility-timeout" / "terraform" / "bad" / "main.tf", tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".crosswire.toml").write_text('ignore = ["CW"]\n')
+    assert checkov(tmp_path, "terraform") == [
+        ("CW302", "aws_sqs_queue.audit", "FAILED", [26, 29]),
+        ("CW302", "aws_sqs_queue.orders", "FAILED", [6, 9]),
+    ]

@@ -228,3 +228,12 @@ def test_graph_warns_about_an_undeclared_param_and_honours_skip_path(write):
         "QueueVisibility)\n"
     )
     assert sorted({node["span"]["file"] for node in json.loads(run.out)["nodes"]}) == ["stack.yaml"]
+
+
+def test_isolated_reads_no_configuration(write):
+    write(".crosswire.toml", 'ignore = ["CW"]\n')
+    write("stack.yaml", STACK)
+    assert scan_json(".", "--select", "CW302").findings() == set()
+    assert scan_json(".", "--select", "CW302", "--isolated").findings() == {("CW302", "Queue", 7)}
+    both = scan_json(".", "--select", "CW302", "--isolated", "--config", ".crosswire.toml")
+    assert (both.code, both.err) == (2, "crosswire: error: --isolated reads no configuration file: leave out --config\n")
