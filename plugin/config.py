@@ -215,6 +215,11 @@ def _parse(data: dict[str, Any], path: str, prefix: str, checks: dict[str, Check
         if not isinstance(data["checks-dir"], str) or not data["checks-dir"]:
             raise fail("checks-dir", "expected the path of a folder of check files")
         config.checks_dir = os.path.normpath(os.path.join(os.path.dirname(path), data["checks-dir"]))
+        # the file may come with the scanned code (a pull request): its checks stay inside its repository
+        home = inputs.git_root(os.path.dirname(path) or os.curdir) or os.path.dirname(os.path.abspath(path))
+        if not inputs.within(config.checks_dir, home):
+            where = repr(data["checks-dir"])
+            raise fail("checks-dir", f"{where} leads outside the repository; crosswire reads no checks there")
     options = data.get("checks", {})
     if not isinstance(options, dict):
         raise fail("checks", "expected tables like [checks.CW302]")

@@ -279,6 +279,8 @@ def shown(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, int) and abs(value) >= 10**30:  # a hostile template's 400-digit number, said briefly
+        return f"a {len(str(abs(value)))}-digit number" if abs(value) < 10**4000 else "a number of thousands of digits"
     return str(value) if not isinstance(value, float) or not value.is_integer() else str(int(value))
 
 
@@ -326,8 +328,11 @@ def evaluate(tree: Node, lookup: Callable[[Operand], Any]) -> Any:
         raise Unknown(f"cannot compute {shown(left)} {op} {shown(right)}")
     if op in ("/", "%") and right == 0:
         raise Unknown(f"division by zero in {shown(left)} {op} {shown(right)}")
-    return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-            "/": lambda: left / right, "%": lambda: left % right}[op]()  # fmt: skip
+    try:
+        return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
+                "/": lambda: left / right, "%": lambda: left % right}[op]()  # fmt: skip
+    except ArithmeticError:  # a number beyond a float's range (a hostile template's 400 digits)
+        raise Unknown(f"{shown(left)} {op} {shown(right)} is out of range") from None
 
 
 def _truth(value: Any, op: str) -> bool:

@@ -56,15 +56,27 @@ def repository_root(path: str) -> str:
 
 
 def git_root(directory: str) -> str | None:
-    """The nearest directory holding a `.git`, from `directory` upward (a real path); None outside a repository."""
+    """The nearest directory holding a `.git`, from `directory` upward (a real path); None outside a repository.
+    Only what git itself takes marks a repository: a `.git` folder, or a `.git` file (a worktree's, a submodule's)
+    that starts with `gitdir:`; anything else of that name, which a scanned tree may plant, does not."""
     ancestor = os.path.abspath(directory)
     while True:
-        if os.path.lexists(os.path.join(ancestor, ".git")):
+        if _is_git_marker(os.path.join(ancestor, ".git")):
             return os.path.realpath(ancestor)
         parent = os.path.dirname(ancestor)
         if parent == ancestor:
             return None
         ancestor = parent
+
+
+def _is_git_marker(path: str) -> bool:
+    if os.path.isdir(path):
+        return True
+    try:
+        with open(path, "rb") as marker:
+            return os.path.isfile(path) and marker.read(7) == b"gitdir:"
+    except OSError:
+        return False
 
 
 def within(path: str, tree: str) -> bool:

@@ -247,10 +247,13 @@ class Definition:
     id_line: int
 
 
-def read(path: str, shown: str) -> Definition:
-    """The check in the file `path` (`shown` in messages); UserCheckError when it cannot be used."""
+def read(path: str, shown: str, folder: str | None = None) -> Definition:
+    """The check in the file `path` (`shown` in messages), which must lie in `folder` (symlinks resolved) when one is
+    given; UserCheckError when it cannot be used."""
+    if folder is not None and not inputs.within(path, folder):
+        raise UserCheckError(shown, 0, "a symlink that leads outside the checks folder; crosswire does not read it")
     try:
-        text = inputs.decode(inputs.read_bytes(path, shown, None, MAX_FILE_BYTES), shown)
+        text = inputs.decode(inputs.read_bytes(path, shown, folder, MAX_FILE_BYTES), shown)
     except inputs.LoadError as exc:
         raise UserCheckError(shown, exc.line, exc.message) from None
     composed = _compose(text, shown)
@@ -562,7 +565,7 @@ def load(directory: str, builtin: Sequence[Check]) -> list[Check]:
     checks = []
     for name in names:
         path = os.path.join(directory, name)
-        definition = read(path, os.path.normpath(path))
+        definition = read(path, os.path.normpath(path), os.path.realpath(directory))
         check_id = definition.meta.id
         if check_id in taken:
             raise UserCheckError(

@@ -627,3 +627,54 @@ def test_a_user_check_in_the_markdown_summary(chain):
     row = next(line for line in run.out.splitlines() if line.startswith("| warning"))
     assert row.startswith("| warning | ORD1 Queues of the orders topic give their consumers ten times their timeout | Orders |")
     assert '  n1{{"SNS topic<br/>Orders<br/>ORD1"}}' in run.out.splitlines()
+
+
+def test_a_configured_checks_dir_outside_the_repository_is_refused(write, tmp_path):
+    """A .crosswire.toml in the scanned code must not make crosswire read files elsewhere (found by review: an
+    absolute checks-dir read a credentials file and quoted its keys in the error)."""
+    write("secret/hosts.yml", "github.com:\n  oauth_token: x\n")
+    write("repo/.git/HEAD", "ref: refs/heads/main\n")
+    write("repo/template.yaml", CHAIN)
+    for where in (str(tmp_path / "secret"), "../secret"):
+        write("repo/.crosswire.toml", f'checks-dir = "{where}"\n')
+        run = scan_json("repo", "--select", "CW301")
+        assert (run.code, run.out) == (2, "")
+        assert run.err == (
+            f"crosswire: error: repo/.crosswire.toml: checks-dir: {where!r} leads outside the repository; crosswire "
+            "reads no checks there\n"
+        )
+
+
+def test_a_check_file_that_is_a_symlink_leading_out_of_the_checks_folder_is_refused(write, tmp_path):
+    write("outside.env", "TOKEN=x\n")
+    write("template.yaml", CHAIN)
+    write("checks/orders.yaml", TOPIC_CHECK)
+    (tmp_path / "checks" / "x.yaml").symlink_to(tmp_path / "outside.env")
+    run = scan_json(".", "--checks-dir", "checks", "--select", "CW301")
+    assert (run.code, run.err) == (
+        2,
+        "crosswire: error: checks/x.yaml:0: a symlink that leads outside the checks folder; crosswire does not read it\n",
+    )
+
+
+def test_a_planted_git_file_does_not_mark_a_repository(write, tmp_path, monkeypatch):
+    """Only a .git folder, or a .git file starting with gitdir:, is a repository root (found by review: any path
+    named .git moved the root used for configuration discovery)."""
+    from crosswire import inputs
+
+    write("infra/.git", "not a repository\n")
+    write("wt/.git", "gitdir: /elsewhere/.git/worktrees/wt\n")
+    assert inputs.git_root(str(tmp_path / "infra")) != str(tmp_path / "infra")
+    assert inputs.git_root(str(tmp_path / "wt")) == str(tmp_path / "wt")
+
+
+def test_arithmetic_beyond_a_float_skips_instead_of_losing_the_check(write):
+    """A hostile template's 401-digit visibility timeout divided by 60 overflowed a float and lost the check for
+    every resource (found by review); it is now a skip of that one queue, saying why."""
+    write("template.yaml", CHAIN.replace("VisibilityTimeout: 300", "VisibilityTimeout: 1" + "0" * 400))
+    write("checks/orders.yaml", TOPIC_CHECK.replace("require: queue.visibility_timeout >= 10 * function.timeout", "require: queue.visibility_timeout / 60.0 >= 1"))
+    run = scan_json(".", "--checks-dir", "checks", "--select", "ORD1")
+    assert (run.code, run.report["errors"], run.findings()) == (0, [], set())
+    assert [(u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
+        ("ORD1", "Orders", "a 401-digit number / 60 is out of range")
+    ]
