@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import hcl2
+from test_terraform import COUNTED
 
 from conftest import scan_json
-from crosswire.loaders import hcl_parser, terraform
+from crosswire.loaders import budget, hcl_parser, terraform
 from crosswire.loaders.budget import LIMITS
 from crosswire.loaders.hcl_eval import MAX_DEPTH, Evaluator, Invalid
 from crosswire.loaders.terraform_config import MAX_JSON_DEPTH, MAX_NESTING, NoScope
@@ -189,7 +190,7 @@ def test_module_fan_out_stops_at_the_instance_limit(write):
     expected = [
         (
             *next(itertools.islice(calls_in_order(first, 8, 4), LIMITS.instances, None)),
-            "more than 10,000 module instances",
+            "more than 10,000 module and resource instances",
         )
         for first in (0, 1)
     ]
@@ -323,3 +324,29 @@ def test_an_error_in_a_called_module_is_reported_once(write):
     assert errors(run) == [
         ("m/main.tf", 3, "cycle: module.m.local.a -> module.m.local.b -> module.m.local.a (Terraform rejects it)")
     ]
+
+
+def test_resource_instances_count_against_the_instance_limit(write):
+    """64 module instances calling 64 each, whose two resources have 64 instances each, grew past a gigabyte (found
+    by review); resource instances now count with module instances, so the root module stops at the limit."""
+    write("main.tf", 'module "a" {\n  count  = 64\n  source = "./a"\n}\n')
+    write("a/main.tf", 'module "b" {\n  count  = 64\n  source = "../b"\n}\n')
+    write(
+        "b/main.tf",
+        'resource "aws_sqs_queue" "q" {\n  count = 64\n}\n\nresource "aws_sns_topic" "t" {\n  count = 64\n}\n',
+    )
+    run = scan_json("--select", "CW301", ".")
+    assert run.code == 2
+    assert {(e["file"], e["message"]) for e in run.report["errors"]} == {
+        ("b/main.tf", "more than 10,000 module and resource instances")
+    }
+
+
+def test_scenarios_that_would_cost_more_than_one_root_module_may_are_not_loaded(write, monkeypatch):
+    """Each way of setting a root module's bool variables loads it again: all of them together may cost what one
+    root module may (the instance limit), else the findings stay skips, as past the scenario bound."""
+    write("main.tf", COUNTED)
+    assert scan_json("--select", "CW301", ".").findings() == {("CW301", "aws_sqs_queue.jobs[0]", 4)}
+    monkeypatch.setattr(budget, "LIMITS", budget.Limits(instances=5))  # 3 nodes, 2 ways: 6 > 5
+    run = scan_json("--select", "CW301", ".")
+    assert (run.findings(), [u["resource"] for u in run.report["unresolved"]]) == (set(), ["aws_sqs_queue.jobs"])

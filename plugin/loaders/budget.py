@@ -21,7 +21,7 @@ class Limits:
     string_chars: int = 4 * 1024 * 1024  # one string value
     collection_items: int = 100_000  # one list or map
     total_chars: int = 256 * 1024 * 1024  # every string built while evaluating one unit
-    instances: int = 10_000  # module instances of one root module
+    instances: int = 10_000  # module instances and instances of count/for_each resources of one root module
     # nested evaluation, across references (local -> local -> ...), templatefile and conditions: a level costs up
     # to six Python frames, so Python's 1,000 bounds it; 100 allows about 48 chained references (`a = local.b`)
     depth: int = 100
@@ -78,4 +78,4 @@ class Budget:
     def instance(self) -> None:
         self.instances += 1
         if self.instances > self.limits.instances:
-            raise OverBudget(f"more than {self.limits.instances:,} module instances")
+            raise OverBudget(f"more than {self.limits.instances:,} module and resource instances")

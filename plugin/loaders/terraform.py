@@ -19,7 +19,7 @@ from typing import Any
 from crosswire import cache, progress
 from crosswire.graph import Graph
 from crosswire.inputs import read_text, within
-from crosswire.loaders import LoadError, UnresolvedInput, display_path
+from crosswire.loaders import LoadError, UnresolvedInput, budget, display_path
 from crosswire.loaders.budget import Budget, OverBudget
 from crosswire.loaders.hcl_eval import (
     MAX_FILE_BYTES,
@@ -664,6 +664,10 @@ class Instance:
             if instances is None:
                 builder(Resource(self, block, self.prefix + key))
             for _, index, evaluator in instances or ():
+                try:  # counted as module instances are: 64 modules of 64 of 64 resources must not exhaust memory
+                    self.unit.budget.instance()
+                except OverBudget as exc:
+                    raise LoadError(block.file, block.line, str(exc)) from None
                 builder(Resource(self, block, self.prefix + key + index, evaluator))
             if existence is not EXISTS:
                 built = len(self.unit.graph.nodes) - first
@@ -891,7 +895,10 @@ class Loader:
         outcome.unresolved.extend(o for o in unit.opaque if o not in outcome.unresolved)
         outcome.resources += unit.resources
         undecided = sorted(unit.undecided)
-        if not self.in_scenarios or not undecided or len(undecided) > MAX_SCENARIO_VARIABLES:
+        ways = 2 ** len(undecided)
+        # all the scenarios together may cost what one root module may: past that, the old skips
+        affordable = ways * max(len(unit.graph.nodes), unit.budget.instances) <= budget.LIMITS.instances
+        if not self.in_scenarios or not undecided or len(undecided) > MAX_SCENARIO_VARIABLES or not affordable:
             graph.merge(unit.graph)
             return
         # once per way of setting the bool variables that decide what exists, each a unit of its own, as a
