@@ -87,3 +87,12 @@ def inert_xml(text: str) -> str:
     `::` nor holds `#`, so these occur only in text and attribute values, where a character reference means the
     same character."""
     return _LINE_START_COLONS.sub(r"\1&#58;", text).replace("##[", "#&#35;[")
+
+
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def markdown_text(text: str) -> str:
+    """`text` as inert Markdown on one line: controls visible, punctuation escaped, `@` kept from mentioning."""
+    escaped = "".join("\\" + char if char in _PUNCTUATION else char for char in visible(encodable(text)))
+    return escaped.replace("\\@", "@\u2060")  # a word joiner after @: GitHub links no @name in a summary

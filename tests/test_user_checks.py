@@ -678,3 +678,28 @@ def test_arithmetic_beyond_a_float_skips_instead_of_losing_the_check(write):
     assert [(u["check_id"], u["resource"], u["reason"]) for u in run.report["unresolved"]] == [
         ("ORD1", "Orders", "a 401-digit number / 60 is out of range")
     ]
+
+
+def test_a_user_checks_words_are_inert_in_the_sarif_help(write):
+    """A check file from a pull request cannot put links, images or HTML into code scanning's rule help (found by
+    review: the rationale, fixes and references went into help.markdown as written)."""
+    write("template.yaml", CHAIN)
+    hostile = (
+        TOPIC_CHECK.replace("rationale: Our consumers retry within one visibility timeout.", 'rationale: "<img src=x> ![a](https://evil.example/p.png)"')
+        .replace("title: Our wiki", 'title: "x](https://evil.example) [y"')
+        .replace("url: https://wiki.example.com/queues", "url: https://wiki.example.com/q)(x")
+    )
+    write("checks/orders.yaml", hostile)
+    run = run_cli("scan", ".", "--checks-dir", "checks", "--select", "ORD1", "--format", "sarif")
+    (rule,) = validate_sarif(run.out)["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["help"]["markdown"].splitlines() == [
+        "\\<img src\\=x\\> \\!\\[a\\]\\(https\\:\\/\\/evil\\.example\\/p\\.png\\)",
+        "",
+        "**Fix (Terraform):** Raise the visibility timeout\\.",
+        "",
+        "**Fix (CloudFormation):** Raise the visibility timeout\\.",
+        "",
+        "**References:**",
+        "",
+        "- [x\\]\\(https\\:\\/\\/evil\\.example\\) \\[y](https://wiki.example.com/q%29%28x)",
+    ]

@@ -9,16 +9,8 @@ from __future__ import annotations
 
 from crosswire import picture
 from crosswire.check import Severity
-from crosswire.escaping import encodable, inert_text, visible
+from crosswire.escaping import inert_text, markdown_text
 from crosswire.result import ScanResult
-
-_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-
-
-def markdown_text(text: str) -> str:
-    """`text` as inert Markdown on one line: controls visible, punctuation escaped, `@` kept from mentioning."""
-    escaped = "".join("\\" + char if char in _PUNCTUATION else char for char in visible(encodable(text)))
-    return escaped.replace("\\@", "@\u2060")  # a word joiner after @: GitHub links no @name in a summary
 
 
 def render(result: ScanResult) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from crosswire import __version__
 from crosswire.check import CheckMeta, Finding, Severity, noun
-from crosswire.escaping import encodable_strings, inert_json
+from crosswire.escaping import encodable_strings, inert_json, markdown_text
 from crosswire.model import Node
 from crosswire.reporters import catalogue
 from crosswire.result import ScanResult
@@ -65,6 +65,9 @@ def physical_location(file: str, line: int, end_line: int | None = None) -> dict
 
 
 def help_text(meta: CheckMeta) -> dict[str, str]:
+    # a team's own check is read from files a pull request may change: its words are escaped in the Markdown help,
+    # as the Markdown summary escapes names; crosswire's own are written in Markdown on purpose
+    words = markdown_text if meta.source else str
     text = [
         meta.rationale,
         "",
@@ -72,16 +75,22 @@ def help_text(meta: CheckMeta) -> dict[str, str]:
         f"Fix (CloudFormation): {meta.fix_cloudformation}",
     ]
     markdown = [
-        meta.rationale,
+        words(meta.rationale),
         "",
-        f"**Fix (Terraform):** {meta.fix_terraform}",
+        f"**Fix (Terraform):** {words(meta.fix_terraform)}",
         "",
-        f"**Fix (CloudFormation):** {meta.fix_cloudformation}",
+        f"**Fix (CloudFormation):** {words(meta.fix_cloudformation)}",
     ]
     if meta.references:
         text += ["", "References:", *(f"- {r.title}: {r.url}" for r in meta.references)]
-        markdown += ["", "**References:**", "", *(f"- [{r.title}]({r.url})" for r in meta.references)]
+        markdown += ["", "**References:**", "", *(f"- [{words(r.title)}]({_link(r.url)})" for r in meta.references)]
     return {"text": "\n".join(text), "markdown": "\n".join(markdown)}
+
+
+def _link(url: str) -> str:
+    """A URL as a Markdown link target: brackets, parentheses, spaces and quotes percent-encoded, so it cannot end
+    the link early."""
+    return quote(url, safe=":/?#@!$&*+,;=%~")
 
 
 def rule(meta: CheckMeta) -> dict[str, Any]:
