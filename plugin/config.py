@@ -216,7 +216,7 @@ def _parse(data: dict[str, Any], path: str, prefix: str, checks: dict[str, Check
             raise fail("checks-dir", "expected the path of a folder of check files")
         config.checks_dir = os.path.normpath(os.path.join(os.path.dirname(path), data["checks-dir"]))
         # the file may come with the scanned code (a pull request): its checks stay inside its repository
-        home = inputs.git_root(os.path.dirname(path) or os.curdir) or os.path.dirname(os.path.abspath(path))
+        home = inputs.repository_root(path)
         if not inputs.within(config.checks_dir, home):
             where = repr(data["checks-dir"])
             raise fail("checks-dir", f"{where} leads outside the repository; crosswire reads no checks there")
