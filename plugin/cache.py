@@ -23,6 +23,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import stat
 import sys
 import tempfile
 import time
@@ -50,7 +51,29 @@ def mark_written() -> None:
 
 
 def enabled() -> bool:
-    return bool(_state["enabled"])
+    """Whether the cache is on, and its directory is one only this user can write: entries (and Lark's grammar
+    cache) are unpickled, so a directory others may write would let them run code in the scan."""
+    return bool(_state["enabled"]) and _private(directory())
+
+
+def _private(folder: str) -> bool:
+    """`folder` (made 0700 when missing) is owned by this user and not writable by anyone else."""
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return owned(folder)
+    except OSError:
+        return False
+
+
+def owned(path: str) -> bool:
+    """Whether `path` (not a symlink) belongs to this user and only this user may write it."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return False
+    if stat.S_ISLNK(status.st_mode) or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return False
+    return not hasattr(os, "getuid") or status.st_uid == os.getuid()
 
 
 def directory() -> str:
@@ -122,7 +145,7 @@ def cached(
 ) -> Any:
     """The product of `produce()` for the file `shown` holding `text`: read from the cache when an entry is
     there, else produced and stored. `dump` and `load` turn a product into bytes and back."""
-    if not _state["enabled"]:
+    if not enabled():
         return produce()
     path = os.path.join(_entries(), _key(kind, versions, sources, shown, text))
     payload = _read(path)

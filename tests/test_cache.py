@@ -207,3 +207,39 @@ def test_a_warm_cloudformation_scan_does_not_import_cfn_lint(tree):
         for _ in range(2)
     )
     assert (cold.stdout, warm.stdout) == ("['cfnlint']\n", "[]\n")
+
+
+PLANTED = """\
+import os, pickle, sys
+
+
+class Planted:
+    def __reduce__(self):
+        return (os.system, ("touch " + sys.argv[2],))
+
+
+with open(sys.argv[1], "wb") as grammar:
+    grammar.write(b"x\\n" + pickle.dumps(Planted()))
+"""
+
+
+def test_a_cache_others_may_write_is_neither_read_nor_written(tmp_path, write):
+    """Entries and Lark's grammar cache are unpickled: a planted grammar file ran a command in the scan (found by
+    review). A cache directory (or grammar file) another user may write is not used at all."""
+    write("tree/main.tf", TERRAFORM.replace("VISIBILITY", "30"))
+    folder = tmp_path / "cache" / "crosswire"
+    folder.mkdir(parents=True)
+    planted, ran = folder / "hcl2-grammar.lark", tmp_path / "ran"
+    subprocess.run([sys.executable, "-c", PLANTED, str(planted), str(ran)], check=True)
+    environment = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    for mode, grammar_mode in ((0o777, 0o600), (0o700, 0o666)):
+        folder.chmod(mode)
+        planted.chmod(grammar_mode)
+        done = subprocess.run(
+            [sys.executable, "-m", "crosswire", "scan", "--select", "CW301", "--format", "json", "tree"],
+            capture_output=True, text=True, env=environment,
+        )  # fmt: skip
+        assert (done.returncode, done.stderr) == (1, "")
+        assert not ran.exists()
+        if mode == 0o777:
+            assert entries(tmp_path) == {}  # nothing written where others could swap it

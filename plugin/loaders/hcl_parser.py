@@ -28,7 +28,7 @@ def _parser(cached: bool) -> Any:
     from hcl2.postlexer import PostLexer
     from lark import Lark
 
-    if not cached:
+    if not cached or not cache.enabled():
         return hcl2.parser.parser()
 
     def build(grammar_cache: str) -> Any:
@@ -38,6 +38,8 @@ def _parser(cached: bool) -> Any:
     folder = cache.directory()
     kept = os.path.join(folder, "hcl2-grammar.lark")
     if os.path.exists(kept):
+        if not cache.owned(kept):  # Lark unpickles it: only a file of this user's own, that no one else may write
+            return hcl2.parser.parser()
         return build(kept)  # Lark checks the grammar, its options and versions against the file's own hash
     try:
         os.makedirs(folder, exist_ok=True)
