@@ -52,6 +52,7 @@ from crosswire.loaders.terraform_config import (
     parse_value,
     repeated_by,
     type_name,
+    without_indexes,
 )
 from crosswire.loaders.terraform_resources import BUILDERS, Resource
 from crosswire.model import EXISTS, Origin, Ref, Span, Unresolved, Value, describe
@@ -526,7 +527,7 @@ class Instance:
         if "count" in block.attrs:
             count = to_number(self.eval(block.attrs["count"]))
             index: Any = 0 if count == 1 else Unresolved("count.index differs between the instances")
-            bindings["count"] = Namespace("count", lambda n: index if n == "index" else Invalid(f"count.{n}"))
+            bindings["count"] = _count(index)
         if "for_each" in block.attrs:
             attr = block.attrs["for_each"]
             collection = self.eval(attr)
@@ -534,9 +535,7 @@ class Instance:
                 key, value = _each(collection)
             except OverBudget as exc:  # comparing the instances writes each one out
                 raise LoadError(attr.file, attr.line, str(exc)) from None
-            bindings["each"] = Namespace(
-                "each", lambda n: {"key": key, "value": value}.get(n, Invalid(f"each.{n} does not exist"))
-            )
+            bindings["each"] = _each_of(key, value)
         return self.evaluator.child(bindings) if bindings else self.evaluator
 
     def existence(self, block: Block, address: str) -> Value:
@@ -715,11 +714,13 @@ def _same(value: Any, _name: str) -> Any:
     return value
 
 
-def _count(number: int) -> Namespace:
-    return Namespace("count", lambda n: number if n == "index" else Invalid(f"count.{n} does not exist"))
+def _count(index: Any) -> Namespace:
+    """`count` as one instance sees it (or every instance, with an unresolved index)."""
+    return Namespace("count", lambda n: index if n == "index" else Invalid(f"count.{n}"))
 
 
-def _each_of(key: str, value: Any) -> Namespace:
+def _each_of(key: Any, value: Any) -> Namespace:
+    """`each` as one instance sees it (or every instance, with unresolved parts)."""
     return Namespace("each", lambda n: {"key": key, "value": value}.get(n, Invalid(f"each.{n} does not exist")))
 
 
@@ -966,7 +967,7 @@ class Loader:
                 self.error(LoadError(shown, 1, "malformed modules.json: not the JSON `terraform init` writes"))
             self.vendored_cache[root] = table
         # every instance of a repeated module call is the same download: modules.json keys carry no index
-        dotted = ".".join(part for part in re.sub(r"\[[^\]]*\]", "", key).split(".") if part != "module")
+        dotted = ".".join(part for part in without_indexes(key).split(".") if part != "module")
         directory = self.vendored_cache[root].get(dotted)
         return directory if directory and os.path.isdir(directory) else None
 

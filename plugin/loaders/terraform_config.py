@@ -557,6 +557,14 @@ def parse_value(text: str, what: str) -> Any:
         return Invalid(f"{what}: {exc}")
 
 
+_INDEX = re.compile(r"\[[^\]]*\]")
+
+
+def without_indexes(address: str) -> str:
+    """`module.a[0].aws_sqs_queue.q["x"]` -> `module.a.aws_sqs_queue.q`: the declaration every instance is of."""
+    return _INDEX.sub("", address)
+
+
 def repeated_by(block: Block) -> str:
     if block.repeated:
         return block.repeated

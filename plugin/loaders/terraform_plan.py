@@ -16,15 +16,16 @@ from typing import Any
 from crosswire.graph import Graph
 from crosswire.loaders import LoadError
 from crosswire.loaders.terraform import build_declarations
-from crosswire.loaders.terraform_config import Attr, Block, Evaluated, json_line, load_json
+from crosswire.loaders.terraform_config import Attr, Block, Evaluated, json_line, load_json, without_indexes
 from crosswire.model import Ref, Unresolved
 
-_INDEX = re.compile(r"\[[^\]]*\]")
-_REFERENCE = re.compile(r'([A-Za-z_][\w-]*)\.([A-Za-z_][\w-]*)(\[(?:\d+|"(?:[^"\\]|\\.)*")\])?(?:\.(.*))?')
 _KEY = r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]'  # [0] or ["key"]
 _NAME = r"[A-Za-z_][\w-]*"
+_MODULES = rf"(?:module\.{_NAME}(?:{_KEY})?\.)*"  # module.NAME[KEY]. ...
 # module.NAME[KEY]. ... TYPE.NAME[KEY]: what Terraform writes as a resource instance's address
-_RESOURCE_ADDRESS = re.compile(rf"(?:module\.{_NAME}(?:{_KEY})?\.)*{_NAME}\.{_NAME}(?:{_KEY})?")
+_RESOURCE_ADDRESS = re.compile(rf"{_MODULES}{_NAME}\.{_NAME}(?:{_KEY})?")
+# TYPE.NAME[KEY].attribute...: a reference in the configuration, its key kept
+_REFERENCE = re.compile(rf"({_NAME})\.({_NAME})({_KEY})?(?:\.(.*))?")
 _ADDRESS = re.compile(r'"address"\s*:\s*("(?:[^"\\]|\\.)*")')
 MAX_HOPS = 32
 NOT_RESOURCES = {"var", "local", "each", "count", "path", "self", "terraform", "data"}
@@ -35,9 +36,7 @@ def looks_like_plan(text: str) -> bool:
     return '"planned_values"' in text and '"format_version"' in text
 
 
-def declaration(address: str) -> str:
-    """`module.a[0].aws_sqs_queue.q["x"]` -> `module.a.aws_sqs_queue.q`: every instance is one declaration."""
-    return _INDEX.sub("", address)
+declaration = without_indexes  # every instance is one declaration
 
 
 class Plan:
@@ -223,7 +222,7 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
     for key, found in instances.items():
         for address, _ in found:
             local = address[len(_module_part(address)) :]
-            names = {_INDEX.sub("", _module_part(address)) + local} | ({key} if len(found) == 1 else set())
+            names = {declaration(_module_part(address)) + local} | ({key} if len(found) == 1 else set())
             for alias in names - {address}:
                 aliases.setdefault(alias, []).append(address)
     known_as: dict[str, tuple[str, ...]] = {}
@@ -248,7 +247,7 @@ def load_plan(text: str, file: str, graph: Graph) -> int | None:
 
 def _module_part(address: str) -> str:
     """`module.a[0].module.b.` of `module.a[0].module.b.aws_sqs_queue.q["x"]`."""
-    parts = re.match(r'(?:module\.[A-Za-z_][\w-]*(?:\[(?:\d+|"(?:[^"\\]|\\.)*")\])?\.)*', address)
+    parts = re.match(_MODULES, address)
     return parts.group(0) if parts else ""
 
 

@@ -12,7 +12,15 @@ from typing import Any, Protocol
 from crosswire.graph import Graph, may_name
 from crosswire.loaders import joined
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, document, first_unresolved, plain, to_bool, to_number
-from crosswire.loaders.terraform_config import Attr, Block, JsonValue, ModuleSource, repeated_by, statement_spans
+from crosswire.loaders.terraform_config import (
+    Attr,
+    Block,
+    JsonValue,
+    ModuleSource,
+    repeated_by,
+    statement_spans,
+    without_indexes,
+)
 from crosswire.model import (
     ABSENT,
     Alarm,
@@ -438,7 +446,7 @@ def _may_read_a_queue(r: Resource, source: Value) -> bool:
 
 def _type_of(reference: Ref) -> str:
     """The resource type a reference names, whatever module prefix or `data.` it has (for `module.x`, "module")."""
-    parts = re.sub(r"\[[^\]]*\]", "", reference.target).rsplit(".", 2)  # `module.x[0].aws_sqs_queue.q["a"]`
+    parts = without_indexes(reference.target).rsplit(".", 2)
     return parts[-2] if len(parts) > 1 else ""
 
 
