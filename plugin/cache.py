@@ -36,6 +36,7 @@ _DIGEST = 16
 _STALE_TEMPORARY = 3600.0  # seconds: a temporary file this old was left by a scan that died while writing
 
 _state = {"enabled": True, "wrote": False}
+_trusted: dict[str, bool] = {}  # cache directory -> whether it is private, asked once per scan
 _stamps: dict[tuple[str, str], bytes] = {}
 
 
@@ -43,6 +44,7 @@ def configure(enabled: bool) -> None:
     """Turn the cache on or off for the scans that follow (the runner calls this at the start of each scan)."""
     _state["enabled"] = enabled
     _state["wrote"] = False
+    _trusted.clear()
 
 
 def mark_written() -> None:
@@ -53,7 +55,12 @@ def mark_written() -> None:
 def enabled() -> bool:
     """Whether the cache is on, and its directory is one only this user can write: entries (and Lark's grammar
     cache) are unpickled, so a directory others may write would let them run code in the scan."""
-    return bool(_state["enabled"]) and _private(directory())
+    if not _state["enabled"]:
+        return False
+    folder = directory()
+    if folder not in _trusted:  # asked for every file parsed: the directory is looked at once per scan
+        _trusted[folder] = _private(folder)
+    return _trusted[folder]
 
 
 def _private(folder: str) -> bool:
