@@ -2,6 +2,6 @@
 
 import sys
 
-from crosswire.cli import main
+from crosswire.console import main
 
 sys.exit(main())

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from crosswire import inputs
+from crosswire import fs, inputs
 from crosswire.check import Finding
 from crosswire.config import ConfigError
 
@@ -65,11 +65,11 @@ class Baseline:
         syntax error of the findings it held."""
         found = {self.key(f) for f in findings}
         ran = set(checks)
-        scanned = [os.path.realpath(p) for p in paths]
-        broken = {os.path.realpath(f) for f in unreadable}
+        scanned = [fs.realpath(p) for p in paths]
+        broken = {fs.realpath(f) for f in unreadable}
 
         def could_find(file: str) -> bool:
-            real = os.path.realpath(os.path.join(self.root, file))
+            real = fs.realpath(os.path.join(self.root, file))
             return real not in broken and any(inputs.within(real, p) for p in scanned)
 
         return [
@@ -84,12 +84,12 @@ class Baseline:
 def root_of(path: str) -> str:
     """The folder a baseline at `path` names files from: its repository's root, else its own folder."""
     folder = os.path.dirname(os.path.abspath(path))
-    return inputs.git_root(folder) or os.path.realpath(folder)
+    return inputs.git_root(folder) or fs.realpath(folder)
 
 
 def relative(file: str, root: str) -> str:
     """`file` (as reports show it) relative to `root`, with `/` between folders on every system."""
-    return os.path.relpath(os.path.realpath(file), root).replace(os.sep, "/")
+    return os.path.relpath(fs.realpath(file), root).replace(os.sep, "/")
 
 
 def render(findings: Iterable[Finding], root: str) -> str:
@@ -145,7 +145,7 @@ def read(path: str) -> Baseline:
         if isinstance(row, dict) and isinstance(row.get("fingerprint"), str)
     }
     entries = tuple(_entry(f, described.get(f, {})) for f in dict.fromkeys(fingerprints))
-    root = root_of(path) if schema == SCHEMA_VERSION else os.path.realpath(os.curdir)
+    root = root_of(path) if schema == SCHEMA_VERSION else fs.realpath(os.curdir)
     return Baseline(path, root, entries, schema)
 
 

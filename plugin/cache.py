@@ -4,14 +4,15 @@ changed is not parsed again.
 An entry is keyed by a hash of the file's content, the path reports show for it (Terraform blocks carry it), the
 kind of product, and a stamp of everything that shapes the product: crosswire's version and the sources of the
 modules that build it, the parser's version (python-hcl2 and Lark, or cfn-lint) and Python's. It lives in
-`$XDG_CACHE_HOME/crosswire/parse/` (`~/.cache/crosswire/parse/` without XDG_CACHE_HOME).
+`$XDG_CACHE_HOME/crosswire/parse/` (`~/.cache/crosswire/parse/` without XDG_CACHE_HOME). Beside it, `scans/` holds
+the records of whole scans (crosswire.memo), written and bounded the same way.
 
 - An entry holds a magic header and a hash of its payload: a corrupt, truncated or foreign file is a miss, and is
   rewritten.
 - Entries are written to a temporary file in the same directory and renamed into place, so a concurrent scan
   sees a whole entry or none.
-- The cache holds at most MAX_BYTES. A scan that wrote entries and finds it larger removes the least recently
-  used entries (a hit refreshes an entry's modification time) until it is under 3/4 of the bound.
+- The cache (both folders) holds at most MAX_BYTES. A scan that wrote entries and finds it larger removes the least
+  recently used entries (a hit refreshes an entry's modification time) until it is under 3/4 of the bound.
 - `--no-cache` turns it off: nothing is read or written.
 - Nothing here is ever written into the scanned tree, and a failure to read or write the cache is only a miss.
 """
@@ -25,7 +26,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -93,6 +93,11 @@ def directory() -> str:
 
 def _entries() -> str:
     return os.path.join(directory(), "parse")
+
+
+def _records() -> str:
+    """Where scans' records live (crosswire.memo), beside the parse entries and bounded with them."""
+    return os.path.join(directory(), "scans")
 
 
 _VERSION = re.compile(r"""__version__\s*(?::\s*str\s*)?=\s*(?:version\s*=\s*)?["']([^"']+)""")
@@ -170,6 +175,23 @@ def cached(
     return product
 
 
+def digest(kind: str, data: bytes) -> str:
+    """The key of an entry of `kind` made from `data` (for products that are not one file's, such as a scan's
+    record: crosswire.memo)."""
+    return hashlib.blake2b(kind.encode() + b"\0" + data, digest_size=20).hexdigest()
+
+
+def read(key: str) -> bytes | None:
+    """The payload of the record `key` (a hex digest), None when there is none whole."""
+    return _read(os.path.join(_records(), key))
+
+
+def write(key: str, payload: bytes) -> None:
+    """Keep `payload` as the record `key`, whole or not at all, and trim the cache."""
+    _write(os.path.join(_records(), key), payload)
+    trim()
+
+
 def _read(path: str) -> bytes | None:
     try:
         with open(path, "rb") as entry:
@@ -186,6 +208,8 @@ def _read(path: str) -> bytes | None:
 
 
 def _write(path: str, payload: bytes) -> None:
+    import tempfile  # only when writing: a scan replayed from its record never does
+
     folder = os.path.dirname(path)
     try:
         os.makedirs(folder, exist_ok=True)
@@ -209,20 +233,21 @@ def trim() -> None:
     _state["wrote"] = False
     now = time.time()
     entries: list[tuple[float, int, str]] = []
-    try:
-        with os.scandir(_entries()) as found:
-            for item in found:
-                try:
-                    status = item.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                if item.name.startswith(".tmp-"):
-                    if now - status.st_mtime > _STALE_TEMPORARY:
-                        _remove(item.path)
-                    continue
-                entries.append((status.st_mtime, status.st_size, item.path))
-    except OSError:
-        return
+    for folder in (_entries(), _records()):
+        try:
+            with os.scandir(folder) as found:
+                for item in found:
+                    try:
+                        status = item.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if item.name.startswith(".tmp-"):
+                        if now - status.st_mtime > _STALE_TEMPORARY:
+                            _remove(item.path)
+                        continue
+                    entries.append((status.st_mtime, status.st_size, item.path))
+        except OSError:
+            continue
     total = sum(size for _, size, _ in entries)
     if total <= MAX_BYTES:
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import functools
 import json
@@ -72,26 +71,15 @@ def _reports(given: list[tuple[str, str]] | None) -> list[tuple[str, str | None]
 
 
 def _write_file(path: str, text: str) -> bool:
-    """Write through a temporary file beside `path`, so a reader never sees half a report; False when unwritable.
-    A symlinked `path` keeps its link: the file it points to is the one replaced. Whatever stops the write (an
-    unwritable folder, a report that cannot be encoded, an interrupt), the temporary file does not stay behind."""
-    target = os.path.realpath(path)
-    temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
-    pending = False  # the temporary file exists and has not replaced the target
-    try:
-        with open(temporary, "x", encoding="utf-8") as handle:
-            pending = True
-            handle.write(text)
-        os.replace(temporary, target)
-        pending = False
-    except (OSError, UnicodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    """Write a report to `path` (crosswire.outputs); False, and the reason on stderr, when it cannot be written."""
+    from crosswire import memo, outputs
+
+    reason = outputs.write_file(path, text)
+    if reason is not None:
+        memo.spoil()
         _usage_error(f"cannot write --output-file {path}: {reason}")
         return False
-    finally:
-        if pending:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    memo.effect("file", path, text)
     return True
 
 
@@ -120,7 +108,19 @@ def _variables(given: list[tuple[str, str]] | None) -> tuple[tuple[str, str], ..
 def _say(message: str) -> None:
     """One line on stderr; it may quote file, folder and resource names from the scanned tree, or a path given on
     the command line (pre-commit passes the tree's file names there), so it is escaped as reports are."""
-    sys.stderr.write(inert_text(visible(message)) + "\n")
+    from crosswire import memo
+
+    line = inert_text(visible(message)) + "\n"
+    memo.effect("stderr", line)
+    sys.stderr.write(line)
+
+
+def _out(text: str) -> None:
+    """A report on stdout (kept for the scan's memo when one is recorded)."""
+    from crosswire import memo
+
+    memo.effect("stdout", text)
+    sys.stdout.write(text)
 
 
 def _usage_error(message: str) -> int:
@@ -264,7 +264,7 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
         "--no-cache",
         dest="cache",
         action="store_false",
-        help="neither read nor write the parse cache (kept under $XDG_CACHE_HOME/crosswire)",
+        help="neither read nor write the cache of parsed files and scan records (under $XDG_CACHE_HOME/crosswire)",
     )
 
 
@@ -296,6 +296,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    """`crosswire scan`, recorded for the memo when the command line armed it (crosswire.memo)."""
+    from crosswire import memo
+
+    memo.begin(args.cache and not args.write_baseline)
+    try:
+        code = _scan_unrecorded(args)
+    except BaseException:  # an interrupted scan, or a usage error raised on the way: nothing to replay
+        memo.spoil()
+        raise
+    memo.finish(code)
+    return code
+
+
+def _scan_unrecorded(args: argparse.Namespace) -> int:
     from crosswire import baseline, config, user_checks
     from crosswire.check import Severity
     from crosswire.checks import ALL_CHECKS
@@ -347,7 +361,7 @@ def _scan(args: argparse.Namespace) -> int:
         if name == "text" and text.wants_colour(args.color, sys.stdout if file is None else None):
             render = functools.partial(text.render, style=dataclasses.replace(style, colour=True))
         if file is None:
-            sys.stdout.write(render(result))
+            _out(render(result))
         else:
             written = _write_file(file, render(result)) and written
     if args.write_baseline:

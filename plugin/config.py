@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire import inputs
+from crosswire import fs, inputs
 from crosswire.check import Check, Severity
 
 # crosswire's own IDs and prefixes (CW302, CW3), and those of teams' own checks (PAY001, PAY)
@@ -90,12 +90,12 @@ def discover(directory: str = ".", tree: str | None = None) -> str | None:
     `[tool.crosswire]` table, not one mentioned in a comment or a string. With `tree`, a file that leads outside
     it (a symlink) is an error, as a scanned file would be."""
     dedicated = os.path.normpath(os.path.join(directory, DEDICATED_FILE))
-    if os.path.lexists(dedicated):
+    if fs.lexists(dedicated):
         if tree is not None and not inputs.within(dedicated, tree):
             raise ConfigError(f"{dedicated}: a symlink that leads outside the repository; crosswire does not read it")
         return dedicated
     pyproject = os.path.normpath(os.path.join(directory, PYPROJECT))
-    if not os.path.lexists(pyproject):
+    if not fs.lexists(pyproject):
         return None
     try:
         data = inputs.read_bytes(pyproject, pyproject, tree)
@@ -113,7 +113,7 @@ def nearest(path: str, seen: dict[str, str | None] | None = None) -> str | None:
     (`inputs.repository_root`), never above it. `seen` keeps what each folder held, for the next path."""
     seen = {} if seen is None else seen
     top = inputs.repository_root(path)
-    directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    directory = os.path.abspath(path) if fs.isdir(path) else os.path.dirname(os.path.abspath(path))
     while True:
         if directory not in seen:
             seen[directory] = discover(_shown(directory), top)
@@ -121,7 +121,7 @@ def nearest(path: str, seen: dict[str, str | None] | None = None) -> str | None:
         if found is not None:
             return found
         parent = os.path.dirname(directory)
-        if os.path.realpath(directory) == top or parent == directory or not inputs.within(parent, top):
+        if fs.realpath(directory) == top or parent == directory or not inputs.within(parent, top):
             return None
         directory = parent
 
@@ -154,7 +154,7 @@ def load(path: str | None, checks: Iterable[Check], paths: Iterable[str] = (os.c
     path = path if path is not None else for_paths(paths)
     if path is None:
         return Config()
-    if not os.path.lexists(path):
+    if not fs.lexists(path):
         raise ConfigError(f"{path}: no such configuration file")
     data = _toml(path)
     prefix = ""

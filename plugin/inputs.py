@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import os
 import stat
+from typing import Any
+
+from crosswire import fs
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # POSIX flags (Windows has none of them, nor FIFOs that block an open); O_BINARY is Windows' own
@@ -38,8 +42,8 @@ def tree_root(path: str) -> str:
 
     A directory PATH is its own tree. A file PATH (pre-commit names changed files one by one) belongs to the
     repository holding it (`repository_root`)."""
-    if os.path.isdir(path):
-        return os.path.realpath(path)
+    if fs.isdir(path):
+        return fs.realpath(path)
     return repository_root(path)
 
 
@@ -47,12 +51,12 @@ def repository_root(path: str) -> str:
     """The root of the repository holding `path` (a real path): the nearest directory with a `.git`, starting from
     `path` itself when it is a directory; outside a repository, the current directory if `path` is under it, else
     `path`'s own directory."""
-    directory = os.path.abspath(path) if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    directory = os.path.abspath(path) if fs.isdir(path) else os.path.dirname(os.path.abspath(path))
     repository = git_root(directory)
     if repository is not None:
         return repository
     current = os.getcwd()
-    return os.path.realpath(current if within(directory, current) else directory)
+    return fs.realpath(current if within(directory, current) else directory)
 
 
 def git_root(directory: str) -> str | None:
@@ -61,8 +65,8 @@ def git_root(directory: str) -> str | None:
     that starts with `gitdir:`; anything else of that name, which a scanned tree may plant, does not."""
     ancestor = os.path.abspath(directory)
     while True:
-        if _is_git_marker(os.path.join(ancestor, ".git")):
-            return os.path.realpath(ancestor)
+        if fs.ask("git-marker", os.path.join(ancestor, ".git")):
+            return fs.realpath(ancestor)
         parent = os.path.dirname(ancestor)
         if parent == ancestor:
             return None
@@ -81,7 +85,7 @@ def _is_git_marker(path: str) -> bool:
 
 def within(path: str, tree: str) -> bool:
     """Whether `path`, symlinks resolved, is `tree` or under it."""
-    real, root = os.path.realpath(path), os.path.realpath(tree)
+    real, root = fs.realpath(path), fs.realpath(tree)
     return os.path.commonpath([real, root]) == root
 
 
@@ -95,9 +99,36 @@ def read_bytes(path: str, shown: str, tree: str | None, limit: int = MAX_FILE_BY
 
     With `tree`, a path that leads outside it (through a symlink or `..`) is refused before anything is opened.
     A FIFO, device, socket or directory is refused without blocking: it is checked before it is opened, opened
-    non-blocking, and checked again on the open descriptor (it may have been swapped in between)."""
+    non-blocking, and checked again on the open descriptor (it may have been swapped in between).
+
+    While a journal is open (crosswire.fs), what the read gave is recorded: a hash of the content, or the error."""
+    arguments = (path, shown, tree, limit)
+    try:
+        with fs.probing():
+            data = _read_bytes(*arguments)
+    except LoadError as exc:
+        fs.note("read", arguments, ("error", exc.file, exc.line, exc.message))
+        raise
+    if fs.recording():
+        fs.note("read", arguments, ("ok", _digest(data)))
+    return data
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _read_probe(path: str, shown: str, tree: str | None, limit: int) -> tuple[Any, ...]:
+    """What `read_bytes` gives now, as its journal records it."""
+    try:
+        return ("ok", _digest(_read_bytes(path, shown, tree, limit)))
+    except LoadError as exc:
+        return ("error", exc.file, exc.line, exc.message)
+
+
+def _read_bytes(path: str, shown: str, tree: str | None, limit: int) -> bytes:
     if tree is not None and not within(path, tree):
-        how = "is a symlink that leads" if os.path.islink(path) else "is"
+        how = "is a symlink that leads" if fs.islink(path) else "is"
         raise LoadError(shown, 1, f"{shown} {how} outside the scanned tree")
     try:
         kind = not_regular(os.stat(path).st_mode)
@@ -105,7 +136,7 @@ def read_bytes(path: str, shown: str, tree: str | None, limit: int = MAX_FILE_BY
             raise LoadError(shown, 1, f"not a regular file ({kind})")
         descriptor = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        if exc.errno == errno.ENOENT and os.path.islink(path):
+        if exc.errno == errno.ENOENT and fs.islink(path):
             raise LoadError(shown, 1, f"{shown} is a symlink to {os.readlink(path)}, which does not exist") from None
         raise LoadError(shown, 1, f"cannot read: {exc.strerror}") from None
     try:
@@ -171,6 +202,10 @@ def _wide_encoding(data: bytes) -> str | None:
         if nul_half.count(0) >= len(nul_half) * 9 // 10 and ascii_half.count(0) <= len(ascii_half) // 10:
             return "UTF-16"
     return None
+
+
+fs.register("read", _read_probe)
+fs.register("git-marker", _is_git_marker)
 
 
 def _size(limit: int) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crosswire import cache, inputs, progress, suppressions
+from crosswire import cache, fs, inputs, progress, suppressions
 from crosswire.baseline import Baseline
 from crosswire.check import Check, Finding, Skip
 from crosswire.graph import Graph
@@ -49,14 +49,14 @@ def discover(paths: Sequence[str], errors: list[ScanError]) -> dict[str, str]:
     found: list[tuple[str, str]] = []
     for path in paths:
         tree = inputs.tree_root(path)
-        if os.path.isdir(path):
+        if fs.isdir(path):
             found += [(file, tree) for file in _walk(path, tree, errors)]
-        elif os.path.lexists(path):
+        elif fs.lexists(path):
             found.append((path, tree))
         else:
             errors.append(ScanError(display_path(path), 0, "no such file or directory"))
     # one file reached through several arguments ("." and "./t.yaml") is scanned once
-    unique = {os.path.realpath(path): (os.path.normpath(path), tree) for path, tree in reversed(found)}
+    unique = {fs.realpath(path): (os.path.normpath(path), tree) for path, tree in reversed(found)}
     return dict(sorted(unique.values()))
 
 
@@ -73,18 +73,18 @@ def _walk(top: str, tree: str, errors: list[ScanError]) -> list[str]:
     pending = [top]
     while pending:
         links: list[str] = []
-        for root, dirs, names in os.walk(pending.pop(0), onerror=unreadable):
-            real = os.path.realpath(root)
+        for root, dirs, names in fs.walk(pending.pop(0), onerror=unreadable):
+            real = fs.realpath(root)
             if real in walked:  # reached before, through a symlink or its real path
                 dirs[:] = []
                 continue
             walked.add(real)
             dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRECTORIES)
-            links += [os.path.join(root, d) for d in dirs if os.path.islink(os.path.join(root, d))]
-            dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+            links += [os.path.join(root, d) for d in dirs if fs.islink(os.path.join(root, d))]
+            dirs[:] = [d for d in dirs if not fs.islink(os.path.join(root, d))]
             files.extend(os.path.join(root, name) for name in sorted(names))
         for link in links:
-            target = os.path.realpath(link)
+            target = fs.realpath(link)
             shown = display_path(link)
             if not inputs.within(target, tree):
                 errors.append(ScanError(shown, 0, f"{shown} is a symlink that leads outside the scanned tree"))
@@ -167,7 +167,7 @@ def load_terraform(
 
     if changed_only:
         # the callers live under the current directory: in the tree of the named files that holds it
-        tree = next((t for t in directories.values() if inputs.within(os.curdir, t)), os.path.realpath(os.curdir))
+        tree = next((t for t in directories.values() if inputs.within(os.curdir, t)), fs.realpath(os.curdir))
         directories = directories | dict.fromkeys(terraform.callers_within(list(directories), os.curdir, tree), tree)
     variables = terraform.Variables(options.variables, options.var_env)
     return terraform.load_directories(directories, graph, variables, in_scenarios)
@@ -293,7 +293,7 @@ def _when(held: set[tuple[tuple[str, bool], ...]], every: set[tuple[tuple[str, b
 
 def touches(files: set[str], *nodes: Node) -> bool:
     """Whether any of `nodes` is written in one of `files` (real paths)."""
-    return any(os.path.realpath(n.span.file) in files for n in nodes)
+    return any(fs.realpath(n.span.file) in files for n in nodes)
 
 
 @dataclass
@@ -323,9 +323,9 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
 
 def _load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool) -> Loaded:
     # read whatever its suffix; a FIFO or device named is kept too, for the reader to refuse
-    named = {os.path.normpath(p) for p in paths if os.path.lexists(p) and not os.path.isdir(p)}
+    named = {os.path.normpath(p) for p in paths if fs.lexists(p) and not fs.isdir(p)}
     # only files named (pre-commit's changed files): report what touches them, judged on whole modules
-    changed = {os.path.realpath(p) for p in named} if paths and len(named) == len(paths) else set()
+    changed = {fs.realpath(p) for p in named} if paths and len(named) == len(paths) else set()
     errors: list[ScanError] = []
     graph = Graph()
     files = resources = 0
@@ -401,7 +401,7 @@ def scan(paths: Sequence[str], checks: Iterable[Check], options: ScanOptions) ->
     if changed:
         findings = [f for f in findings if touches(changed, f.node, *f.related)]
         skips = [s for s in skips if touches(changed, s.node)]
-        unresolved_inputs = [u for u in unresolved_inputs if os.path.realpath(u.file) in changed]
+        unresolved_inputs = [u for u in unresolved_inputs if fs.realpath(u.file) in changed]
     # an entry whose finding is now suppressed inline is not stale: the fault is still there
     stale = None
     if options.baseline:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crosswire import expressions, inputs
+from crosswire import expressions, fs, inputs
 from crosswire.check import Check, CheckMeta, Finding, Reference, Severity, Skip, noun
 from crosswire.graph import Graph
 from crosswire.model import EdgeKind, Kind, Node, Origin, Queue, Topic
@@ -556,7 +556,7 @@ def load(directory: str, builtin: Sequence[Check]) -> list[Check]:
     cannot be used, or an ID that another check has."""
     shown_directory = os.path.normpath(directory)
     try:
-        names = sorted(n for n in os.listdir(directory) if n.lower().endswith(SUFFIXES))
+        names = [n for n in fs.listdir(directory) if n.lower().endswith(SUFFIXES)]
     except OSError as exc:
         raise UserCheckError(shown_directory, 0, f"cannot read the checks directory: {exc.strerror}") from None
     if len(names) > MAX_FILES:
@@ -565,7 +565,7 @@ def load(directory: str, builtin: Sequence[Check]) -> list[Check]:
     checks = []
     for name in names:
         path = os.path.join(directory, name)
-        definition = read(path, os.path.normpath(path), os.path.realpath(directory))
+        definition = read(path, os.path.normpath(path), fs.realpath(directory))
         check_id = definition.meta.id
         if check_id in taken:
             raise UserCheckError(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire import cache, progress
+from crosswire import cache, fs, progress
 from crosswire.graph import Graph
 from crosswire.inputs import read_text, within
 from crosswire.loaders import LoadError, UnresolvedInput, budget, display_path
@@ -189,7 +189,7 @@ class Instance:
         try:
             return read_text(full, shown, self.unit.tree, MAX_FILE_BYTES)
         except LoadError as exc:
-            if not os.path.lexists(full):
+            if not fs.lexists(full):
                 return Unresolved(f"file {path} does not exist")
             return self.file_error(f"file() reads {shown}: {exc.message}")
 
@@ -481,7 +481,7 @@ class Instance:
         if directory is None:
             return Unresolved(f"module {self.prefix}module.{name} ({source}) is not vendored; its outputs are unknown")
         # by real path: a symlink back to a calling directory is the same module, not a new level
-        if os.path.realpath(directory) in self.chain:
+        if fs.realpath(directory) in self.chain:
             message = f"module {name} calls itself (through {source})"
         elif len(self.chain) > MAX_MODULE_DEPTH:
             message = f"modules nested deeper than {MAX_MODULE_DEPTH} levels (module {name} calls {source})"
@@ -505,7 +505,7 @@ class Instance:
             if key not in ("source", "version", "count", "for_each", "providers", "depends_on")
         }
         repeated = self.repeated or ("" if instance_evaluator else repeated_by(call))
-        chain = (*self.chain, os.path.realpath(directory))
+        chain = (*self.chain, fs.realpath(directory))
         return Instance(self.unit, parsed, f"{self.prefix}module.{name}{index}.", inputs, chain, repeated)
 
     def module_directory(self, name: str, call: Block, source: Any) -> str | Unresolved | None:
@@ -781,7 +781,7 @@ class Loader:
 
     def tree_of(self, directory: str) -> str:
         """The root of the tree a root module belongs to (a directory scanned on its own is its own tree)."""
-        return self.trees.get(directory) or os.path.realpath(directory)
+        return self.trees.get(directory) or fs.realpath(directory)
 
     def module(self, directory: str, tree: str) -> ModuleSource | None:
         if directory not in self.parsed:
@@ -842,7 +842,7 @@ class Loader:
         context = multiprocessing.get_context(method)
         task = functools.partial(_load_alone, self.variables, dict(self.environment), self.trees, self.in_scenarios)
         with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(),)
+            workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(), fs.recording())
         ) as pool:
             loaded = pool.map(task, roots, chunksize=max(1, len(roots) // (workers * 4)))
             results = dict(zip(roots, loaded, strict=True))
@@ -859,6 +859,7 @@ class Loader:
         outcome.resources += alone.resources
         outcome.variables.update(alone.variables)
         graph.merge(alone.graph)
+        fs.merge(alone.observed)
         for _ in alone.files or ():
             progress.advance()
 
@@ -928,7 +929,7 @@ class Loader:
         unit.scenario = scenario
         unit.files.update(parsed.files)
         try:
-            instance = Instance(unit, parsed, "", None, (os.path.realpath(root),))
+            instance = Instance(unit, parsed, "", None, (fs.realpath(root),))
             for name in parsed.variables:
                 instance.variable(name)  # a value given that does not fit its type is reported even if unused
             instance.build()
@@ -961,7 +962,7 @@ class Loader:
                     ):
                         table[entry["Key"]] = os.path.normpath(os.path.join(root, entry["Dir"]))
             except LoadError as exc:
-                if os.path.lexists(path):  # without `terraform init` there is none, and registry modules stay opaque
+                if fs.lexists(path):  # without `terraform init` there is none, and registry modules stay opaque
                     self.error(exc)
             except (ValueError, AttributeError, RecursionError):
                 self.error(LoadError(shown, 1, "malformed modules.json: not the JSON `terraform init` writes"))
@@ -969,7 +970,7 @@ class Loader:
         # every instance of a repeated module call is the same download: modules.json keys carry no index
         dotted = ".".join(part for part in without_indexes(key).split(".") if part != "module")
         directory = self.vendored_cache[root].get(dotted)
-        return directory if directory and os.path.isdir(directory) else None
+        return directory if directory and fs.isdir(directory) else None
 
     def root_values(self, root: str) -> dict[str, tuple[Any, str]]:
         """Variable values of a root module, lowest precedence first: TF_VAR_* (with --var-env), terraform.tfvars,
@@ -981,7 +982,7 @@ class Loader:
             for name, raw in self.environment.items():
                 if name.startswith("TF_VAR_"):
                     values[name[7:]] = (raw, f"variable {name[7:]}, from {name}")
-        names = sorted(os.listdir(root)) if os.path.isdir(root) else []
+        names = fs.listdir(root) if fs.isdir(root) else []
         files = [os.path.join(root, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [os.path.join(root, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         # files beside the configuration are part of the tree; a --var-file is the user's choice, wherever it is
@@ -1024,6 +1025,7 @@ class Alone:
     reported: set[str]
     unresolved: list[UnresolvedInput]
     variables: set[str]  # the variables it declares (what --var may set)
+    observed: list[fs.Observation] | None = None  # what it saw of the files, when the scan keeps a journal
 
 
 # root modules below which worker processes do not pay. Measured on 2 cores, ten resources per root module, medians
@@ -1037,8 +1039,12 @@ def _cores() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def _worker(cached: bool) -> None:
+def _worker(cached: bool, recording: bool) -> None:
     cache.configure(cached)
+    if recording:
+        fs.start()  # a journal of its own (a forked worker would start with a copy of the scan's)
+    else:
+        fs.stop()
     progress.detach()  # the scan's process shows the progress line, as the results come back
 
 
@@ -1052,7 +1058,10 @@ def _load_alone(
     parsed = loader.parsed.get(root)
     files = parsed.files if parsed is not None else None
     errors = [(e.file, e.line, e.message) for e in loader.errors]
-    return Alone(files, graph, outcome.resources, errors, loader.reported, outcome.unresolved, outcome.variables)
+    observed = fs.take()  # what loading this root module saw, and a new journal for the next one
+    return Alone(
+        files, graph, outcome.resources, errors, loader.reported, outcome.unresolved, outcome.variables, observed
+    )
 
 
 def build_declarations(name: str, file: str, resources: dict[str, Block], graph: Graph) -> int:
@@ -1060,7 +1069,7 @@ def build_declarations(name: str, file: str, resources: dict[str, Block], graph:
     directory = os.path.dirname(os.path.abspath(file))
     unit = _Unit(directory, Loader(Variables()), name)
     source = ModuleSource(directory, [file], resources=resources)
-    Instance(unit, source, "", None, (os.path.realpath(directory),)).build()
+    Instance(unit, source, "", None, (fs.realpath(directory),)).build()
     for apply in unit.deferred:
         apply()
     graph.merge(unit.graph)
@@ -1077,7 +1086,7 @@ def callers_within(directories: list[str], boundary: str, tree: str) -> list[str
     local module, directly or through other modules: a change to a local module is checked through the root
     modules that use it."""
     calls: dict[str, list[str]] = {}
-    for root, dirs, files in os.walk(boundary):
+    for root, dirs, files in fs.walk(boundary):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
         tf_files = [os.path.join(root, f) for f in files if f.endswith(SUFFIXES)]
         if any(_LOCAL_SOURCE.search(_text_or_empty(f, tree)) for f in tf_files):  # cheap test before parsing HCL

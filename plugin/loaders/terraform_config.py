@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire import cache, inputs, progress
+from crosswire import cache, fs, inputs, progress
 from crosswire.loaders import LoadError, display_path, hcl_parser
 from crosswire.loaders.budget import OverBudget
 from crosswire.loaders.hcl_eval import Evaluator, Invalid, nesting
@@ -521,12 +521,12 @@ def parse_module(directory: str, files: list[str], tree: str) -> tuple[ModuleSou
 
 def module_files(directory: str) -> list[str]:
     try:
-        names = sorted(os.listdir(directory))
+        names = fs.listdir(directory)
     except OSError:
         return []
     # a FIFO or a dangling symlink is kept, for the reader to refuse with an error rather than skip in silence
     paths = [os.path.join(directory, n) for n in names if n.endswith(SUFFIXES)]
-    return [p for p in paths if not os.path.isdir(p)]
+    return [p for p in paths if not fs.isdir(p)]
 
 
 def type_name(attr: Attr) -> str:

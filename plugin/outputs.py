@@ -1,0 +1,29 @@
+"""Writing a report file: the one place crosswire writes a file the user named (--output-file)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+
+def write_file(path: str, text: str) -> str | None:
+    """Write `text` to `path` through a temporary file beside it, so a reader never sees half a report; the reason
+    when it cannot be written, None when it was. A symlinked `path` keeps its link: the file it points to is the one
+    replaced. Whatever stops the write (an unwritable folder, a report that cannot be encoded, an interrupt), the
+    temporary file does not stay behind."""
+    target = os.path.realpath(path)
+    temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
+    pending = False  # the temporary file exists and has not replaced the target
+    try:
+        with open(temporary, "x", encoding="utf-8") as handle:
+            pending = True
+            handle.write(text)
+        os.replace(temporary, target)
+        pending = False
+    except (OSError, UnicodeError) as exc:
+        return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    finally:
+        if pending:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+    return None
