@@ -20,7 +20,10 @@ from typing import Any
 Observation = tuple[str, tuple[Any, ...], Any]  # (probe, arguments, answer)
 
 _probes: dict[str, Callable[..., Any]] = {}
-_state: dict[str, Any] = {"journal": None, "depth": 0, "consistent": True}
+_state: dict[str, Any] = {"journal": None, "depth": 0, "consistent": True, "seen": None}
+# probes whose answers a scan keeps once asked: a scan sees one state of the tree (and never writes into it), and
+# a tree of 2,000 files asks where the same folders lead thousands of times
+_KEPT = frozenset({"realpath", "isdir", "islink", "lexists"})
 
 
 def register(name: str, probe: Callable[..., Any]) -> None:
@@ -30,13 +33,33 @@ def register(name: str, probe: Callable[..., Any]) -> None:
 
 def ask(name: str, *arguments: Any) -> Any:
     """The answer of the probe `name` for `arguments`, recorded when a journal is open."""
+    seen = _state["seen"]
+    if seen is not None and name in _KEPT:
+        key = (name, arguments)
+        if key in seen:
+            answer = seen[key]
+            note(name, arguments, answer)
+            return answer
     _state["depth"] += 1
     try:
         answer = _probes[name](*arguments)
     finally:
         _state["depth"] -= 1
+    if seen is not None and name in _KEPT:
+        seen[(name, arguments)] = answer
     note(name, arguments, answer)
     return answer
+
+
+@contextlib.contextmanager
+def scan() -> Iterator[None]:
+    """A scan: the answers about paths (where they lead, what they are) are asked once each while it runs."""
+    previous = _state["seen"]
+    _state["seen"] = {} if previous is None else previous
+    try:
+        yield
+    finally:
+        _state["seen"] = previous
 
 
 def note(name: str, arguments: tuple[Any, ...], answer: Any) -> None:

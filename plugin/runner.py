@@ -316,7 +316,8 @@ def load(paths: Sequence[str], options: ScanOptions, in_scenarios: bool = False)
     template once, its undecided conditions unresolved)."""
     cache.configure(options.cache)
     try:
-        return _load(paths, options, in_scenarios)
+        with fs.scan():
+            return _load(paths, options, in_scenarios)
     finally:
         cache.trim()
 

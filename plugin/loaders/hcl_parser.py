@@ -65,35 +65,37 @@ def parse_tree(text: str) -> Any:
 
 def lines(tree: Any) -> tuple[int, int]:
     """The first and last line of a node: those of the first and last token under it."""
-    from lark import Tree
-
-    first = last = tree
-    while isinstance(first, Tree):
-        first = next((c for c in first.children if _positioned(c)), None)
-    while isinstance(last, Tree):
-        last = next((c for c in reversed(last.children) if _positioned(c)), None)
+    first, last = _edge(tree, False), _edge(tree, True)
     if first is None or last is None:
         return 0, 0
     return first.line, last.end_line
 
 
-def _positioned(node: Any) -> bool:
-    from lark import Tree
-
-    if isinstance(node, Tree):
-        return any(_positioned(c) for c in node.children)
-    return getattr(node, "line", None) is not None
+def _edge(node: Any, last: bool) -> Any:
+    """The first (or last) token under `node`, depth first; None when it holds none."""
+    children = getattr(node, "children", None)  # a tree; a token has none
+    if children is None:
+        return node if getattr(node, "line", None) is not None else None
+    for child in reversed(children) if last else children:
+        found = _edge(child, last)
+        if found is not None:
+            return found
+    return None
 
 
 def encode(node: Any) -> Any:
     """A tree as nested tuples of strings and numbers (for `marshal`): (rule, children) for a tree, (type, text,
     line, end line) for a token."""
 
+    intern = sys.intern
+
     def plain(node: Any) -> Any:
         children = getattr(node, "children", None)  # a tree; a token has none
         if children is not None:
-            return (sys.intern(str(node.data)), tuple(plain(c) for c in children))
-        return (sys.intern(node.type), str(node), node.line, node.end_line)
+            data = node.data  # a rule's name, or a token for a rule renamed in the grammar
+            # a list comprehension, not a generator: this runs for every node of every file parsed
+            return (intern(data if type(data) is str else str(data)), tuple([plain(c) for c in children]))
+        return (intern(node.type), str(node), node.line, node.end_line)
 
     return plain(node)
 
