@@ -371,3 +371,15 @@ def test_the_key_is_none_for_what_is_never_recorded():
     assert memo.key(["graph", "."]) is None
     assert memo.key([]) is None
     assert memo.key(["scan", "."]) != memo.key(["scan", "./"])
+
+
+def test_a_scan_asks_where_a_path_leads_once(tmp_path, monkeypatch):
+    """During a scan (fs.scan) the answers about a path are kept: every read asked where the tree's root leads."""
+    asked: list[str] = []
+    probe = fs._probes["realpath"]
+    monkeypatch.setitem(fs._probes, "realpath", lambda path: asked.append(path) or probe(path))
+    fs.realpath(str(tmp_path))
+    fs.realpath(str(tmp_path))
+    with fs.scan():
+        assert fs.realpath(str(tmp_path)) == fs.realpath(str(tmp_path)) == os.path.realpath(tmp_path)
+    assert asked == [str(tmp_path)] * 3

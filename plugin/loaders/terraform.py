@@ -841,11 +841,20 @@ class Loader:
         method = "fork" if sys.platform.startswith("linux") else None
         context = multiprocessing.get_context(method)
         task = functools.partial(_load_alone, self.variables, dict(self.environment), self.trees, self.in_scenarios)
-        with concurrent.futures.ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(), fs.recording())
-        ) as pool:
-            loaded = pool.map(task, roots, chunksize=max(1, len(roots) // (workers * 4)))
-            results = dict(zip(roots, loaded, strict=True))
+        import gc
+
+        # what the workers inherit (crosswire, its parsers, the grammar) stays as it is: frozen, their garbage
+        # collections do not walk it, and its pages stay shared with this process (as Python's gc.freeze docs
+        # advise before a fork)
+        gc.freeze()
+        try:
+            with concurrent.futures.ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(), fs.recording())
+            ) as pool:
+                loaded = pool.map(task, roots, chunksize=max(1, len(roots) // (workers * 4)))
+                results = dict(zip(roots, loaded, strict=True))
+        finally:
+            gc.unfreeze()
         cache.mark_written()  # the workers may have written entries: the scan trims the cache
         return results
 
