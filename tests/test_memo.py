@@ -5,6 +5,7 @@ rewritten; concurrent scans leave records whole; --no-cache neither reads nor wr
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -383,3 +384,20 @@ def test_a_scan_asks_where_a_path_leads_once(tmp_path, monkeypatch):
     with fs.scan():
         assert fs.realpath(str(tmp_path)) == fs.realpath(str(tmp_path)) == os.path.realpath(tmp_path)
     assert asked == [str(tmp_path)] * 3
+
+
+def test_a_changed_baseline_or_user_check_is_a_miss(tree, scans):
+    scans("scan", "--select", "CW301", "--write-baseline", "baseline.json", "tree")
+    example = sorted((ROOT / "docs" / "user-checks").glob("*.yaml"))[0]
+    (tree / "checks").mkdir()
+    (tree / "checks" / example.name).write_text(example.read_text())
+    args = (*SCAN[:-1], "--baseline", "baseline.json", "--checks-dir", "checks", "tree")
+    first = scans(*args)
+    assert findings(first) == []  # both findings are in the baseline
+    accepted = json.loads((tree / "baseline.json").read_text())
+    (tree / "baseline.json").write_text(json.dumps(accepted | {"fingerprints": [], "findings": []}))
+    assert findings(scans(*args)) == BOTH
+    (tree / "checks" / example.name).write_text("id: [")
+    broken = scans(*args)
+    assert broken.code == 2 and f"checks/{example.name}" in broken.err
+    assert len(scans.ran) == 4
