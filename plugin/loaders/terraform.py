@@ -845,7 +845,11 @@ class Loader:
 
         # what the workers inherit (crosswire, its parsers, the grammar) stays as it is: frozen, their garbage
         # collections do not walk it, and its pages stay shared with this process (as Python's gc.freeze docs
-        # advise before a fork)
+        # advise before a fork). This process only receives the workers' graphs meanwhile, all kept to the end:
+        # its collections would walk them again and again (0.26 s of CPU on 10,000 resources), taken from the
+        # workers' cores
+        collecting = gc.isenabled()
+        gc.disable()
         gc.freeze()
         try:
             with concurrent.futures.ProcessPoolExecutor(
@@ -855,6 +859,8 @@ class Loader:
                 results = dict(zip(roots, loaded, strict=True))
         finally:
             gc.unfreeze()
+            if collecting:
+                gc.enable()
         cache.mark_written()  # the workers may have written entries: the scan trims the cache
         return results
 
@@ -1049,6 +1055,9 @@ def _cores() -> int:
 
 
 def _worker(cached: bool, recording: bool) -> None:
+    import gc
+
+    gc.enable()  # the scan's process forked it with collections off (load_apart); a worker makes garbage to collect
     cache.configure(cached)
     if recording:
         fs.start()  # a journal of its own (a forked worker would start with a copy of the scan's)
