@@ -320,7 +320,12 @@ class Instance:
         block = self.source.resources.get(key)
         if block is None:
             return Invalid(f"resource {key} is not declared")
-        address = self.prefix + key
+        return self.declared(block, self.prefix + key, self.resource_attribute, referable=True)
+
+    def declared(self, block: Block, address: str, read: Callable[..., Any], referable: bool) -> Any:
+        """A resource or data source as expressions see it: one namespace whose attributes `read` gives, or, for
+        each instance of a known `count`/`for_each`, one namespace with the instance's own evaluator. A
+        `referable` one (a resource) becomes a Ref when referred to whole."""
         instances = self.instances(block, address)
         if instances is not None:
             return self.collection(
@@ -328,16 +333,15 @@ class Instance:
                 {
                     number: Namespace(
                         address + index,
-                        functools.partial(self.resource_attribute, block, address + index, evaluator=evaluator),
-                        address + index,
+                        functools.partial(read, block, address + index, evaluator=evaluator),
+                        address + index if referable else "",
                     )
                     for number, index, evaluator in instances
                 },
             )
         repeated = "count" in block.attrs or "for_each" in block.attrs
-        return Namespace(
-            address, lambda attribute: self.resource_attribute(block, address, attribute), address, repeated
-        )
+        whole = address if referable else ""
+        return Namespace(address, lambda attribute: read(block, address, attribute), whole, repeated)
 
     def resource_attribute(
         self, block: Block, address: str, attribute: str, evaluator: Evaluator | None = None
@@ -395,21 +399,7 @@ class Instance:
         block = self.source.data.get(key)
         if block is None:
             return Invalid(f"data source {key} is not declared")
-        address = f"{self.prefix}data.{key}"
-        instances = self.instances(block, address)
-        if instances is not None:
-            return self.collection(
-                block,
-                {
-                    number: Namespace(
-                        address + index,
-                        functools.partial(self.data_attribute, block, address + index, evaluator=evaluator),
-                    )
-                    for number, index, evaluator in instances
-                },
-            )
-        repeated = "count" in block.attrs or "for_each" in block.attrs
-        return Namespace(address, lambda attribute: self.data_attribute(block, address, attribute), "", repeated)
+        return self.declared(block, f"{self.prefix}data.{key}", self.data_attribute, referable=False)
 
     def data_attribute(self, block: Block, address: str, attribute: str, evaluator: Evaluator | None = None) -> Any:
         data_type = block.labels[0]
