@@ -48,17 +48,19 @@ def _stamp() -> list[str]:
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")
             for name in sorted(files):
                 if name.endswith((".py", ".json", ".lark", ".catalogue")) or root.endswith("data"):
-                    status = os.stat(os.path.join(root, name))
-                    parts.append(f"{os.path.join(root, name)}:{status.st_size}:{status.st_mtime_ns}")
+                    parts.append(_stat(os.path.join(root, name)))
     for package in _PARSERS:
         spec = importlib.util.find_spec(package)
-        origin = spec.origin if spec else None
-        try:
-            status = os.stat(origin or "")
-            parts.append(f"{origin}:{status.st_size}:{status.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{package}:?")
+        parts.append(_stat(spec.origin if spec and spec.origin else package))
     return parts
+
+
+def _stat(path: str) -> str:
+    try:
+        status = os.stat(path)
+    except OSError:  # gone (an installation being changed): a stamp no scan will match
+        return f"{path}:?"
+    return f"{path}:{status.st_size}:{status.st_mtime_ns}"
 
 
 def key(argv: list[str]) -> str | None:
@@ -91,18 +93,20 @@ def replay(argv: list[str]) -> int | None:
         return None
     try:
         observations, effects, code = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
+        if not fs.unchanged(observations):
+            return None
+        files = [(str(effect[1]), str(effect[2])) for effect in effects if effect[0] == "file"]
+        streams = [(effect[0], str(effect[1])) for effect in effects if effect[0] in ("stdout", "stderr")]
+        code = int(code)
+    except Exception:  # a record this code did not write (the digest matched, the content is foreign): a miss
         return None
-    if not fs.unchanged(observations):
-        return None
-    for effect in effects:
-        if effect[0] == "stdout":
-            sys.stdout.write(effect[1])
-        elif effect[0] == "stderr":
-            sys.stderr.write(effect[1])
-        elif outputs.write_file(effect[1], effect[2]) is not None:
-            return None  # the report cannot be written now: the scan runs, and says why
-    return int(code)
+    # reports first: one that cannot be written now sends the scan to run (and say why) before anything is shown
+    for path, text in files:
+        if outputs.write_file(path, text) is not None:
+            return None
+    for stream, text in streams:
+        (sys.stdout if stream == "stdout" else sys.stderr).write(text)
+    return code
 
 
 def arm(argv: list[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import marshal
 import os
 import re
 import subprocess
@@ -401,3 +402,27 @@ def test_a_changed_baseline_or_user_check_is_a_miss(tree, scans):
     broken = scans(*args)
     assert broken.code == 2 and f"checks/{example.name}" in broken.err
     assert len(scans.ran) == 4
+
+
+def test_a_report_that_cannot_be_written_now_runs_the_scan_without_showing_the_record_first(tree, scans):
+    """A replay writes the recorded reports before anything on stdout: when one cannot be written any more, the
+    scan runs and says why, and stdout holds its report once, not the record's and then the scan's."""
+    (tree / "reports").mkdir()
+    args = (*SCAN[:-2], "text", "--format", "json", "--output-file", "reports/out.json", "tree")
+    first = scans(*args)
+    (tree / "reports" / "out.json").unlink()
+    (tree / "reports").rmdir()
+    again = scans(*args)
+    assert len(scans.ran) == 2
+    assert again.out == first.out
+    assert again.code == 2 and "cannot write --output-file reports/out.json" in again.err
+
+
+def test_a_foreign_record_with_a_valid_checksum_is_a_miss(tree, scans):
+    reference = scans(*SCAN)
+    for name in records(tree):
+        payload = ([], [("stdout", "forged\n")], "zero")  # nothing to look at again, and no exit code
+        cache._write(str(tree / "cache" / "crosswire" / "scans" / name), marshal.dumps(payload))
+    again = scans(*SCAN)
+    assert (again.code, again.out) == (reference.code, reference.out)
+    assert len(scans.ran) == 2
