@@ -28,9 +28,13 @@ NOT_RUN = "crosswire did not run, so none of its checks was done: "
 
 
 def run_checkov(
-    directory: Path, framework: str, env: dict[str, str], checks: str = "CW101,CW102,CW301,CW302"
+    directory: Path,
+    framework: str,
+    env: dict[str, str],
+    checks: str = "CW101,CW102,CW301,CW302",
+    outcome: str = "failed_checks",
 ) -> tuple[int, list[dict]]:
-    """Checkov's exit code and its failed checks, running these of crosswire's checks."""
+    """Checkov's exit code and its failed (or `outcome`) checks, running these of crosswire's checks."""
     done = subprocess.run(
         [
             CHECKOV,
@@ -39,7 +43,7 @@ def run_checkov(
             "--framework",
             framework,
             "--skip-download",
-            "--quiet",
+            *(["--quiet"] if outcome == "failed_checks" else []),  # --quiet leaves out all but the failed
             "--external-checks-dir",
             str(ADAPTER),
             "-c",
@@ -57,7 +61,7 @@ def run_checkov(
     assert "[ERROR]" not in done.stderr, done.stderr
     report = json.loads(done.stdout) if done.stdout.strip().startswith(("{", "[")) else {}
     results = report.get("results", {}) if isinstance(report, dict) else {}
-    return done.returncode, results.get("failed_checks", [])
+    return done.returncode, results.get(outcome, [])
 
 
 def checkov(directory: Path, framework: str = "cloudformation") -> list[tuple[str, str, str, list[int]]]:
@@ -90,6 +94,34 @@ def test_checkov_reports_crosswire_ids_on_terraform(tmp_path):
         ("CW302", "aws_sqs_queue.audit", "FAILED", [26, 29]),
         ("CW302", "aws_sqs_queue.orders", "FAILED", [6, 9]),
     ]
+
+
+@pytest.mark.parametrize("framework", ["cloudformation", "terraform"])
+def test_a_finding_suppressed_in_the_source_is_skipped_with_its_reason(tmp_path, framework):
+    """`crosswire:ignore` with a reason is Checkov's SKIPPED, the reason its suppress comment (as `checkov:skip`
+    gives), not PASSED: the gate's report says the fault is there and was accepted."""
+    fixture = FIXTURES / "visibility-timeout" / framework / "bad"
+    if framework == "cloudformation":
+        text = (fixture / "template.yaml").read_text()
+        text = text.replace("  AuditQueue:", "  # crosswire:ignore CW302 audit replays are idempotent\n  AuditQueue:")
+        (tmp_path / "template.yaml").write_text(text)
+        skipped_resource, directive, failed = "AWS::SQS::Queue.AuditQueue", 24, "AWS::SQS::Queue.OrdersQueue"
+        file = "template.yaml"
+    else:
+        text = (fixture / "main.tf").read_text()
+        marker = 'resource "aws_sqs_queue" "audit" {'
+        text = text.replace(marker, "# crosswire:ignore CW302 audit replays are idempotent\n" + marker)
+        (tmp_path / "main.tf").write_text(text)
+        skipped_resource, directive, failed = "aws_sqs_queue.audit", 26, "aws_sqs_queue.orders"
+        file = "main.tf"
+    environment = dict(os.environ, CROSSWIRE_BIN=CROSSWIRE)
+    code, skipped = run_checkov(tmp_path, framework, environment, "CW302", "skipped_checks")
+    assert code == 1  # the other queue still fails
+    assert [(r["check_id"], r["resource"], r["check_result"]["suppress_comment"]) for r in skipped] == [
+        ("CW302", skipped_resource, f"crosswire:ignore at {file}:{directive}: audit replays are idempotent")
+    ]
+    _, still_failed = run_checkov(tmp_path, framework, environment, "CW302")
+    assert [(r["check_id"], r["resource"]) for r in still_failed] == [("CW302", failed)]
 
 
 def test_checkov_details_name_the_other_end_of_the_wire_in_sam(tmp_path):

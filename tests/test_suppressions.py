@@ -43,6 +43,22 @@ def test_without_a_directive_the_queue_is_reported(write):
     assert run.code == 1
     assert run.findings() == {("CW302", "Queue", 3)}
     assert run.report["summary"]["suppressed"] == 0
+    assert "suppressed" not in run.report  # listed only when something is suppressed
+
+
+def test_the_json_report_lists_suppressed_findings_with_their_suppression(write):
+    """What the Checkov adapter reports as SKIPPED, with the reason as its suppress comment."""
+    write("t.yaml", template("  # crosswire:ignore CW302 consumers are idempotent\n" + QUEUE))
+    run = scan_json("--select", "CW302", ".")
+    [suppressed] = run.report["suppressed"]
+    assert (suppressed["check_id"], suppressed["resource"], suppressed["file"], suppressed["line"]) == (
+        "CW302",
+        "Queue",
+        "t.yaml",
+        4,
+    )
+    assert suppressed["message"] == CW302_MESSAGE
+    assert suppressed["suppression"] == {"reason": "consumers are idempotent", "file": "t.yaml", "line": 3}
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,18 @@ def render(result: ScanResult) -> str:
             "baselined": len(result.baselined),
         },
     }
+    if result.suppressed:  # only when some are: reports without suppressions keep their shape
+        report["suppressed"] = [
+            finding_dict(s.finding)
+            | {
+                "suppression": {
+                    "reason": s.suppression.reason,
+                    "file": s.suppression.span.file,
+                    "line": s.suppression.span.line,
+                }
+            }
+            for s in result.suppressed
+        ]
     if result.stale_baseline is not None:  # only with --baseline: reports without one keep their shape
         report["summary"]["stale_baseline"] = len(result.stale_baseline)
     # names keep their characters (JSON escapes controls); only bytes that are not UTF-8 in a file name, which no

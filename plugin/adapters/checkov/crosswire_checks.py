@@ -60,6 +60,7 @@ class Report:
     errors by real file path, or why there is no report at all."""
 
     findings: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    suppressed: dict[tuple[str, str, str], str] = field(default_factory=dict)  # the suppression's reason and place
     unreadable: dict[str, list[str]] = field(default_factory=dict)
     failure: str | None = None
 
@@ -87,6 +88,10 @@ def _read(report: dict[str, Any]) -> Report:
         key = (os.path.realpath(finding["file"]), finding["resource"], finding["check_id"])
         ends = [f"other end: {r['resource']} ({r['file']}:{r['line']})" for r in finding["related"]]
         read.findings.setdefault(key, []).extend([finding["message"], *ends])
+    for finding in report.get("suppressed", []):  # present only when the scanned files suppress something
+        key = (os.path.realpath(finding["file"]), finding["resource"], finding["check_id"])
+        where = finding["suppression"]
+        read.suppressed[key] = f"crosswire:ignore at {where['file']}:{where['line']}: {where['reason']}"
     for error in report["errors"]:
         read.unreadable.setdefault(os.path.realpath(error["file"]), []).append(
             f"crosswire could not read this file, so none of its checks was done: {error['message']} "
@@ -140,6 +145,10 @@ def _verdict(check: Any, address: str) -> CheckResult:
         return CheckResult.UNKNOWN
     details = report.unreadable.get(path) or report.findings.get((path, address, check.id), [])
     check.details.extend(details)
+    if not details and (path, address, check.id) in report.suppressed:
+        # the author suppressed it in the source, with a reason: skipped, as a `checkov:skip` comment would be
+        check.suppress_comment = report.suppressed[(path, address, check.id)]
+        return CheckResult.SKIPPED
     return CheckResult.FAILED if details else CheckResult.PASSED
 
 
@@ -164,8 +173,17 @@ def _make(base: Any, meta: dict[str, Any], types: list[str]) -> Any:
         def scan_resource_conf(self: Any, conf: dict[str, Any]) -> CheckResult:
             return _verdict(self, self.entity_path.rsplit(":", 1)[1])
 
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        """Checkov's own run, with the suppression's reason as the comment of a result skipped by crosswire."""
+        self.suppress_comment = ""
+        result = base.run(self, *args, **kwargs)
+        if result.get("result") == CheckResult.SKIPPED and self.suppress_comment and not result.get("suppress_comment"):
+            result["suppress_comment"] = self.suppress_comment
+        return result
+
     name = f"Crosswire{meta['id']}{'Terraform' if base is TfCheck else 'CloudFormation'}"
-    check_class = type(name, (base,), {"__init__": __init__, "scan_resource_conf": scan_resource_conf})
+    members = {"__init__": __init__, "scan_resource_conf": scan_resource_conf, "run": run}
+    check_class = type(name, (base,), members)
     return check_class()
 
 
