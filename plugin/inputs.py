@@ -76,11 +76,16 @@ def git_root(directory: str) -> str | None:
 def _is_git_marker(path: str) -> bool:
     if os.path.isdir(path):
         return True
-    try:
-        with open(path, "rb") as marker:
-            return os.path.isfile(path) and marker.read(7) == b"gitdir:"
+    try:  # opened without blocking (a FIFO named .git must not hang the scan), and read only when a regular file
+        descriptor = os.open(path, _OPEN_FLAGS)
     except OSError:
         return False
+    try:
+        return stat.S_ISREG(os.fstat(descriptor).st_mode) and os.read(descriptor, 7) == b"gitdir:"
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
 
 
 def within(path: str, tree: str) -> bool:

@@ -52,6 +52,17 @@ def _stamp() -> list[str]:
     for package in _PARSERS:
         spec = importlib.util.find_spec(package)
         parts.append(_stat(spec.origin if spec and spec.origin else package))
+    # the installed metadata, where reports take the check pages' address from (crosswire.check.docs_root): a
+    # reinstall, or another distribution of crosswire earlier on sys.path, changes them
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or os.curdir)
+        except OSError:
+            continue
+        for name in sorted(names):
+            if name.lower().startswith("crosswire-") and name.endswith((".dist-info", ".egg-info")):
+                metadata = "METADATA" if name.endswith(".dist-info") else "PKG-INFO"
+                parts.append(_stat(os.path.join(folder, name, metadata)))
     return parts
 
 
@@ -65,7 +76,7 @@ def _stat(path: str) -> str:
 
 def key(argv: list[str]) -> str | None:
     """The key of a run of `crosswire ARGV`; None when it is not one the memo keeps."""
-    if not argv or argv[0] != "scan" or any(a.startswith(("--no-cache", "--write-baseline")) for a in argv):
+    if not argv or argv[0] != "scan" or any(_means(a, ("--no-cache", "--write-baseline")) for a in argv):
         return None
     try:
         where = os.getcwd()
@@ -80,6 +91,13 @@ def key(argv: list[str]) -> str | None:
     # repr, not marshal: marshal's bytes for equal values differ with the objects' identities
     described = repr((_stamp(), where, list(argv), terminals, environment))
     return cache.digest(_KIND, described.encode("utf-8", "surrogatepass"))
+
+
+def _means(argument: str, options: tuple[str, ...]) -> bool:
+    """Whether a command-line argument is one of `options`, whole, with a value (`--write-baseline=b.json`) or
+    abbreviated as argparse takes it (`--no-cach`)."""
+    name = argument.split("=", 1)[0]
+    return len(name) > 2 and name.startswith("--") and any(option.startswith(name) for option in options)
 
 
 def replay(argv: list[str]) -> int | None:

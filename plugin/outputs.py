@@ -8,10 +8,12 @@ import os
 
 def write_file(path: str, text: str) -> str | None:
     """Write `text` to `path` through a temporary file beside it, so a reader never sees half a report; the reason
-    when it cannot be written, None when it was. A symlinked `path` keeps its link: the file it points to is the one
-    replaced. Whatever stops the write (an unwritable folder, a report that cannot be encoded, an interrupt), the
-    temporary file does not stay behind."""
-    target = os.path.realpath(path)
+    when it cannot be written, None when it was. Whatever stops the write (an unwritable folder, a report that
+    cannot be encoded, an interrupt), the temporary file does not stay behind.
+
+    A `path` that is a symlink is replaced by the report, never written through: a report path often lies in a
+    checkout of the pull request being scanned, which may plant `crosswire.sarif -> ~/.bashrc`."""
+    target = os.path.abspath(path)
     temporary = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{os.getpid()}.tmp")
     pending = False  # the temporary file exists and has not replaced the target
     try:

@@ -297,6 +297,16 @@ def test_a_fifo_beside_the_named_files_is_not_opened_while_finding_callers(tmp_p
     assert scan.findings() == {TERRAFORM_FINDING}
 
 
+def test_a_fifo_named_git_is_not_a_repository_and_not_a_hang(tmp_path):
+    """Looking for the repository of a named file opens each `.git` on the way up: a FIFO of that name (from a
+    tarball or an artifact; git cannot check one out) hung the scan (found by review)."""
+    root = tree(tmp_path, {".git/HEAD": "", "tf/main.tf": QUEUE + CONSUMER})
+    os.mkfifo(root / "tf" / ".git")
+    scan = Scan(root, "tf/main.tf")
+    assert scan.findings() == {TERRAFORM_FINDING}
+    assert not inputs._is_git_marker(str(root / "tf" / ".git"))
+
+
 def test_a_fifo_as_terraform_tfvars_is_an_error_not_a_hang(tmp_path):
     root = tree(tmp_path, {"main.tf": QUEUE + CONSUMER})
     os.mkfifo(root / "terraform.tfvars")

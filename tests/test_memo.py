@@ -426,3 +426,51 @@ def test_a_foreign_record_with_a_valid_checksum_is_a_miss(tree, scans):
     again = scans(*SCAN)
     assert (again.code, again.out) == (reference.code, reference.out)
     assert len(scans.ran) == 2
+
+
+def crosswire_command(root: Path, *args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    """The `crosswire` command itself, in `root`, with the cache under root/cache (and no PYTHONPATH of ours)."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment.update(XDG_CACHE_HOME=str(root / "cache"), **env)
+    command = [sys.executable, "-c", "import sys; from crosswire.console import main; sys.exit(main())", *args]
+    return subprocess.run(command, cwd=root, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+def test_another_installed_documentation_url_is_a_miss(tree):
+    """Reports link the check pages from the installed distribution's metadata (check.docs_root): another
+    Documentation URL (a reinstall, or another distribution earlier on sys.path) is not replayed with the old links
+    (found by review)."""
+    dist = tree / "site" / "crosswire-9.9.dist-info"
+    dist.mkdir(parents=True)
+    metadata = "Metadata-Version: 2.1\nName: crosswire\nVersion: 9.9\n"
+    (dist / "METADATA").write_text(metadata + "Project-URL: Documentation, https://docs.example.org/v2\n")
+    crosswire_command(tree, *SCAN)  # recorded
+    now = crosswire_command(tree, "scan", "--no-cache", *SCAN[1:], PYTHONPATH=str(tree / "site"))
+    replayed = crosswire_command(tree, *SCAN, PYTHONPATH=str(tree / "site"))
+    assert "https://docs.example.org/v2/checks/" in now.stdout
+    assert replayed.stdout == now.stdout
+
+
+def test_a_dangling_symlink_among_crosswire_files_is_no_traceback(tree):
+    """The code stamp looks at every file of crosswire's folders: an editor's lock file (Emacs leaves `.#cli.py`,
+    a symlink to nothing) made every scan a traceback (found by review)."""
+    lock = Path(crosswire.__file__).parent / ".#cli.py"
+    lock.symlink_to("user@host.12345:1700000000")
+    try:
+        run = crosswire_command(tree, *SCAN)
+    finally:
+        lock.unlink()
+    assert "Traceback" not in run.stderr, run.stderr[-300:]
+    assert findings(Run(run.returncode, run.stdout, run.stderr)) == BOTH
+
+
+@pytest.mark.parametrize(
+    ("abbreviated", "code", "untouched"),
+    [("--no-cach", 1, "cache"), ("--no-c", 1, "cache"), ("--write-base=b.json", 0, "cache/crosswire/scans")],
+)
+def test_an_abbreviated_option_that_records_nothing_reads_nothing(tree, abbreviated, code, untouched):
+    """argparse takes `--no-cach` for --no-cache: such a scan touches no cache at all, and a baseline written
+    records nothing (found by review: the replay looked for a record, making the cache folder)."""
+    run = crosswire_command(tree, *SCAN[:-1], abbreviated, "tree")
+    assert run.returncode == code, run.stderr
+    assert not (tree / untouched).exists()

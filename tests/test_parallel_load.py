@@ -87,3 +87,26 @@ def test_scenarios_and_declared_variables_survive_loading_apart(write, monkeypat
     }
     given = scan_json("--select", "CW301", "--var", "enabled=true", "stacks")
     assert (given.err, len(given.report["findings"])) == ("", 4)
+
+
+def test_a_scan_leaves_the_objects_its_process_froze_frozen(tmp_path, monkeypatch):
+    """The scan freezes the garbage collector's objects while it wires and checks, and around its workers; a
+    process that froze objects of its own (a server about to fork, as Python's gc docs advise) keeps them frozen
+    (found by review: the scan unfroze them)."""
+    import gc
+
+    from crosswire import runner
+    from crosswire.checks import ALL_CHECKS
+
+    for index in range(20):  # enough root modules for the worker processes
+        (tmp_path / f"m{index}").mkdir()
+        (tmp_path / f"m{index}" / "main.tf").write_text('resource "aws_sqs_queue" "q" {}\n')
+    monkeypatch.chdir(tmp_path)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        runner.scan(["."], ALL_CHECKS, runner.ScanOptions(select=("CW301",), cache=False))
+        assert gc.get_freeze_count() >= frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -420,15 +420,18 @@ def test_an_unwritable_output_file_exits_two_without_a_traceback(workspace):
     assert sorted(p.name for p in workspace.iterdir()) == ["orders.yaml", "taken"]
 
 
-def test_an_output_file_through_a_symlink_replaces_the_target_and_keeps_the_link(workspace):
-    (workspace / "reports").mkdir()
-    (workspace / "reports" / "crosswire.xml").write_text("old")
-    os.symlink(workspace / "reports" / "crosswire.xml", workspace / "latest.xml")
+def test_an_output_file_that_is_a_symlink_is_replaced_not_written_through(workspace):
+    """A report path in a checkout of a pull request may be a symlink the pull request planted (to ~/.bashrc):
+    the report replaces the link, and what it pointed to is left alone (found by review; it was written through)."""
+    (workspace / "home").mkdir()
+    (workspace / "home" / ".bashrc").write_text("old")
+    os.symlink(workspace / "home" / ".bashrc", workspace / "latest.xml")
     run = run_cli("scan", "orders.yaml", *SELECT, "-f", "junit", "--output-file", "latest.xml", "-f", "text")
     assert run.code == 1, run.err
-    assert (workspace / "latest.xml").is_symlink()
-    assert ET.parse(workspace / "reports" / "crosswire.xml").getroot().get("failures") == "4"
-    assert sorted(p.name for p in (workspace / "reports").iterdir()) == ["crosswire.xml"]
+    assert not (workspace / "latest.xml").is_symlink()
+    assert ET.parse(workspace / "latest.xml").getroot().get("failures") == "4"
+    assert (workspace / "home" / ".bashrc").read_text() == "old"
+    assert sorted(p.name for p in (workspace / "home").iterdir()) == [".bashrc"]
 
 
 def test_sarif_keeps_suppressed_and_baselined_findings_as_dismissed_results(tmp_path, monkeypatch):

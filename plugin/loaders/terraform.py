@@ -838,9 +838,10 @@ class Loader:
         # advise before a fork). This process only receives the workers' graphs meanwhile, all kept to the end:
         # its collections would walk them again and again (0.26 s of CPU on 10,000 resources), taken from the
         # workers' cores
-        collecting = gc.isenabled()
+        collecting, ours = gc.isenabled(), not gc.get_freeze_count()  # a host's frozen objects stay frozen
         gc.disable()
-        gc.freeze()
+        if ours:
+            gc.freeze()
         try:
             with concurrent.futures.ProcessPoolExecutor(
                 workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(), fs.recording())
@@ -848,7 +849,8 @@ class Loader:
                 loaded = pool.map(task, roots, chunksize=max(1, len(roots) // (workers * 4)))
                 results = dict(zip(roots, loaded, strict=True))
         finally:
-            gc.unfreeze()
+            if ours:
+                gc.unfreeze()
             if collecting:
                 gc.enable()
         cache.mark_written()  # the workers may have written entries: the scan trims the cache
