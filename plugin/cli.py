@@ -269,11 +269,9 @@ def _input_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    for stream in (sys.stdout, sys.stderr):
-        # a console that cannot show "×" must not turn a report into a traceback
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="replace")
+    from crosswire import outputs
+
+    outputs.tolerant_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -8,13 +8,9 @@ import sys
 
 def main() -> int:
     argv = sys.argv[1:]
-    from crosswire import memo
+    from crosswire import memo, outputs
 
-    for stream in (sys.stdout, sys.stderr):
-        # a console that cannot show "×" must not turn a report into a traceback (as crosswire.cli does)
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="replace")
+    outputs.tolerant_streams()
     try:
         replayed = memo.replay(argv)
     except KeyboardInterrupt:

@@ -33,20 +33,17 @@ def register(name: str, probe: Callable[..., Any]) -> None:
 
 def ask(name: str, *arguments: Any) -> Any:
     """The answer of the probe `name` for `arguments`, recorded when a journal is open."""
-    seen = _state["seen"]
-    if seen is not None and name in _KEPT:
-        key = (name, arguments)
-        if key in seen:
-            answer = seen[key]
-            note(name, arguments, answer)
-            return answer
-    _state["depth"] += 1
-    try:
-        answer = _probes[name](*arguments)
-    finally:
-        _state["depth"] -= 1
-    if seen is not None and name in _KEPT:
-        seen[(name, arguments)] = answer
+    seen = _state["seen"] if name in _KEPT else None
+    if seen is not None and (name, arguments) in seen:
+        answer = seen[(name, arguments)]
+    else:
+        _state["depth"] += 1
+        try:
+            answer = _probes[name](*arguments)
+        finally:
+            _state["depth"] -= 1
+        if seen is not None:
+            seen[(name, arguments)] = answer
     note(name, arguments, answer)
     return answer
 

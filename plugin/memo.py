@@ -39,10 +39,13 @@ def _stamp() -> list[str]:
     import crosswire
 
     parts = [crosswire.__version__, sys.version]
-    folders = []
+    folders: list[str] = []
     for package in ("crosswire", "crosswire.checks"):
         spec = importlib.util.find_spec(package)
-        folders += list(spec.submodule_search_locations or ()) if spec else []
+        # installed, the checks are inside crosswire's folder (walked with it); in a checkout, beside it
+        for folder in (spec.submodule_search_locations or ()) if spec else ():
+            if not any(folder == f or folder.startswith(f + os.sep) for f in folders):
+                folders.append(folder)
     for folder in folders:
         for root, dirs, files in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if d != "__pycache__")

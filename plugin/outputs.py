@@ -1,9 +1,20 @@
-"""Writing a report file: the one place crosswire writes a file the user named (--output-file)."""
+"""Where crosswire writes: standard output and error, and report files (the one place crosswire writes a file the
+user named, --output-file)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
+
+
+def tolerant_streams() -> None:
+    """Standard output and error replace what their encoding cannot show: a console that cannot show "×" must not
+    turn a report into a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
 
 
 def write_file(path: str, text: str) -> str | None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosswire import cache, fs, progress
+from crosswire import cache, fs, heap, progress
 from crosswire.graph import Graph
 from crosswire.inputs import read_text, within
 from crosswire.loaders import LoadError, UnresolvedInput, budget, display_path
@@ -831,28 +831,16 @@ class Loader:
         method = "fork" if sys.platform.startswith("linux") else None
         context = multiprocessing.get_context(method)
         task = functools.partial(_load_alone, self.variables, dict(self.environment), self.trees, self.in_scenarios)
-        import gc
-
         # what the workers inherit (crosswire, its parsers, the grammar) stays as it is: frozen, their garbage
         # collections do not walk it, and its pages stay shared with this process (as Python's gc.freeze docs
         # advise before a fork). This process only receives the workers' graphs meanwhile, all kept to the end:
         # its collections would walk them again and again (0.26 s of CPU on 10,000 resources), taken from the
         # workers' cores
-        collecting, ours = gc.isenabled(), not gc.get_freeze_count()  # a host's frozen objects stay frozen
-        gc.disable()
-        if ours:
-            gc.freeze()
-        try:
-            with concurrent.futures.ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(), fs.recording())
-            ) as pool:
-                loaded = pool.map(task, roots, chunksize=max(1, len(roots) // (workers * 4)))
-                results = dict(zip(roots, loaded, strict=True))
-        finally:
-            if ours:
-                gc.unfreeze()
-            if collecting:
-                gc.enable()
+        with heap.settled(collect=False), concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker, initargs=(cache.enabled(), fs.recording())
+        ) as pool:
+            loaded = pool.map(task, roots, chunksize=max(1, len(roots) // (workers * 4)))
+            results = dict(zip(roots, loaded, strict=True))
         cache.mark_written()  # the workers may have written entries: the scan trims the cache
         return results
 
