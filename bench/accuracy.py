@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +42,38 @@ def corpus(path: Path) -> list[tuple[str, str]]:
     return rows
 
 
+def blobs(git_dir: Path, commit: str, keep: Callable[[bytes, str], bool]) -> list[tuple[str, bytes]]:
+    """(path, content) of the files at `commit` of a bare snapshot that `keep(mode, path)` wants, in tree order;
+    those whose blob the snapshot lacks are left out."""
+    listing = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", commit], capture_output=True, check=True
+    ).stdout.split(b"\0")
+    wanted = []
+    for entry in filter(None, listing):
+        info, path = entry.split(b"\t", 1)
+        mode, kind, sha = info.split()
+        name = path.decode("utf-8", "surrogateescape")
+        if kind == b"blob" and keep(mode, name):
+            wanted.append((sha, name))
+    batch = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+        input=b"".join(sha + b"\n" for sha, _ in wanted),
+        capture_output=True,
+        check=True,
+    ).stdout
+    files, at = [], 0
+    for _, name in wanted:
+        header_end = batch.index(b"\n", at)
+        header = batch[at:header_end].split()
+        at = header_end + 1
+        if header[-1] == b"missing":
+            continue
+        size = int(header[2])
+        files.append((name, batch[at : at + size]))
+        at += size + 1
+    return files
+
+
 def exported(repo: str, commit: str, mirror: Path) -> Path:
     """The repository's scannable files at `commit`, exported once into the cache."""
     tree = CACHE / "trees" / f"{repo.replace('/', '+')}@{commit}"
@@ -50,35 +83,13 @@ def exported(repo: str, commit: str, mirror: Path) -> Path:
     if not git_dir.is_dir():
         raise SystemExit(f"{repo}: no snapshot at {git_dir} (fetch it, or pass --mirror)")
     # blob by blob rather than `git archive`: a snapshot may lack its largest blobs, which are skipped
-    listing = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", commit], capture_output=True, check=True
-    ).stdout.split(b"\0")
-    wanted = []
-    for entry in filter(None, listing):
-        info, path = entry.split(b"\t", 1)
-        mode, kind, sha = info.split()
-        name = path.decode("utf-8", "surrogateescape")
-        if kind == b"blob" and mode != b"120000" and name.endswith(tuple(p[1:] for p in PATHSPECS)):
-            wanted.append((sha, name))
-    batch = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
-        input=b"".join(sha + b"\n" for sha, _ in wanted),
-        capture_output=True,
-        check=True,
-    ).stdout
+    suffixes = tuple(p[1:] for p in PATHSPECS)
+    wanted = blobs(git_dir, commit, lambda mode, name: mode != b"120000" and name.endswith(suffixes))
     partial = Path(tempfile.mkdtemp(dir=CACHE, prefix="export-"))
-    at = 0
-    for _, name in wanted:
-        header_end = batch.index(b"\n", at)
-        header = batch[at:header_end].split()
-        at = header_end + 1
-        if header[-1] == b"missing":
-            continue
-        size = int(header[2])
+    for name, data in wanted:
         target = partial / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(batch[at : at + size])
-        at += size + 1
+        target.write_bytes(data)
     tree.parent.mkdir(exist_ok=True)
     partial.rename(tree)
     return tree

@@ -12,47 +12,17 @@ otherwise. Never imported by the test suite.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from accuracy import corpus  # bench/ is the script's folder, so on its path
+from accuracy import blobs, corpus  # bench/ is the script's folder, so on its path
 
 from crosswire.inputs import decode
 from crosswire.loaders import LoadError
 from crosswire.loaders.terraform_config import parse_hcl
 
 HERE = Path(__file__).resolve().parent
-
-
-def tf_files(git_dir: Path, commit: str) -> list[tuple[str, bytes]]:
-    listing = subprocess.run(
-        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", commit], capture_output=True, check=True
-    ).stdout.split(b"\0")
-    wanted = []
-    for entry in filter(None, listing):
-        info, path = entry.split(b"\t", 1)
-        _mode, kind, sha = info.split()
-        if kind == b"blob" and path.endswith(b".tf"):
-            wanted.append((path.decode("utf-8", "surrogateescape"), sha.decode()))
-    batch = subprocess.Popen(
-        ["git", f"--git-dir={git_dir}", "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    assert batch.stdin and batch.stdout
-    files = []
-    for path, sha in wanted:
-        batch.stdin.write(sha.encode() + b"\n")
-        batch.stdin.flush()
-        header = batch.stdout.readline().split()
-        if header[1] == b"missing":
-            continue
-        data = batch.stdout.read(int(header[2]))
-        batch.stdout.read(1)
-        files.append((path, data))
-    batch.stdin.close()
-    batch.wait()
-    return files
 
 
 def main() -> int:
@@ -69,7 +39,7 @@ def main() -> int:
         if not git_dir.is_dir():
             print(f"{repo}: no snapshot at {git_dir}", file=sys.stderr)
             return 2
-        for path, data in tf_files(git_dir, commit):
+        for path, data in blobs(git_dir, commit, lambda mode, name: name.endswith(".tf")):
             total += 1
             shown = f"{repo}/{path}"
             try:  # decoded and parsed as the loader does (inputs.read_text, then parse_hcl)
